@@ -1,0 +1,64 @@
+"""Inbound Slack events: recorded once by (team, event_id) before Slack gets its 200, finished
+in the same transaction as their effects, re-driven when processing died half-way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import EventState, InboundEvent
+
+
+def record(session: Session, team_id: str, event_id: str, payload: dict[str, Any], now: datetime) -> bool:
+    """True the first time this event is seen; False for Slack's retries of it."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboundEvent)
+        .values(
+            team_id=team_id,
+            event_id=event_id,
+            payload=payload,
+            state=EventState.RECEIVED,
+            received_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing()
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def finish(session: Session, team_id: str, event_id: str, state: EventState, now: datetime) -> None:
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.team_id == team_id, InboundEvent.event_id == event_id)
+        .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1)
+    )
+
+
+def failed_attempt(session: Session, team_id: str, event_id: str, give_up_after: int) -> bool:
+    """Count a failed re-drive; True when the event is given up (marked ignored)."""
+    event = session.execute(
+        select(InboundEvent).where(InboundEvent.team_id == team_id, InboundEvent.event_id == event_id)
+    ).scalar_one_or_none()
+    if event is None:
+        return False
+    event.attempts += 1
+    if event.attempts >= give_up_after:
+        event.state = EventState.IGNORED
+        return True
+    return False
+
+
+def stale(session: Session, older_than: datetime, limit: int) -> list[InboundEvent]:
+    return list(
+        session.execute(
+            select(InboundEvent)
+            .where(InboundEvent.state == EventState.RECEIVED, InboundEvent.received_at < older_than)
+            .order_by(InboundEvent.received_at)
+            .limit(limit)
+        ).scalars()
+    )

@@ -1,0 +1,320 @@
+"""The schema: SQLAlchemy 2.x typed models. Constraints are named so migrations can refer to
+them, enums are stored as their string values, and every time is an aware UTC datetime."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, hands back aware UTC datetimes on every backend (SQLite has no zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _str_enum(enum_class: type[StrEnum]) -> Enum:
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+# Integer ids that are BIGINT on PostgreSQL but still SQLite's rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+
+
+class NotificationKind(StrEnum):
+    CASE_CARD = "case_card"
+    CONTACT_REACTION = "contact_reaction"
+    PROMISE_NOTE = "promise_note"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ESCALATION_NOTE = "escalation_note"
+    MANAGER_MISSING = "manager_missing"
+
+
+class NotificationState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    DEAD = "dead"
+
+
+class EventState(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    state: Mapped[CaseState] = mapped_column(_str_enum(CaseState), default=CaseState.OPEN)
+    # The ts of the case card: the case thread. Set when the card is posted.
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="case", order_by="Contact.ts")
+    promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_at")
+
+    __table_args__ = (
+        Index("ix_cases_thread", "channel_id", "card_ts"),
+        Index("ix_cases_owner_state", "team_id", "owner_id", "state"),
+    )
+
+    @property
+    def ref(self) -> str:
+        return f"CASE-{self.id}"
+
+
+class Contact(Base):
+    """One customer contact, logged from one human reply in the case thread."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship(back_populates="contacts")
+    revisions: Mapped[list[ContactRevision]] = relationship(order_by="ContactRevision.id")
+
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+
+class ContactRevision(Base):
+    """The text a contact had before an edit or deletion: nothing is lost."""
+
+    __tablename__ = "contact_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    change: Mapped[str] = mapped_column(String(16))  # "edited" | "deleted"
+    previous_text: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Promise(Base):
+    """A commitment made to the customer, with its plan frozen when it was made."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalate_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None: nobody was set as the owner's manager, so escalation goes to the case channel.
+    escalate_to: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[PromiseState] = mapped_column(_str_enum(PromiseState), default=PromiseState.OPEN)
+    made_by: Mapped[str] = mapped_column(String(32))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    kept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    kept_by: Mapped[str | None] = mapped_column(String(32))
+
+    case: Mapped[Case] = relationship(back_populates="promises")
+
+    __table_args__ = (Index("ix_promises_owner_state", "owner_id", "state"),)
+
+
+class ManagerLink(Base):
+    __tablename__ = "manager_links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Person(Base):
+    """What we know of a Slack user that the domain needs: their time zone."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    tz: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Notification(Base):
+    """The outbox: one row per message the bot owes someone, written in the same transaction
+    as the change that makes it owed. The dispatcher claims due rows with a lease."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[NotificationKind] = mapped_column(_str_enum(NotificationKind))
+    # Idempotency: one row per (promise, kind, level); for rows without a promise the
+    # dedupe_key says what the row is about (for example the Slack message reacted to).
+    promise_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id"))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # A user id (DM), or a channel id; thread_ts when it belongs in a thread.
+    recipient: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[NotificationState] = mapped_column(
+        _str_enum(NotificationState), default=NotificationState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # True when an earlier attempt may have reached Slack (lease expired, timeout):
+    # the sender must look for the message before posting again.
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
+    # Where the message went (the DM channel for a user) and its ts, once sent.
+    delivered_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("promise_id", "kind", "level"),
+        UniqueConstraint("dedupe_key"),
+        # The dispatcher's poll reads only pending rows by run_at: a partial index keeps it
+        # proportional to the due rows, not to everything ever sent.
+        Index(
+            "ix_notifications_pending_run_at",
+            "run_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_notifications_claimed_until",
+            "claimed_until",
+            sqlite_where=text("state = 'claimed'"),
+            postgresql_where=text("state = 'claimed'"),
+        ),
+    )
+
+
+class InboundEvent(Base):
+    """Every Events API delivery we must act on, recorded before Slack gets its 200: a retry
+    (same event_id) is recognised, and an event whose processing died is re-driven."""
+
+    __tablename__ = "inbound_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[EventState] = mapped_column(_str_enum(EventState), default=EventState.RECEIVED)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "event_id"),
+        Index(
+            "ix_inbound_events_received",
+            "received_at",
+            sqlite_where=text("state = 'received'"),
+            postgresql_where=text("state = 'received'"),
+        ),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only log of what happened to a case, by whom."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    promise_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id"))
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
