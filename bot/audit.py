@@ -1,0 +1,46 @@
+"""The append-only record of who did what to a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, Case, Promise
+
+
+class Action(StrEnum):
+    CASE_OPENED = "case.opened"
+    CASE_CLOSED = "case.closed"
+    CONTACT_LOGGED = "contact.logged"
+    CONTACT_EDITED = "contact.edited"
+    CONTACT_DELETED = "contact.deleted"
+    PROMISE_MADE = "promise.made"
+    PROMISE_KEPT = "promise.kept"
+    MANAGER_SET = "manager.set"
+
+
+def record(
+    session: Session,
+    action: Action,
+    *,
+    team_id: str,
+    at: datetime,
+    actor_id: str | None,
+    case: Case | None = None,
+    promise: Promise | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        AuditEntry(
+            team_id=team_id,
+            case_id=case.id if case is not None else (promise.case_id if promise else None),
+            promise_id=promise.id if promise is not None else None,
+            actor_id=actor_id,
+            action=action.value,
+            detail=detail,
+            at=at,
+        )
+    )

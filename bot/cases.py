@@ -1,0 +1,216 @@
+"""Cases and the contacts logged on them. Plain values in, models out; no Slack here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import audit, notifications
+from bot.audit import Action
+from bot.errors import CaseError
+from bot.validation import clean_text
+from storage import queries
+from storage.models import (
+    Case,
+    CaseState,
+    Contact,
+    ContactRevision,
+    ManagerLink,
+    NotificationKind,
+)
+
+
+def open_case(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    owner_id: str,
+    customer: str | None,
+    summary: str,
+    now: datetime,
+) -> tuple[Case, str]:
+    """Open a case owned by `owner_id`. Returns the case and the outbox key of its card."""
+    case = Case(
+        team_id=team_id,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        customer=clean_text(customer, "customer") if customer else None,
+        summary=clean_text(summary, "summary"),
+        state=CaseState.OPEN,
+        opened_at=now,
+    )
+    session.add(case)
+    session.flush()
+    audit.record(session, Action.CASE_OPENED, team_id=team_id, at=now, actor_id=owner_id, case=case)
+    card_key = notifications.enqueue(
+        session,
+        team_id=team_id,
+        kind=NotificationKind.CASE_CARD,
+        recipient=channel_id,
+        run_at=now,
+        now=now,
+        dedupe_key=f"case:{case.id}:card",
+        case_id=case.id,
+    )
+    return case, card_key
+
+
+def find_case(session: Session, team_id: str, case_id: int) -> Case:
+    case = queries.case_by_id(session, team_id, case_id)
+    if case is None:
+        raise CaseError(f"There is no CASE-{case_id} in this workspace. `/case list` shows your open cases.")
+    return case
+
+
+def require_open(case: Case) -> None:
+    if case.state is not CaseState.OPEN:
+        raise CaseError(f"{case.ref} is closed.")
+
+
+def require_owner_or_manager(session: Session, case: Case, actor_id: str, doing: str) -> None:
+    """Only the owner, or the owner's manager, may change what was promised on a case."""
+    if actor_id == case.owner_id:
+        return
+    link = queries.manager_of(session, case.team_id, case.owner_id)
+    if link is not None and link.manager_id == actor_id:
+        return
+    raise CaseError(f"Only <@{case.owner_id}> (the owner) or their manager can {doing} {case.ref}.")
+
+
+def log_contact(
+    session: Session,
+    *,
+    case: Case,
+    channel_id: str,
+    ts: str,
+    author_id: str,
+    text: str,
+    posted_at: datetime,
+    now: datetime,
+) -> tuple[Contact | None, str | None]:
+    """Log one thread reply as a contact, once per Slack message. Returns (contact, key of the
+    acknowledgement reaction), or (None, None) when that message was already logged."""
+    if queries.contact_at(session, channel_id, ts) is not None:
+        return None, None
+    contact = Contact(
+        case_id=case.id,
+        channel_id=channel_id,
+        ts=ts,
+        author_id=author_id,
+        text=clean_text(text, "contact", required=False),
+        posted_at=posted_at,
+        logged_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(contact)
+    except IntegrityError:
+        # Another worker logged the same message between our check and insert.
+        return None, None
+    audit.record(
+        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
+    )
+    reaction_key = notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.CONTACT_REACTION,
+        recipient=channel_id,
+        run_at=now,
+        now=now,
+        dedupe_key=f"reaction:{channel_id}:{ts}",
+        case_id=case.id,
+        payload={"ts": ts},
+    )
+    return contact, reaction_key
+
+
+def edit_contact(
+    session: Session, *, channel_id: str, ts: str, new_text: str, now: datetime
+) -> Contact | None:
+    contact = queries.contact_at(session, channel_id, ts)
+    if contact is None or contact.text == new_text:
+        return None
+    session.add(
+        ContactRevision(contact_id=contact.id, change="edited", previous_text=contact.text, recorded_at=now)
+    )
+    contact.text = new_text
+    contact.edited_at = now
+    audit.record(
+        session,
+        Action.CONTACT_EDITED,
+        team_id=contact.case.team_id,
+        at=now,
+        actor_id=contact.author_id,
+        case=contact.case,
+        ts=ts,
+    )
+    return contact
+
+
+def delete_contact(session: Session, *, channel_id: str, ts: str, now: datetime) -> Contact | None:
+    """The Slack message is gone; the contact stays, marked deleted, with its text kept."""
+    contact = queries.contact_at(session, channel_id, ts)
+    if contact is None or contact.deleted_at is not None:
+        return None
+    session.add(
+        ContactRevision(contact_id=contact.id, change="deleted", previous_text=contact.text, recorded_at=now)
+    )
+    contact.deleted_at = now
+    audit.record(
+        session,
+        Action.CONTACT_DELETED,
+        team_id=contact.case.team_id,
+        at=now,
+        actor_id=contact.author_id,
+        case=contact.case,
+        ts=ts,
+    )
+    return contact
+
+
+def close_case(session: Session, *, case: Case, actor_id: str, note: str, now: datetime) -> Case:
+    require_open(case)
+    require_owner_or_manager(session, case, actor_id, "close")
+    cleaned_note = clean_text(note, "note", required=False) or None
+    still_open = queries.open_promises(session, case.id)
+    if still_open:
+        first = still_open[0]
+        raise CaseError(
+            f"{case.ref} still has {len(still_open)} open promise(s), first “{first.description}”."
+            f" Keep it with `/case done {case.ref}` before closing: the customer is waiting on it."
+        )
+    case.state = CaseState.CLOSED
+    case.closed_at = now
+    case.closed_by = actor_id
+    case.close_note = cleaned_note
+    audit.record(
+        session,
+        Action.CASE_CLOSED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        note=cleaned_note,
+    )
+    return case
+
+
+def set_manager(
+    session: Session, *, team_id: str, user_id: str, manager_id: str, now: datetime
+) -> ManagerLink:
+    if manager_id == user_id:
+        raise CaseError("You can't be your own manager: escalations must reach someone else.")
+    link = queries.manager_of(session, team_id, user_id)
+    if link is None:
+        link = ManagerLink(team_id=team_id, user_id=user_id, manager_id=manager_id, set_at=now)
+        session.add(link)
+    else:
+        link.manager_id = manager_id
+        link.set_at = now
+    audit.record(
+        session, Action.MANAGER_SET, team_id=team_id, at=now, actor_id=user_id, manager_id=manager_id
+    )
+    return link

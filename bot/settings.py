@@ -1,0 +1,130 @@
+"""Settings, read once from the environment (or `.env`) into one frozen object.
+
+A bad value stops start-up with one line that names the setting: operators read that line
+in a deploy log, so it has to say what to fix, not where the code tripped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+_DURATION_PART = re.compile(r"(\d+)\s*([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; str(e) is the one line shown to the operator."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '15m', '2h', '1h30m', '0s' -> timedelta. Raises ValueError on anything else."""
+    compact = text.strip().lower().replace(" ", "")
+    if not compact:
+        raise ValueError("empty duration")
+    position = 0
+    seconds = 0
+    for match in _DURATION_PART.finditer(compact):
+        if match.start() != position:
+            raise ValueError(f"not a duration: {text!r}")
+        seconds += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    if position != len(compact):
+        raise ValueError(f"not a duration: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    database_url: str
+    port: int
+    reminder_lead: timedelta
+    escalation_grace: timedelta
+    escalation_repeat: timedelta
+    log_format: str = "text"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def missing_for_slack(self) -> list[str]:
+        """Names of the settings Slack needs that are not set, in the order to fix them."""
+        missing = []
+        if not self.bot_token:
+            missing.append("SLACK_BOT_TOKEN")
+        if not self.socket_mode and not self.signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str, default: str | None = None) -> str | None:
+            value = env.get(name, "").strip()
+            return value or default
+
+        def duration(name: str, default: str) -> timedelta:
+            raw = text(name, default)
+            try:
+                return parse_duration(raw)
+            except ValueError:
+                raise SettingsError(
+                    f"{name}={raw!r} is not a duration; use a number with s, m, h or d, like 90s, 15m or 2h"
+                ) from None
+
+        raw_port = text("PORT", "3000")
+        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise SettingsError(f"PORT={raw_port!r} is not a TCP port number (1-65535)")
+
+        bot_token = text("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = text("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+
+        api_url = text("SLACK_API_URL", SLACK_DEFAULT_API_URL)
+        if not re.match(r"^https?://", api_url):
+            raise SettingsError(f"SLACK_API_URL={api_url!r} must start with http:// or https://")
+        if not api_url.endswith("/"):
+            # slack_sdk joins method names onto base_url as plain strings.
+            api_url += "/"
+
+        database_url = text("DATABASE_URL", DEFAULT_DATABASE_URL)
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+            raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+        if database_url.startswith(("postgresql://", "postgres://")):
+            # Plain postgresql:// would pick psycopg2, which we do not install.
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+        log_format = text("LOG_FORMAT", "text")
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"LOG_FORMAT={log_format!r} must be text or json")
+
+        return cls(
+            bot_token=bot_token,
+            signing_secret=text("SLACK_SIGNING_SECRET"),
+            app_token=app_token,
+            api_url=api_url,
+            database_url=database_url,
+            port=int(raw_port),
+            reminder_lead=duration("REMINDER_LEAD", "15m"),
+            escalation_grace=duration("ESCALATION_GRACE", "0s"),
+            escalation_repeat=duration("ESCALATION_REPEAT", "30m"),
+            log_format=log_format,
+        )
