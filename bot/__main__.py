@@ -1,0 +1,151 @@
+"""`python -m bot [run|web|worker|migrate|demo]`: see README.md."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from dotenv import load_dotenv
+
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger("bot")
+
+SLACK_SETUP_HELP = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…):"
+    " api.slack.com/apps → your app → OAuth & Permissions",
+    "SLACK_SIGNING_SECRET": "api.slack.com/apps → your app → Basic Information"
+    " → App Credentials → Signing Secret",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="casekeeper: keep the promises made to customers"
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "web", "worker", "migrate", "demo"],
+        help="run: web + scheduler in one process (default); web: HTTP only; worker: scheduler"
+        " and notifications only; migrate: bring the database schema up to date; demo: play a"
+        " whole case against a local Slack stand-in",
+    )
+    args = parser.parse_args(argv)
+    load_dotenv(override=False)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"casekeeper: configuration error: {error}", file=sys.stderr)
+        return 2
+
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_format)
+    if args.command == "demo":
+        from bot.demo import play
+
+        return play()
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    if args.command == "migrate":
+        db.migrate()
+        print("casekeeper: database schema is up to date")
+        return 0
+    if args.command in ("run", "web") and not settings.socket_mode or args.command == "run":
+        missing = settings.missing_for_slack()
+        if missing:
+            _explain_missing(missing)
+            return 2
+    if settings.is_sqlite:
+        # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
+        # release step's job (`python -m bot migrate`), run once per deploy.
+        db.migrate()
+    else:
+        from storage.schema_check import require_current_schema
+
+        problem = require_current_schema(db)
+        if problem:
+            print(f"casekeeper: {problem}", file=sys.stderr)
+            return 2
+    return serve(args.command, settings, db)
+
+
+def _explain_missing(missing: list[str]) -> None:
+    print("casekeeper can't start: Slack credentials are missing.", file=sys.stderr)
+    for name in missing:
+        print(f"  {name}: {SLACK_SETUP_HELP[name]}", file=sys.stderr)
+    print(
+        "Put them in .env (copy .env.example) and run `make run` again. README.md → 'Slack app setup'"
+        " walks through creating the app from manifest.yml.",
+        file=sys.stderr,
+    )
+    print(
+        "No Slack workspace at hand? `make demo` plays a whole case against a local Slack stand-in.",
+        file=sys.stderr,
+    )
+
+
+def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyped-def]
+    from bot.app import build_app, build_services
+    from bot.clock import SystemClock
+    from bot.timeparse import warm_up
+    from bot.worker import Worker
+
+    services = build_services(settings, db, SystemClock())
+    warm_up()
+    stop = threading.Event()
+    worker = Worker(services) if command in ("run", "worker") else None
+    server = None
+    socket_handler = None
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("shutdown.requested signal=%s", signum)
+        stop.set()
+        if server is not None:
+            server.close()
+        if socket_handler is not None:
+            socket_handler.close()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    if worker is not None:
+        worker.start()
+    try:
+        if command in ("run", "web"):
+            app = build_app(services)
+            if settings.socket_mode:
+                from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+                socket_handler = SocketModeHandler(app, settings.app_token)
+                socket_handler.connect()
+                log.info("socket_mode.connected")
+                stop.wait()
+            else:
+                from bot.web import make_server
+
+                server = make_server(app, db, port=settings.port)
+                log.info("web.listening port=%s path=/slack/events", settings.port)
+                try:
+                    server.run()
+                except OSError:
+                    if not stop.is_set():  # closing the socket on shutdown ends run() this way
+                        raise
+        else:
+            stop.wait()
+    finally:
+        if worker is not None:
+            worker.stop()
+        db.dispose()
+        log.info("shutdown.done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Background work: the dispatcher loop (outbox -> Slack) and housekeeping jobs on APScheduler
+with its in-memory job store only. Promises are never scheduler jobs: the database is the
+schedule, so several workers can share it and a restart loses nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.services import Services
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+REDRIVE_AFTER = timedelta(seconds=60)
+MAX_EVENT_ATTEMPTS = 10
+
+
+class Worker:
+    def __init__(self, services: Services):
+        self.services = services
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": JobExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            timezone="UTC",
+        )
+        self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
+
+    def start(self) -> None:
+        self.services.dispatcher.start()
+        self.scheduler.start()
+        log.info("worker.started")
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=True)
+        self.services.dispatcher.stop()
+        log.info("worker.stopped")
+
+    def redrive_events(self) -> int:
+        """Events recorded but never finished (the process died mid-way): apply them again.
+        Applying is idempotent (one contact per Slack message), so this is always safe."""
+        from handlers.threads import ingest
+
+        services = self.services
+        cutoff = services.clock.now() - REDRIVE_AFTER
+        with services.db.transaction() as session:
+            stale = [
+                (e.team_id, e.event_id, e.payload, e.attempts) for e in inbox.stale(session, cutoff, 100)
+            ]
+        for team_id, event_id, payload, attempts in stale:
+            log.warning("event.redrive team_id=%s event_id=%s attempts=%s", team_id, event_id, attempts)
+            try:
+                ingest(services, team_id, event_id, payload)
+            except Exception:
+                log.exception("event.redrive_failed event_id=%s", event_id)
+                with services.db.transaction() as session:
+                    if inbox.failed_attempt(session, team_id, event_id, MAX_EVENT_ATTEMPTS):
+                        log.error("event.given_up team_id=%s event_id=%s", team_id, event_id)
+        return len(stale)

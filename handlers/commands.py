@@ -1,0 +1,177 @@
+"""`/case …`: parse, ack at once, then call the domain and answer ephemerally.
+
+Bolt runs the listener on its executor and returns the HTTP response as soon as ack() is
+called, so everything after ack() (database, users.info, posting the card) is outside
+Slack's 3 seconds. Syntax errors are answered in the ack itself: instant and ephemeral."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import cases, promises
+from bot.dispatcher import Dead, Retry, Sent
+from bot.errors import CaseError
+from bot.services import Services
+from bot.timeparse import parse_when
+from handlers import errors, modals, people, render
+from handlers.parse import (
+    CaseRequest,
+    CloseCase,
+    Help,
+    KeepPromise,
+    ListCases,
+    MakePromise,
+    OpenCase,
+    OpenCaseModal,
+    SetManager,
+    ShowCase,
+    parse_case_command,
+)
+from storage import queries
+
+log = logging.getLogger(__name__)
+
+
+def ephemeral(message: render.Message) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/case")
+    def case_command(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
+        try:
+            request = parse_case_command(command.get("text", ""))
+        except CaseError as error:
+            ack(**ephemeral(render.error_message(str(error))))
+            return
+        if isinstance(request, Help):
+            ack(**ephemeral(render.help_message()))
+            return
+        ack()
+        # Past ack() nothing may escape: when a listener raises, Bolt resets the ack it already
+        # made, which can turn an acknowledged command into a 404 for Slack.
+        try:
+            if isinstance(request, OpenCaseModal):
+                modals.open_case_modal(client, command["trigger_id"], command["channel_id"])
+                return
+            reply = run(
+                request,
+                services,
+                team_id=command["team_id"],
+                actor_id=command["user_id"],
+                channel_id=command["channel_id"],
+            )
+        except Exception as error:
+            reply = render.error_message(errors.message_for(error))
+        respond(**ephemeral(reply), replace_original=False)
+
+
+def run(
+    request: CaseRequest, services: Services, *, team_id: str, actor_id: str, channel_id: str
+) -> render.Message:
+    if isinstance(request, OpenCase):
+        return open_case(
+            services,
+            team_id=team_id,
+            owner_id=actor_id,
+            channel_id=channel_id,
+            customer=request.customer,
+            summary=request.summary,
+        )
+    if isinstance(request, MakePromise):
+        return make_promise(
+            services,
+            team_id=team_id,
+            actor_id=actor_id,
+            case_id=request.case_id,
+            when=request.when,
+            what=request.what,
+        )
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        if isinstance(request, KeepPromise):
+            case = cases.find_case(session, team_id, request.case_id)
+            promise = promises.keep_promise(session, case=case, actor_id=actor_id, now=now)
+            return render.promise_kept(case, promise)
+        if isinstance(request, ShowCase):
+            cases.find_case(session, team_id, request.case_id)
+            detailed = queries.case_with_history(session, team_id, request.case_id)
+            assert detailed is not None
+            return render.case_details(detailed, now)
+        if isinstance(request, CloseCase):
+            case = cases.find_case(session, team_id, request.case_id)
+            cases.close_case(session, case=case, actor_id=actor_id, note=request.note, now=now)
+            return render.case_closed(case)
+        if isinstance(request, SetManager):
+            if request.manager_id is None:
+                link = queries.manager_of(session, team_id, actor_id)
+                return render.manager_is(link.manager_id if link else None)
+            cases.set_manager(
+                session, team_id=team_id, user_id=actor_id, manager_id=request.manager_id, now=now
+            )
+            return render.manager_set(request.manager_id)
+        if isinstance(request, ListCases):
+            return render.case_list(queries.open_cases_of(session, team_id, actor_id), now)
+    raise AssertionError(f"unhandled request {request!r}")
+
+
+def open_case(
+    services: Services, *, team_id: str, owner_id: str, channel_id: str, customer: str | None, summary: str
+) -> render.Message:
+    with services.db.transaction() as session:
+        case, card_key = cases.open_case(
+            session,
+            team_id=team_id,
+            channel_id=channel_id,
+            owner_id=owner_id,
+            customer=customer,
+            summary=summary,
+            now=services.clock.now(),
+        )
+    outcome = services.dispatcher.deliver_now([card_key]).get(card_key)
+    if isinstance(outcome, Dead):
+        return render.card_refused(case, outcome.error)
+    if isinstance(outcome, Retry):
+        return render.card_delayed(case)
+    if not isinstance(outcome, Sent):
+        # Another dispatcher took the card first; it will post it.
+        log.info("case.card_left_to_dispatcher case_id=%s", case.id)
+    return render.case_opened(case)
+
+
+def make_promise(
+    services: Services,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    when: str,
+    what: str,
+    source_ts: str | None = None,
+) -> render.Message:
+    with services.db.transaction() as session:
+        owner_id = cases.find_case(session, team_id, case_id).owner_id
+    # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
+    tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
+    now = services.clock.now()
+    due_at = parse_when(when, tz, now)
+    settings = services.settings
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, case_id)
+        promise, send_now = promises.make_promise(
+            session,
+            case=case,
+            description=what,
+            due_at=due_at,
+            made_by=actor_id,
+            now=now,
+            lead=settings.reminder_lead,
+            grace=settings.escalation_grace,
+            source_ts=source_ts,
+        )
+    services.dispatcher.deliver_now(send_now)
+    services.dispatcher.wake()
+    return render.promise_confirmation(case, promise)

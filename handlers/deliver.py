@@ -1,0 +1,216 @@
+"""Turns one claimed outbox row into one Slack message (or reaction), exactly once.
+
+Every message carries the notification id as Slack message metadata. When an earlier attempt
+may have reached Slack (the process died holding the claim, or the call timed out), we look
+for that metadata in the conversation before posting again, so the duplicate window is closed.
+This client has no automatic retries: a connection-reset retry can re-post a message Slack
+already accepted, and 429s are obeyed by rescheduling, not by sleeping on a claim."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+from bot.dispatcher import Dead, Outcome, Retry, Sent, Skipped, backoff
+from handlers import render
+from storage.db import Database
+from storage.models import Case, CaseState, NotificationKind, Promise, PromiseState
+from storage.outbox import Claim
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "casekeeper_notification"
+CONTACT_REACTION = "white_check_mark"
+
+# Slack errors that no retry will fix: the message is reported dead instead.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "channel_is_archived",
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "missing_scope",
+    "cannot_dm_bot",
+    "msg_too_long",
+    "invalid_blocks",
+    "no_text",
+    "restricted_action",
+    "invalid_arguments",
+    "too_many_attachments",
+    "message_not_found",
+    "thread_not_found",
+    "ekm_access_denied",
+    "team_access_not_granted",
+    "not_allowed_token_type",
+}
+# Notifications about a promise that mean nothing once it is kept or its case is closed.
+PROMISE_BOUND = {
+    NotificationKind.REMINDER.value,
+    NotificationKind.ESCALATION.value,
+    NotificationKind.ESCALATION_NOTE.value,
+    NotificationKind.MANAGER_MISSING.value,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    channel: str
+    thread_ts: str | None = None
+    broadcast: bool = False
+
+
+class SlackSender:
+    def __init__(self, client: WebClient, db: Database, clock: Clock):
+        self.client = client
+        self.db = db
+        self.clock = clock
+
+    def deliver(self, claim: Claim) -> Outcome:
+        with self.db.transaction() as session:
+            case = session.get(Case, claim.case_id) if claim.case_id else None
+            promise = session.get(Promise, claim.promise_id) if claim.promise_id else None
+            if case is not None:
+                # Load what rendering reads while the session is open.
+                _ = case.ref, case.summary
+        if case is None:
+            return Dead(f"case {claim.case_id} not found")
+        if claim.kind in PROMISE_BOUND and promise is not None:
+            if promise.state is not PromiseState.OPEN:
+                return Skipped(f"promise {promise.state.value}")
+            if case.state is not CaseState.OPEN:
+                return Skipped("case closed")
+        try:
+            if claim.kind == NotificationKind.CONTACT_REACTION.value:
+                return self._react(claim)
+            target, message = self._compose(claim, case, promise)
+            if claim.maybe_delivered:
+                found = self._find_earlier(claim, target)
+                if found is not None:
+                    log.info("notification.found_earlier id=%s ts=%s", claim.id, found[1])
+                    self._after_sent(claim, case, found[1])
+                    return Sent(channel=found[0], ts=found[1])
+            channel, ts = self._post(claim, case, target, message)
+            self._after_sent(claim, case, ts)
+            return Sent(channel=channel, ts=ts)
+        except SlackApiError as error:
+            return _classify(error, claim)
+        except (OSError, TimeoutError) as error:  # connection refused/reset, read timeout
+            return Retry(
+                error=f"{type(error).__name__}: {error}", after=backoff(claim.attempts), uncertain=True
+            )
+
+    # -- what and where ----------------------------------------------------------------
+
+    def _compose(self, claim: Claim, case: Case, promise: Promise | None) -> tuple[Target, render.Message]:
+        kind = NotificationKind(claim.kind)
+        now = self.clock.now()
+        if kind is NotificationKind.CASE_CARD:
+            return Target(case.channel_id), render.case_card(case)
+        assert promise is not None, f"{kind.value} needs a promise"
+        if kind is NotificationKind.PROMISE_NOTE:
+            return Target(case.channel_id, case.card_ts), render.promise_note(case, promise)
+        if kind is NotificationKind.ESCALATION_NOTE:
+            return Target(case.channel_id, case.card_ts), render.escalation_note(case, promise, now)
+        if kind is NotificationKind.REMINDER:
+            return Target(claim.recipient), render.reminder(case, promise)
+        if kind is NotificationKind.MANAGER_MISSING:
+            return Target(claim.recipient), render.manager_missing(case, promise)
+        if kind is NotificationKind.ESCALATION:
+            if claim.recipient == case.channel_id:
+                return Target(case.channel_id, case.card_ts, broadcast=True), render.escalation(
+                    case, promise, now
+                )
+            return Target(claim.recipient), render.escalation(case, promise, now)
+        raise ValueError(f"unknown notification kind {claim.kind}")
+
+    # -- Slack calls -------------------------------------------------------------------
+
+    def _post(self, claim: Claim, case: Case, target: Target, message: render.Message) -> tuple[str, str]:
+        arguments: dict[str, Any] = {
+            "channel": target.channel,
+            "text": message.text,
+            "blocks": message.blocks,
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"notification_id": claim.id}},
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if target.thread_ts:
+            arguments["thread_ts"] = target.thread_ts
+            arguments["reply_broadcast"] = target.broadcast
+        try:
+            response = self.client.chat_postMessage(**arguments)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel" or not target.channel.startswith("C"):
+                raise
+            # A public channel the bot was never invited to: join it (and so also receive
+            # the thread's replies as contacts), then post.
+            self.client.conversations_join(channel=target.channel)
+            response = self.client.chat_postMessage(**arguments)
+        return str(response["channel"]), str(response["ts"])
+
+    def _react(self, claim: Claim) -> Outcome:
+        try:
+            self.client.reactions_add(
+                channel=claim.recipient, timestamp=claim.payload["ts"], name=CONTACT_REACTION
+            )
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code == "already_reacted":
+                return Sent(channel=claim.recipient, ts=None)
+            if code in ("message_not_found", "no_item_specified"):
+                return Skipped("the reply is gone")
+            raise
+        return Sent(channel=claim.recipient, ts=None)
+
+    def _find_earlier(self, claim: Claim, target: Target) -> tuple[str, str] | None:
+        """Look for a message this notification already produced (its id is in the metadata)."""
+        channel = target.channel
+        if channel.startswith(("U", "W")):
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        oldest = f"{(claim.run_at - timedelta(minutes=5)).timestamp():.6f}"
+        if target.thread_ts:
+            response = self.client.conversations_replies(
+                channel=channel, ts=target.thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            response = self.client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("notification_id") == claim.id:
+                return channel, str(message["ts"])
+        return None
+
+    def _after_sent(self, claim: Claim, case: Case, ts: str) -> None:
+        if claim.kind == NotificationKind.CASE_CARD.value:
+            with self.db.transaction() as session:
+                stored = session.get(Case, case.id)
+                if stored is not None and stored.card_ts is None:
+                    stored.card_ts = ts
+
+
+def _classify(error: SlackApiError, claim: Claim) -> Outcome:
+    response = error.response
+    status = response.status_code
+    code = str(response.get("error") or f"http_{status}")
+    if status == 429:
+        retry_after = int(response.headers.get("Retry-After", response.headers.get("retry-after", 1)) or 1)
+        return Retry(error="ratelimited", after=timedelta(seconds=max(1, retry_after)), rate_limited=True)
+    if code in PERMANENT_ERRORS:
+        return Dead(code)
+    # 5xx and unknown errors: Slack may or may not have taken the message.
+    return Retry(error=code, after=backoff(claim.attempts), uncertain=True)

@@ -1,0 +1,201 @@
+"""`/case …` text and `promise …` thread replies -> typed requests, or a CaseError that says
+exactly what is wrong. Pure functions: no Slack calls, no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.errors import CaseError
+
+MAX_COMMAND_TEXT = 2000
+
+_CASE_REF = re.compile(r"^(?:case-?)?#?(\d{1,12})$", re.I)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+# "<when>: <what>", split at the first colon followed by a space, so "friday 10:00: call"
+# keeps its clock time.
+_WHEN_WHAT = re.compile(r"^(?P<when>.+?):\s+(?P<what>.+)$", re.S)
+_PROMISE_REPLY = re.compile(r"^\s*promise\b[\s:]*(?P<rest>.*)$", re.I | re.S)
+
+USAGE = {
+    "open": "`/case open <customer>: <summary>`, for example `/case open Acme Corp: refund not received`",
+    "promise": "`/case promise CASE-7 <when>: <what>`,"
+    " for example `/case promise CASE-7 tomorrow 3pm: call back`",
+    "done": "`/case done CASE-7`",
+    "show": "`/case show CASE-7`",
+    "manager": "`/case manager @maria`",
+    "close": "`/case close CASE-7 [note]`",
+    "list": "`/case list`",
+    "help": "`/case help`",
+}
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    customer: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class OpenCaseModal:
+    """`/case open` with nothing after it."""
+
+
+@dataclass(frozen=True)
+class MakePromise:
+    case_id: int
+    when: str
+    what: str
+
+
+@dataclass(frozen=True)
+class KeepPromise:
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ShowCase:
+    case_id: int
+
+
+@dataclass(frozen=True)
+class SetManager:
+    manager_id: str | None  # None: show who it is now
+
+
+@dataclass(frozen=True)
+class CloseCase:
+    case_id: int
+    note: str
+
+
+@dataclass(frozen=True)
+class ListCases:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+CaseRequest = (
+    OpenCase
+    | OpenCaseModal
+    | MakePromise
+    | KeepPromise
+    | ShowCase
+    | SetManager
+    | CloseCase
+    | ListCases
+    | Help
+)
+
+
+@dataclass(frozen=True)
+class PromiseReply:
+    when: str
+    what: str
+
+
+def parse_case_command(text: str) -> CaseRequest:
+    text = (text or "").strip()
+    if len(text) > MAX_COMMAND_TEXT:
+        raise CaseError(
+            f"That command is {len(text):,} characters long; /case takes at most {MAX_COMMAND_TEXT:,}."
+            " Put the details in the case thread instead."
+        )
+    if not text:
+        return Help()
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    rest = rest.strip()
+    if verb == "open":
+        return _open(rest)
+    if verb == "promise":
+        case_id, tail = _case_and_rest(rest, "promise")
+        when, what = _when_what(tail, USAGE["promise"])
+        return MakePromise(case_id=case_id, when=when, what=what)
+    if verb in ("done", "kept"):
+        case_id, tail = _case_and_rest(rest, "done")
+        _nothing_more(tail, "done")
+        return KeepPromise(case_id=case_id)
+    if verb == "show":
+        case_id, tail = _case_and_rest(rest, "show")
+        _nothing_more(tail, "show")
+        return ShowCase(case_id=case_id)
+    if verb == "manager":
+        return _manager(rest)
+    if verb == "close":
+        case_id, tail = _case_and_rest(rest, "close")
+        return CloseCase(case_id=case_id, note=tail)
+    if verb == "list":
+        _nothing_more(rest, "list")
+        return ListCases()
+    if verb == "help":
+        return Help()
+    shown = verb if len(verb) <= 30 else verb[:30] + "…"
+    raise CaseError(f"I don't know `/case {shown}`. Try `/case help` for what I can do.")
+
+
+def parse_promise_reply(text: str) -> PromiseReply | None:
+    """A thread reply that starts with `promise` records a promise; anything else is a contact.
+    Returns None when the reply is not a promise at all."""
+    match = _PROMISE_REPLY.match(text or "")
+    if not match:
+        return None
+    when, what = _when_what(
+        match.group("rest").strip(),
+        "`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`",
+    )
+    return PromiseReply(when=when, what=what)
+
+
+def parse_case_ref(word: str) -> int | None:
+    match = _CASE_REF.match(word.strip())
+    return int(match.group(1)) if match else None
+
+
+def _open(rest: str) -> OpenCase | OpenCaseModal:
+    if not rest:
+        return OpenCaseModal()
+    customer, sep, summary = rest.partition(":")
+    if sep and customer.strip() and summary.strip():
+        return OpenCase(customer=customer.strip(), summary=summary.strip())
+    if sep and not summary.strip():
+        raise CaseError(f"What is the case about? Add a summary after the colon: {USAGE['open']}.")
+    return OpenCase(customer=None, summary=rest)
+
+
+def _case_and_rest(rest: str, verb: str) -> tuple[int, str]:
+    first, _, tail = rest.partition(" ")
+    if not first:
+        raise CaseError(f"Which case? Use {USAGE[verb]}.")
+    case_id = parse_case_ref(first)
+    if case_id is None:
+        shown = first if len(first) <= 30 else first[:30] + "…"
+        raise CaseError(f"“{shown}” is not a case reference like CASE-7. Use {USAGE[verb]}.")
+    return case_id, tail.strip()
+
+
+def _when_what(tail: str, usage: str) -> tuple[str, str]:
+    match = _WHEN_WHAT.match(tail)
+    if not match or not match.group("when").strip() or not match.group("what").strip():
+        raise CaseError(f"Say when and what, separated by a colon: {usage}.")
+    return match.group("when").strip(), match.group("what").strip()
+
+
+def _nothing_more(tail: str, verb: str) -> None:
+    if tail:
+        raise CaseError(f"`/case {verb}` takes nothing after the case: {USAGE[verb]}.")
+
+
+def _manager(rest: str) -> SetManager:
+    if not rest:
+        return SetManager(manager_id=None)
+    match = _MENTION.match(rest.split()[0])
+    if not match or len(rest.split()) > 1:
+        raise CaseError(
+            f"Mention one person: {USAGE['manager']}. (Type @ and pick them so Slack sends their ID.)"
+        )
+    return SetManager(manager_id=match.group(1))

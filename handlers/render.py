@@ -1,0 +1,335 @@
+"""Block Kit for everything the bot says, built with slack_sdk's models, each with a plain `text`
+fallback (notifications, screen readers, clients without blocks).
+
+Times are `<!date^…>` tokens, so every reader sees their own local time; the fallback after
+the `|` is UTC. Text people typed is shown as typed, except that broadcast mentions are
+disarmed: a case summary must never ping @channel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from handlers.parse import USAGE
+from storage.models import Case, CaseState, Contact, Promise, PromiseState
+
+SECTION_TEXT_LIMIT = 3000
+MAX_CONTACTS_SHOWN = 15
+
+_BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def safe(text: str) -> str:
+    """People's text as they typed it, minus the power to notify everyone."""
+    return _BROADCAST.sub(lambda m: "@" + m.group(1).split("^")[0], text or "")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def when(moment: datetime, style: str = "{date_short_pretty} {time}") -> str:
+    """A time every reader sees in their own zone."""
+    epoch = int(moment.timestamp())
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{style}|{fallback}>"
+
+
+def duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return f"{int(delta.total_seconds())}s"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return " ".join(p for p in parts if p)
+
+
+def customer_of(case: Case) -> str:
+    return safe(case.customer) if case.customer else "_not given_"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT))])
+
+
+def _message(text: str, blocks: list[Block]) -> Message:
+    return Message(text=clip(text, 3900), blocks=[b.to_dict() for b in blocks])
+
+
+def case_card(case: Case) -> Message:
+    state = "Open" if case.state is CaseState.OPEN else "Closed"
+    fields = [
+        MarkdownTextObject(text=f"*Customer*\n{customer_of(case)}"),
+        MarkdownTextObject(text=f"*Owner*\n<@{case.owner_id}>"),
+        MarkdownTextObject(text=f"*Status*\n{state}"),
+        MarkdownTextObject(text=f"*Opened*\n{when(case.opened_at)}"),
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"{case.ref} · {case.customer or 'new case'}", 150)),
+        _section(safe(case.summary)),
+        SectionBlock(fields=fields),
+        _context(
+            "Reply in this thread to log each customer contact."
+            " Start a reply with `promise in 2 hours: …` to record a promise."
+        ),
+    ]
+    text = (
+        f"{case.ref} opened by <@{case.owner_id}> for {case.customer or 'a customer'}: {safe(case.summary)}"
+    )
+    return _message(text, blocks)
+
+
+def plan_line(promise: Promise, owner_view: bool = True) -> str:
+    target = f"<@{promise.escalate_to}>" if promise.escalate_to else "this channel (no manager set)"
+    reminder_to = "you" if owner_view else f"<@{promise.owner_id}>"
+    return (
+        f"reminder to {reminder_to} at {when(promise.remind_at, '{time}')}"
+        f" · due {when(promise.due_at)}"
+        f" · escalates to {target} at {when(promise.escalate_at, '{time}')}"
+    )
+
+
+def promise_confirmation(case: Case, promise: Promise) -> Message:
+    text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {plan_line(promise)}"
+    blocks: list[Block] = [
+        _section(f":handshake: Promise recorded on *{case.ref}*: “{safe(promise.description)}”"),
+        _context(plan_line(promise)),
+    ]
+    if not promise.escalate_to:
+        blocks.append(_context("Set who hears about missed promises with " + USAGE["manager"] + "."))
+    return _message(text, blocks)
+
+
+def promise_note(case: Case, promise: Promise) -> Message:
+    line = plan_line(promise, owner_view=False)
+    text = f"Promise by <@{promise.owner_id}>: “{safe(promise.description)}”. {line}"
+    return _message(text, [_section(f":handshake: *Promise:* “{safe(promise.description)}”"), _context(line)])
+
+
+def reminder(case: Case, promise: Promise) -> Message:
+    text = (
+        f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
+        f" due {when(promise.due_at)}."
+    )
+    blocks: list[Block] = [
+        _section(
+            f":alarm_clock: *Reminder for {case.ref}* · {customer_of(case)}\n"
+            f"You promised: “{safe(promise.description)}”\nDue {when(promise.due_at)}"
+        ),
+        _context(
+            f"Kept it? `/case done {case.ref}`. Can't make it? Tell the customer now and offer a new time."
+        ),
+    ]
+    return _message(safe(text), blocks)
+
+
+def escalation(case: Case, promise: Promise, now: datetime) -> Message:
+    late = duration(max(timedelta(0), now - promise.due_at))
+    text = (
+        f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
+        f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
+    )
+    blocks: list[Block] = [
+        _section(
+            f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}\n"
+            f"<@{promise.owner_id}> promised: “{safe(promise.description)}”\n"
+            f"Due {when(promise.due_at)} · *{late} late*"
+        ),
+        _context(f"Case: {safe(clip(case.summary, 300))}"),
+        _context(f"When it is dealt with, `/case done {case.ref}` stops further escalation."),
+    ]
+    return _message(safe(text), blocks)
+
+
+def escalation_note(case: Case, promise: Promise, now: datetime) -> Message:
+    late = duration(max(timedelta(0), now - promise.due_at))
+    target = f"<@{promise.escalate_to}>" if promise.escalate_to else "this channel"
+    text = f":warning: The promise “{safe(promise.description)}” is {late} overdue; escalated to {target}."
+    return _message(text, [_section(text)])
+
+
+def manager_missing(case: Case, promise: Promise) -> Message:
+    text = (
+        f"{case.ref}: your promise “{safe(promise.description)}” was missed and escalated to the case channel"
+        f" because you have no manager set. Set one with {USAGE['manager']}."
+    )
+    return _message(text, [_section(text)])
+
+
+def contact_line(contact: Contact) -> str:
+    marks = ""
+    if contact.deleted_at is not None:
+        marks = " _(deleted in Slack; kept here)_"
+    elif contact.edited_at is not None:
+        marks = " _(edited)_"
+    return f"• {when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
+
+
+def promise_line(promise: Promise, now: datetime) -> str:
+    if promise.state is PromiseState.KEPT and promise.kept_at is not None:
+        lateness = promise.kept_at - promise.due_at
+        verdict = "on time" if lateness <= timedelta(0) else f"{duration(lateness)} late"
+        return f"• :white_check_mark: “{safe(promise.description)}” kept {when(promise.kept_at)} ({verdict})"
+    overdue = now > promise.due_at
+    icon = ":red_circle:" if overdue else ":hourglass_flowing_sand:"
+    status = f"*overdue by {duration(now - promise.due_at)}*" if overdue else f"due {when(promise.due_at)}"
+    return f"• {icon} “{safe(promise.description)}” {status}"
+
+
+def case_details(case: Case, now: datetime) -> Message:
+    state = (
+        "open"
+        if case.state is CaseState.OPEN
+        else f"closed {when(case.closed_at)}"
+        if case.closed_at
+        else "closed"
+    )
+    head = (
+        f"*{case.ref}* · {customer_of(case)} · {state}\n{safe(case.summary)}\n"
+        f"Owner <@{case.owner_id}> · opened {when(case.opened_at)}"
+    )
+    blocks: list[Block] = [_section(head)]
+    if case.close_note:
+        blocks.append(_context(f"Closing note: {safe(case.close_note)}"))
+    blocks.append(DividerBlock())
+    contacts = list(case.contacts)
+    if contacts:
+        shown = contacts[-MAX_CONTACTS_SHOWN:]
+        lines = [contact_line(c) for c in shown]
+        header = f"*Contacts ({len(contacts)})*"
+        if len(contacts) > len(shown):
+            header += f" · the latest {len(shown)}; the rest are in the case thread"
+        blocks.append(_section(header + "\n" + "\n".join(lines)))
+    else:
+        blocks.append(_section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
+    promises = list(case.promises)
+    if promises:
+        blocks.append(
+            _section(f"*Promises ({len(promises)})*\n" + "\n".join(promise_line(p, now) for p in promises))
+        )
+    else:
+        blocks.append(_section("*Promises*\nNone yet."))
+    text = (
+        f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
+        f" {len(contacts)} contact(s), {len(promises)} promise(s)."
+    )
+    return _message(safe(text), blocks)
+
+
+def case_list(cases: list[Case], now: datetime) -> Message:
+    if not cases:
+        text = "You have no open cases. Open one with " + USAGE["open"] + "."
+        return _message(text, [_section(text)])
+    lines = []
+    for case in cases[:40]:
+        open_promises = [p for p in case.promises if p.state is PromiseState.OPEN]
+        next_due = f" · next promise {promise_line(open_promises[0], now)[2:]}" if open_promises else ""
+        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(clip(case.summary, 120))}{next_due}")
+    header = f"*Your open cases ({len(cases)})*"
+    if len(cases) > 40:
+        header += " · the oldest 40"
+    text = f"You have {len(cases)} open case(s)."
+    return _message(text, [_section(header + "\n" + "\n".join(lines))])
+
+
+def help_message() -> Message:
+    lines = [
+        "*casekeeper* keeps the promises you make to customers.",
+        f"• {USAGE['open']}: opens a case and posts its card here;"
+        " reply in the card's thread to log contacts",
+        f"• {USAGE['promise']}: I remind you before it is due and tell your manager if it is missed",
+        "• In a case thread: `promise in 2 hours: email the refund receipt`",
+        f"• {USAGE['done']}: the promise is kept",
+        f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
+        f"• {USAGE['manager']}: who hears about your missed promises",
+        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`.",
+    ]
+    text = "\n".join(lines)
+    return _message(text, [_section(text)])
+
+
+def error_message(text: str) -> Message:
+    return _message(text, [_section(f":warning: {text}")])
+
+
+def case_opened(case: Case) -> Message:
+    text = (
+        f"{case.ref} is open and its card is in this channel. Reply in the card's thread to log each"
+        " contact with the customer."
+    )
+    return _message(text, [_section(f":white_check_mark: {text}")])
+
+
+def card_delayed(case: Case) -> Message:
+    text = f"{case.ref} is saved. Slack didn't take its card yet; I'll keep trying and post it here."
+    return _message(text, [_section(f":hourglass_flowing_sand: {text}")])
+
+
+def card_refused(case: Case, error: str) -> Message:
+    why = {
+        "not_in_channel": "I'm not a member of this channel",
+        "channel_not_found": "I can't see this channel",
+    }.get(error, f"Slack said `{error}`")
+    text = (
+        f"{case.ref} is saved, but I couldn't post its card here ({why}). Invite me with"
+        " `/invite @casekeeper` and open the case again there; `/case show "
+        f"{case.ref}` shows it meanwhile."
+    )
+    return _message(text, [_section(f":warning: {text}")])
+
+
+def promise_kept(case: Case, promise: Promise) -> Message:
+    assert promise.kept_at is not None
+    lateness = promise.kept_at - promise.due_at
+    verdict = "on time" if lateness <= timedelta(0) else f"{duration(lateness)} late"
+    text = (
+        f"Kept: {case.ref} “{safe(promise.description)}” ({verdict})."
+        " No more reminders or escalations for it."
+    )
+    return _message(text, [_section(f":white_check_mark: {text}")])
+
+
+def case_closed(case: Case) -> Message:
+    text = f"{case.ref} is closed." + (f" Note: {safe(case.close_note)}" if case.close_note else "")
+    return _message(text, [_section(f":lock: {text}")])
+
+
+def manager_set(manager_id: str) -> Message:
+    text = (
+        f"Your missed promises now escalate to <@{manager_id}>. Promises already made keep the plan"
+        " they were made with."
+    )
+    return _message(text, [_section(text)])
+
+
+def manager_is(manager_id: str | None) -> Message:
+    if manager_id is None:
+        text = (
+            "You have no manager set: missed promises escalate to the case channel."
+            f" Set one with {USAGE['manager']}."
+        )
+    else:
+        text = f"Your missed promises escalate to <@{manager_id}>. Change it with {USAGE['manager']}."
+    return _message(text, [_section(text)])

@@ -1,0 +1,161 @@
+"""The one `message` listener. Bolt runs only the first matching listener and answers 404 to
+events nobody matches (which Slack retries and counts against the app), so this listener
+takes every message event and sorts subtypes itself:
+
+- plain replies, `thread_broadcast` and `file_share` in a case thread are contacts;
+  a reply starting with `promise <when>: <what>` also records a promise;
+- `message_changed` / `message_deleted` update the contact, keeping its history;
+- everything else (other bots, joins, top-level chatter) is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App
+
+from bot import cases, promises
+from bot.errors import CaseError
+from bot.services import Services
+from bot.timeparse import parse_when
+from handlers import people, render
+from handlers.parse import parse_promise_reply
+from storage import inbox, queries
+from storage.models import EventState
+
+log = logging.getLogger(__name__)
+
+CONTACT_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("message")
+    def on_message(body: dict[str, Any]) -> None:
+        ingest(services, body["team_id"], body["event_id"], body["event"])
+
+
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and thread_ts != event.get("ts")
+
+
+def worth_recording(event: dict[str, Any]) -> bool:
+    """Only events that can touch a case are recorded in the inbox (cheap to decide, so the
+    busy top-level chatter of a channel costs no database write)."""
+    if event.get("type") != "message":
+        return False
+    subtype = event.get("subtype")
+    if subtype in CONTACT_SUBTYPES:
+        return is_thread_reply(event) and not event.get("bot_id")
+    if subtype == "message_changed":
+        return is_thread_reply(event.get("message") or {})
+    if subtype == "message_deleted":
+        return is_thread_reply(event.get("previous_message") or {})
+    return False
+
+
+def ingest(services: Services, team_id: str, event_id: str, event: dict[str, Any]) -> None:
+    """Apply one message event; the inbox row is finished in the same transaction as its effects,
+    so a crash part-way leaves it to be re-driven, and a re-drive changes nothing twice."""
+    now = services.clock.now()
+    subtype = event.get("subtype")
+    channel = event.get("channel", "")
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        with services.db.transaction() as session:
+            cases.edit_contact(
+                session,
+                channel_id=channel,
+                ts=message.get("ts", ""),
+                new_text=message.get("text", ""),
+                now=now,
+            )
+            inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+        return
+    if subtype == "message_deleted":
+        with services.db.transaction() as session:
+            cases.delete_contact(session, channel_id=channel, ts=event.get("deleted_ts", ""), now=now)
+            inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+        return
+    if not worth_recording(event):
+        return  # never recorded in the inbox: nothing to finish
+    if not event.get("user"):
+        with services.db.transaction() as session:
+            inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
+        return
+    _log_reply(services, team_id, event_id, event, now)
+
+
+def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any], now: datetime) -> None:
+    channel, ts, author = event["channel"], event["ts"], event["user"]
+    text = event.get("text") or ""
+    with services.db.transaction() as session:
+        case = queries.case_by_thread(session, channel, event["thread_ts"])
+        if case is None:
+            inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
+            return
+        case_id, owner_id = case.id, case.owner_id
+    problem: str | None = None
+    promise_request = None
+    due_at = None
+    try:
+        promise_request = parse_promise_reply(text)
+        if promise_request is not None:
+            tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
+            due_at = parse_when(promise_request.when, tz, now)
+    except CaseError as error:
+        problem, promise_request = str(error), None
+
+    send_now: list[str] = []
+    made = None
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, case_id)
+        _, reaction_key = cases.log_contact(
+            session,
+            case=case,
+            channel_id=channel,
+            ts=ts,
+            author_id=author,
+            text=text,
+            posted_at=datetime.fromtimestamp(float(ts), UTC),
+            now=now,
+        )
+        if reaction_key:
+            send_now.append(reaction_key)
+        if promise_request is not None and due_at is not None and reaction_key:
+            try:
+                with session.begin_nested():
+                    made, keys = promises.make_promise(
+                        session,
+                        case=case,
+                        description=promise_request.what,
+                        due_at=due_at,
+                        made_by=author,
+                        now=now,
+                        lead=services.settings.reminder_lead,
+                        grace=services.settings.escalation_grace,
+                        source_ts=ts,
+                    )
+                send_now += keys
+            except CaseError as error:
+                problem = str(error)
+        inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+    if send_now:
+        services.dispatcher.deliver_now(send_now)
+    if made is not None:
+        services.dispatcher.wake()
+    if problem:
+        # Only the author sees it, in the thread; the reply itself stays logged as a contact.
+        message = render.error_message(f"No promise recorded: {problem}")
+        try:
+            services.client.chat_postEphemeral(
+                channel=channel,
+                user=author,
+                thread_ts=event["thread_ts"],
+                text=message.text,
+                blocks=message.blocks,
+            )
+        except Exception:
+            log.warning("thread.ephemeral_failed channel=%s ts=%s", channel, ts, exc_info=True)
