@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both build on `make install`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres demo migrate lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Set up and start the bot on SQLite (web + scheduler in one process).
+run: install
+	$(PY) -m bot migrate
+	$(PY) -m bot run
+
+# A whole case against the local Slack stand-in, in under a minute, no Slack needed.
+demo: install
+	$(PY) -m bot demo
+
+migrate: install
+	$(PY) -m bot migrate
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 when one can be started
+# (scripts/with-postgres installs and starts it; it says so and skips when it can't).
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+test-postgres: install
+	scripts/with-postgres $(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,278 @@
+"""The test rig: the real bot (Bolt app behind waitress on 127.0.0.1), a real database (a SQLite
+file, or PostgreSQL when TEST_DATABASE_URL is set), the Slack stand-in serving the Web API over
+HTTP, and a client that signs requests exactly as Slack does. Time is a ManualClock the tests
+move; nothing of our own code is patched."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import build_app, build_services
+from bot.clock import ManualClock
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from bot.web import make_server
+from storage.db import Database
+
+SIGNING_SECRET = "test-signing-secret"
+# A Monday, 14:00 UTC: working hours in Europe, morning in the Americas.
+START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, counting work in flight so tests can wait for the work a
+    request started after its ack (instead of sleeping)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=32, thread_name_prefix="test-listener")
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:  # type: ignore[override]
+        with self._idle:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"listeners still busy after {timeout}s")
+
+
+def database_url_for_test(tmp_path: Any) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'casekeeper.sqlite3'}"
+        return
+    # One schema per test on the shared server: isolated and much cheaper than a database.
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    joiner = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Any) -> Iterator[str]:
+    yield from database_url_for_test(tmp_path)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def slack(clock: ManualClock) -> Iterator[FakeSlackAPI]:
+    # Message ts follow the test clock, as Slack's follow real time.
+    api = FakeSlackAPI(team_id="T1", time_func=lambda: clock.now().timestamp()).start()
+    api.set_user("UAGENT", name="alex", tz="America/New_York")
+    api.set_user("UMGR", name="maria", tz="Europe/Berlin")
+    api.set_user("UOTHER", name="olga", tz="Asia/Tokyo")
+    yield api
+    api.stop()
+
+
+def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> Settings:
+    settings = Settings(
+        bot_token="xoxb-test-token",
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        api_url=slack.base_url,
+        database_url=database_url,
+        port=3000,
+        reminder_lead=timedelta(minutes=15),
+        escalation_grace=timedelta(0),
+        escalation_repeat=timedelta(minutes=30),
+    )
+    return replace(settings, **overrides)
+
+
+class RunningBot:
+    """The bot as Slack sees it: an HTTP server at `url`."""
+
+    def __init__(self, settings: Settings, clock: ManualClock):
+        self.settings = settings
+        self.clock = clock
+        self.db = Database(settings.database_url)
+        self.db.migrate()
+        self.services: Services = build_services(settings, self.db, clock)
+        self.listeners = TrackingExecutor()
+        self.app = build_app(self.services, listener_executor=self.listeners)
+        self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            pass  # closed by stop()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the work started by earlier requests has finished."""
+        self.listeners.wait_idle(timeout)
+
+    def tick(self) -> int:
+        """One dispatcher pass at the clock's current time (what the worker loop does)."""
+        self.settle()
+        return self.services.dispatcher.tick()
+
+    def stop(self) -> None:
+        self.settle()
+        self.server.close()
+        self._thread.join(5)
+        self.listeners.shutdown(wait=True)
+        self.db.dispose()
+
+
+@dataclass
+class Opened:
+    ref: str
+    case_id: int
+    channel: str
+    card_ts: str
+
+
+class Person:
+    """One person using Slack: sends signed requests as them and reads what Slack shows them."""
+
+    def __init__(self, user_id: str, client: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot):
+        self.user_id = user_id
+        self.client = client
+        self.slack = slack
+        self.bot = bot
+
+    def command(self, text: str, channel: str = "C1") -> Any:
+        before = len(self.slack.responses)
+        reply = self.client.command(text, user=self.user_id, channel=channel)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return CommandResult(reply, self.slack.responses[before:])
+
+    def open_case(self, text: str, channel: str = "C1") -> Opened:
+        self.command(f"open {text}", channel=channel)
+        cards = [m for m in self.slack.messages(channel) if m.thread_ts is None and "CASE-" in m.all_text()]
+        assert cards, "no case card was posted"
+        card = cards[-1]
+        ref = re.search(r"CASE-\d+", card.all_text()).group(0)  # type: ignore[union-attr]
+        return Opened(ref=ref, case_id=int(ref.split("-")[1]), channel=channel, card_ts=card.ts)
+
+    def reply(self, case: Opened, text: str, **kwargs: Any) -> Any:
+        reply = self.client.thread_reply(text, thread_ts=case.card_ts, user=self.user_id, channel=case.channel,
+                                         **kwargs)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
+
+    def dms(self) -> list[Any]:
+        return self.slack.dms_to(self.user_id)
+
+
+@dataclass
+class CommandResult:
+    http: Any
+    responses: list[Any]
+
+    @property
+    def immediate_text(self) -> str:
+        """What the ack itself showed (ephemeral), if anything."""
+        return _all_text(self.http.json) if self.http.json else ""
+
+    @property
+    def text(self) -> str:
+        """Everything the person was shown for this command: the ack and later responses."""
+        parts = [self.immediate_text] + [_all_text(r.body) for r in self.responses]
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def ephemeral(self) -> bool:
+        bodies = ([self.http.json] if self.http.json else []) + [r.body for r in self.responses]
+        return bool(bodies) and all(b.get("response_type", "ephemeral") == "ephemeral" for b in bodies)
+
+
+def _all_text(value: Any) -> str:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "text" and isinstance(item, str):
+                    found.append(item)
+                else:
+                    walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(value)
+    return "\n".join(found)
+
+
+@pytest.fixture
+def bot_settings(slack: FakeSlackAPI, database_url: str) -> Settings:
+    return make_settings(slack, database_url)
+
+
+@pytest.fixture
+def bot(bot_settings: Settings, clock: ManualClock) -> Iterator[RunningBot]:
+    running = RunningBot(bot_settings, clock)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def signer(bot: RunningBot, slack: FakeSlackAPI) -> SlackEventsClient:
+    return SlackEventsClient(bot.url, SIGNING_SECRET, team_id="T1", api=slack)
+
+
+@pytest.fixture
+def agent(signer: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot) -> Person:
+    return Person("UAGENT", signer, slack, bot)
+
+
+@pytest.fixture
+def manager(signer: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot) -> Person:
+    return Person("UMGR", signer, slack, bot)
+
+
+@pytest.fixture
+def other(signer: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot) -> Person:
+    return Person("UOTHER", signer, slack, bot)
+
+
+def wait_until(predicate: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
