@@ -27,8 +27,10 @@ def record(session: Session, team_id: str, event_id: str, payload: dict[str, Any
             attempts=0,
         )
         .on_conflict_do_nothing()
+        .returning(InboundEvent.id)
     )
-    return session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: the ORM insert path does not report rowcount on every driver.
+    return session.execute(statement).first() is not None
 
 
 def finish(session: Session, team_id: str, event_id: str, state: EventState, now: datetime) -> None:

@@ -45,8 +45,9 @@ def insert_once(session: Session, values: dict[str, Any]) -> bool:
     """Insert a notification unless its dedupe key (or promise/kind/level) exists. True if new."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1
+    statement = insert(Notification).values(**values).on_conflict_do_nothing().returning(Notification.id)
+    # RETURNING, not rowcount: the ORM insert path does not report rowcount on every driver.
+    return session.execute(statement).first() is not None
 
 
 def _claim(

@@ -186,8 +186,9 @@ class Person:
         return Opened(ref=ref, case_id=int(ref.split("-")[1]), channel=channel, card_ts=card.ts)
 
     def reply(self, case: Opened, text: str, **kwargs: Any) -> Any:
-        reply = self.client.thread_reply(text, thread_ts=case.card_ts, user=self.user_id, channel=case.channel,
-                                         **kwargs)
+        reply = self.client.thread_reply(
+            text, thread_ts=case.card_ts, user=self.user_id, channel=case.channel, **kwargs
+        )
         assert reply.status == 200, (reply.status, reply.body)
         self.bot.settle()
         return reply

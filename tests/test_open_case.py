@@ -4,7 +4,6 @@ import json
 import time
 
 
-
 def test_open_posts_a_case_card_naming_case_owner_and_customer(agent, slack):
     result = agent.command("open Acme Corp: refund not received")
     cards = slack.messages("C1")
@@ -93,7 +92,9 @@ def test_modal_without_summary_shows_the_error_in_the_field(agent, slack, signer
     }
     from urllib.parse import urlencode
 
-    reply = signer.post(urlencode({"payload": json.dumps(submission)}).encode(), "application/x-www-form-urlencoded")
+    reply = signer.post(
+        urlencode({"payload": json.dumps(submission)}).encode(), "application/x-www-form-urlencoded"
+    )
     assert reply.status == 200
     assert reply.json["response_action"] == "errors" and "summary" in reply.json["errors"]
     bot.settle()
@@ -113,5 +114,3 @@ def test_card_refused_tells_the_person_and_keeps_the_case(agent, slack):
     assert "CASE-1 is saved" in result.text and "/invite" in result.text
     shown = agent.command("show CASE-1", channel="G9")
     assert "Acme" in shown.text
-
-

@@ -25,7 +25,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def test_open_splits_customer_and_summary():
-    assert parse_case_command("open Acme Corp: refund not received") == OpenCase("Acme Corp", "refund not received")
+    assert parse_case_command("open Acme Corp: refund not received") == OpenCase(
+        "Acme Corp", "refund not received"
+    )
     assert parse_case_command("open refund not received") == OpenCase(None, "refund not received")
     assert parse_case_command("open") == OpenCaseModal()
 
@@ -103,12 +105,19 @@ def test_duration_across_dst_is_exact():
 def test_wall_clock_time_after_dst_change():
     # Saturday 2026-10-31 is EDT (UTC-4); "tomorrow 9am" falls on Sunday after the change: EST (UTC-5).
     saturday = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
-    assert parse_when("tomorrow 9am", "America/New_York", saturday) == datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
+    assert parse_when("tomorrow 9am", "America/New_York", saturday) == datetime(
+        2026, 11, 1, 14, 0, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("yesterday", "in the past"), ("call back", "can't read"), ("", "Say when"), ("last monday", "in the past")],
+    [
+        ("yesterday", "in the past"),
+        ("call back", "can't read"),
+        ("", "Say when"),
+        ("last monday", "in the past"),
+    ],
 )
 def test_bad_times_are_refused_with_a_reason(text, fragment):
     with pytest.raises(CaseError) as raised:
@@ -128,6 +137,8 @@ def test_bad_setting_names_itself():
         Settings.from_env({"REMINDER_LEAD": "fifteen"})
     with pytest.raises(SettingsError, match="PORT"):
         Settings.from_env({"PORT": "http"})
-    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "SLACK_API_URL": "http://127.0.0.1:9/api"})
+    settings = Settings.from_env(
+        {"DATABASE_URL": "postgresql://u@h/db", "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    )
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert settings.api_url.endswith("/")

@@ -24,8 +24,11 @@ def test_promise_is_read_in_the_owners_time_zone_and_the_whole_plan_is_echoed(ag
     result = agent.command(f"promise {case.ref} tomorrow 3pm: call back with the tracking number")
     # UAGENT is in New York: 15:00 there tomorrow.
     local_now = clock.now().astimezone(ZoneInfo("America/New_York"))
-    due = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time().replace(hour=15),
-                           ZoneInfo("America/New_York"))
+    due = datetime.combine(
+        local_now.date() + timedelta(days=1),
+        datetime.min.time().replace(hour=15),
+        ZoneInfo("America/New_York"),
+    )
     due_epoch = int(due.timestamp())
     shown = result.text
     assert result.ephemeral

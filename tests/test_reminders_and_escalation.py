@@ -81,7 +81,9 @@ def test_several_open_promises_done_keeps_the_earliest(agent, manager, bot, cloc
     assert len(escalations) == 1 and "send the invoice" in escalations[0].all_text()
 
 
-def test_restart_catches_up_on_everything_due_while_down_once(agent, manager, slack, bot, bot_settings, clock):
+def test_restart_catches_up_on_everything_due_while_down_once(
+    agent, manager, slack, bot, bot_settings, clock
+):
     from tests.conftest import RunningBot
 
     agent.command("manager <@UMGR|maria>")

@@ -17,8 +17,9 @@ def test_slack_retry_of_the_same_event_is_processed_once(agent, signer, slack, b
     first = signer.thread_reply("Emailed the customer", thread_ts=case.card_ts, user="UAGENT")
     event_id, ts = signer.last_event_id, signer.last_ts
     bot.settle()
-    again = signer.thread_reply("Emailed the customer", thread_ts=case.card_ts, user="UAGENT", ts=ts,
-                                event_id=event_id, retry_num=1)
+    again = signer.thread_reply(
+        "Emailed the customer", thread_ts=case.card_ts, user="UAGENT", ts=ts, event_id=event_id, retry_num=1
+    )
     assert (first.status, again.status) == (200, 200)
     bot.settle()
     bot.tick()
@@ -39,8 +40,9 @@ def test_retry_after_a_restart_is_still_recognised(agent, signer, slack, bot, bo
         from bot.slack_standin import SlackEventsClient
 
         client = SlackEventsClient(restarted.url, SIGNING_SECRET, team_id="T1", api=slack)
-        reply = client.thread_reply("First call", thread_ts=case.card_ts, user="UAGENT", ts=ts, event_id=event_id,
-                                    retry_num=2)
+        reply = client.thread_reply(
+            "First call", thread_ts=case.card_ts, user="UAGENT", ts=ts, event_id=event_id, retry_num=2
+        )
         assert reply.status == 200
         restarted.settle()
         shown = Person("UAGENT", client, slack, restarted).command(f"show {case.ref}")
@@ -53,7 +55,9 @@ def test_edit_and_delete_are_recorded_never_lost(agent, signer, bot):
     case = agent.open_case("Acme: refund")
     agent.reply(case, "Customer says the parcel is lost")
     ts = signer.last_ts
-    signer.edit_reply(channel="C1", ts=ts, thread_ts=case.card_ts, new_text="Customer says the parcel arrived damaged")
+    signer.edit_reply(
+        channel="C1", ts=ts, thread_ts=case.card_ts, new_text="Customer says the parcel arrived damaged"
+    )
     bot.settle()
     shown = agent.command(f"show {case.ref}").text
     assert "arrived damaged" in shown and "(edited)" in shown
@@ -78,7 +82,9 @@ def test_bot_messages_and_other_threads_are_not_contacts(agent, signer, slack, b
     case = agent.open_case("Acme: refund")
     signer.bot_reply("Automated: ticket synced", thread_ts=case.card_ts)
     signer.thread_reply("Unrelated chatter", thread_ts="1600000000.000100", user="UAGENT")
-    signer.event({"type": "message", "channel": "C1", "user": "UAGENT", "text": "top level", "ts": "1700000099.000001"})
+    signer.event(
+        {"type": "message", "channel": "C1", "user": "UAGENT", "text": "top level", "ts": "1700000099.000001"}
+    )
     bot.settle()
     bot.tick()
     shown = agent.command(f"show {case.ref}").text
@@ -91,8 +97,17 @@ def test_the_bots_own_thread_notes_are_not_contacts(agent, signer, slack, bot):
     agent.command(f"promise {case.ref} in 2 hours: call back")
     note = slack.thread("C1", case.card_ts)[-1]
     # Slack delivers the bot's own message back as an event; it must not become a contact.
-    reply = signer.event({"type": "message", "channel": "C1", "user": "UBOT", "bot_id": "BBOT", "text": note.text,
-                          "ts": note.ts, "thread_ts": case.card_ts})
+    reply = signer.event(
+        {
+            "type": "message",
+            "channel": "C1",
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "text": note.text,
+            "ts": note.ts,
+            "thread_ts": case.card_ts,
+        }
+    )
     assert reply.status == 200
     bot.settle()
     assert "None logged yet" in agent.command(f"show {case.ref}").text
