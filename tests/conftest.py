@@ -5,6 +5,7 @@ move; nothing of our own code is patched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -131,10 +132,8 @@ class RunningBot:
         self._thread.start()
 
     def _serve(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # closed by stop()
             self.server.run()
-        except OSError:
-            pass  # closed by stop()
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the work started by earlier requests has finished."""
