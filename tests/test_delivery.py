@@ -1,0 +1,116 @@
+"""Nothing lost, nothing sent twice: Slack failures, rate limits and a dispatcher that died
+mid-send. The crash cases are replayed with the real outbox and sender, stopping exactly
+where a killed process would have stopped."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storage import outbox
+from storage.models import Notification, NotificationKind, NotificationState
+
+
+def promise_due_in_30_minutes(agent):
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    agent.command(f"promise {case.ref} in 30 minutes: call back")
+    return case
+
+
+def reminder_row(bot):
+    with bot.db.transaction() as session:
+        return session.execute(
+            select(Notification).where(Notification.kind == NotificationKind.REMINDER)
+        ).scalar_one()
+
+
+def test_slack_down_at_due_time_delivers_once_after_it_recovers(agent, manager, slack, bot, clock):
+    case = promise_due_in_30_minutes(agent)
+    slack.fail("chat.postMessage", status=500)
+    clock.advance(minutes=31)
+    bot.tick()
+    assert agent.dms() == [] and manager.dms() == []
+    assert reminder_row(bot).state is NotificationState.PENDING  # waiting, not lost
+    slack.clear_faults()
+    clock.advance(minutes=10)
+    bot.tick()
+    bot.tick()
+    assert len(agent.dms()) == 1 and len(manager.dms()) == 1
+    # Delivered in due order: the reminder (due first) before the escalation.
+    order = [c.params["channel"] for c in slack.calls("chat.postMessage") if c.status == 200]
+    assert order.index("UAGENT") < order.index("UMGR")
+    assert case.ref in manager.dms()[0].all_text()
+
+
+def test_connection_reset_is_retried_without_duplicating(agent, slack, bot, clock):
+    promise_due_in_30_minutes(agent)
+    slack.go_down()
+    clock.advance(minutes=15)
+    bot.tick()
+    slack.come_back()
+    assert reminder_row(bot).maybe_delivered
+    clock.advance(minutes=5)
+    bot.tick()
+    assert len(agent.dms()) == 1
+
+
+def test_rate_limit_retry_after_is_obeyed(agent, slack, bot, clock):
+    promise_due_in_30_minutes(agent)
+    slack.fail("chat.postMessage", status=429, retry_after=30, times=1)
+    clock.advance(minutes=15)
+    bot.tick()
+    assert agent.dms() == []
+    clock.advance(seconds=29)
+    bot.tick()
+    assert agent.dms() == [], "retried before Retry-After elapsed"
+    clock.advance(seconds=1)
+    bot.tick()
+    assert len(agent.dms()) == 1
+
+
+def test_dispatcher_died_after_slack_took_the_message_is_not_resent(agent, slack, bot, clock):
+    promise_due_in_30_minutes(agent)
+    clock.advance(minutes=15)
+    dispatcher = bot.services.dispatcher
+    with bot.db.transaction() as session:
+        claims = outbox.claim_due(session, clock.now(), dispatcher.lease, 10)
+    assert [c.kind for c in claims] == ["reminder"]
+    # The dying process got its message to Slack, then was killed before recording it.
+    dispatcher.sender.deliver(claims[0])
+    assert len(agent.dms()) == 1
+    clock.advance(dispatcher.lease + timedelta(seconds=1))
+    bot.tick()
+    assert len(agent.dms()) == 1, "re-sent a message Slack already had"
+    assert reminder_row(bot).state is NotificationState.SENT
+    assert slack.calls("conversations.history"), "the earlier message was looked for"
+
+
+def test_dispatcher_died_after_claiming_sends_once_when_the_lease_expires(agent, slack, bot, clock):
+    promise_due_in_30_minutes(agent)
+    clock.advance(minutes=15)
+    dispatcher = bot.services.dispatcher
+    with bot.db.transaction() as session:
+        outbox.claim_due(session, clock.now(), dispatcher.lease, 10)  # then the process died
+    bot.tick()
+    assert agent.dms() == [], "a live claim must not be taken by another dispatcher"
+    clock.advance(dispatcher.lease + timedelta(seconds=1))
+    bot.tick()
+    bot.tick()
+    assert len(agent.dms()) == 1
+
+
+def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bot, clock, caplog):
+    promise_due_in_30_minutes(agent)
+    slack.fail("chat.postMessage", status=200, error="account_inactive")
+    clock.advance(minutes=15)
+    bot.tick()
+    row = reminder_row(bot)
+    assert row.state is NotificationState.DEAD and row.last_error == "account_inactive"
+    assert "notification.dead" in caplog.text
+    def reminder_posts():
+        return [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT"]
+
+    assert len(reminder_posts()) == 1
+    clock.advance(hours=1)
+    bot.tick()
+    assert len(reminder_posts()) == 1
