@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.settings import Settings, SettingsError
 
@@ -37,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         " whole case against a local Slack stand-in",
     )
     args = parser.parse_args(argv)
-    load_dotenv(override=False)
+    # The working directory's .env, as documented; not one found by walking up from this file.
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
