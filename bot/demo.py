@@ -158,5 +158,6 @@ def _story(alex: SlackEventsClient, slack: FakeSlackAPI, dispatcher: Any, clock:
     shown = _wait(slack, lambda: slack.responses[-1] if len(slack.responses) > before else None)
     show("ephemeral reply", "UALEX", shown.body.get("blocks", []), shown.body.get("text", ""))
     print(
-        "\nThat is the whole loop. `make run` starts the bot for your own workspace (README: Slack app setup)."
+        "\nThat is the whole loop. `make run` starts the bot for your own workspace"
+        " (README: Slack app setup)."
     )

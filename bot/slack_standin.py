@@ -463,8 +463,13 @@ class FakeSlackAPI:
     ) -> Message:
         """Store a message as if a person had posted it, so history/replies return it."""
         message = Message(
-            channel=channel, ts=ts or self.ts_clock.next(), text=text, blocks=blocks,
-            thread_ts=thread_ts, metadata=metadata, user=user,
+            channel=channel,
+            ts=ts or self.ts_clock.next(),
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            user=user,
         )
         with self._lock:
             self._messages.append(message)
@@ -494,7 +499,8 @@ class FakeSlackAPI:
     def thread(self, channel: str, ts: str) -> list[Message]:
         with self._lock:
             return [
-                copy.deepcopy(m) for m in self._messages
+                copy.deepcopy(m)
+                for m in self._messages
                 if m.channel == channel and m.thread_ts == ts and m.ts != ts
             ]
 
@@ -537,9 +543,7 @@ class FakeSlackAPI:
             calls = list(self._calls)
         if not calls:
             return "no Slack API calls were made"
-        shown = ", ".join(
-            f"{c.method}->{c.status}{'/' + c.error if c.error else ''}" for c in calls[-last:]
-        )
+        shown = ", ".join(f"{c.method}->{c.status}{'/' + c.error if c.error else ''}" for c in calls[-last:])
         more = f" (last {last} of {len(calls)})" if len(calls) > last else ""
         return f"calls{more}: {shown}"
 
@@ -562,7 +566,7 @@ class FakeSlackAPI:
             _send(request, 404, b"not found", "text/plain")
             return
 
-        method = url.path[len("/api/"):].strip("/")
+        method = url.path[len("/api/") :].strip("/")
         try:
             params = _parse_params(url.query, raw, request.headers.get("Content-Type", ""))
         except ValueError:
@@ -682,8 +686,11 @@ class FakeSlackAPI:
                     out["parent_user_id"] = parent.user
                 if message.reply_broadcast:
                     out["subtype"] = "thread_broadcast"
-        replies = [m for m in self._messages if m.channel == message.channel and m.is_reply
-                   and m.thread_ts == message.ts]
+        replies = [
+            m
+            for m in self._messages
+            if m.channel == message.channel and m.is_reply and m.thread_ts == message.ts
+        ]
         if replies and not message.is_reply:
             out["thread_ts"] = message.ts
             out["reply_count"] = len(replies)
@@ -763,8 +770,14 @@ class FakeSlackAPI:
         message_ts = self.ts_clock.next()
         thread_ts = params.get("thread_ts") or None
         self._ephemerals.append(
-            Ephemeral(channel, str(user), text, copy.deepcopy(blocks), str(thread_ts) if thread_ts else None,
-                      message_ts)
+            Ephemeral(
+                channel,
+                str(user),
+                text,
+                copy.deepcopy(blocks),
+                str(thread_ts) if thread_ts else None,
+                message_ts,
+            )
         )
         return {"message_ts": message_ts}
 
@@ -776,13 +789,15 @@ class FakeSlackAPI:
         text, blocks, attachments = self._content(params)
         if "text" not in params and blocks is None and attachments is None and "metadata" not in params:
             raise _ApiError("no_text")
-        message.history.append({
-            "text": message.text,
-            "blocks": copy.deepcopy(message.blocks),
-            "metadata": copy.deepcopy(message.metadata),
-            "at": time.time(),
-            "edited_ts": self.ts_clock.next(),
-        })
+        message.history.append(
+            {
+                "text": message.text,
+                "blocks": copy.deepcopy(message.blocks),
+                "metadata": copy.deepcopy(message.metadata),
+                "at": time.time(),
+                "edited_ts": self.ts_clock.next(),
+            }
+        )
         # Slack keeps whatever the update leaves out (blocks, metadata) and replaces what it names.
         if "text" in params:
             message.text = text
@@ -793,7 +808,9 @@ class FakeSlackAPI:
         if "metadata" in params:
             message.metadata = copy.deepcopy(params["metadata"])
         return {
-            "channel": channel, "ts": message.ts, "text": message.text,
+            "channel": channel,
+            "ts": message.ts,
+            "text": message.text,
             "message": self._message_dict(message),
         }
 
@@ -888,8 +905,14 @@ class FakeSlackAPI:
         if not state.exists:
             raise _ApiError("channel_not_found")
         state.member = True
-        return {"channel": {"id": channel, "name": state.name or channel.lower(), "is_channel": True,
-                            "is_member": True}}
+        return {
+            "channel": {
+                "id": channel,
+                "name": state.name or channel.lower(),
+                "is_channel": True,
+                "is_member": True,
+            }
+        }
 
     def _readable_channel(self, params: dict[str, Any]) -> str:
         channel = self._resolve_channel(params.get("channel"))
@@ -900,9 +923,9 @@ class FakeSlackAPI:
         channel = self._readable_channel(params)
         include_metadata = _truthy(params.get("include_all_metadata", False))
         selected = [
-            m for m in self._messages
-            if m.channel == channel and (not m.is_reply or m.reply_broadcast)
-            and _in_window(m.ts, params)
+            m
+            for m in self._messages
+            if m.channel == channel and (not m.is_reply or m.reply_broadcast) and _in_window(m.ts, params)
         ]
         selected.reverse()  # newest first, as Slack returns history
         selected = selected[: _limit(params)]
@@ -922,7 +945,8 @@ class FakeSlackAPI:
         # Slack always puts the parent first, whatever oldest/latest say.
         parent = self._find_message(channel, ts)
         replies = [
-            m for m in self._messages
+            m
+            for m in self._messages
             if m.channel == channel and m.is_reply and m.thread_ts == ts and _in_window(m.ts, params)
         ]
         found = ([parent] if parent else []) + replies
@@ -1032,8 +1056,9 @@ def _form(text: str) -> dict[str, Any]:
     return out
 
 
-def _send(request: _Handler, status: int, body: bytes, content_type: str,
-          headers: dict[str, str] | None = None) -> None:
+def _send(
+    request: _Handler, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+) -> None:
     try:
         request.send_response(status)
         request.send_header("Content-Type", content_type)
@@ -1046,8 +1071,9 @@ def _send(request: _Handler, status: int, body: bytes, content_type: str,
         pass  # the client hung up (its own timeout); nothing to tell it
 
 
-def _send_json(request: _Handler, status: int, payload: dict[str, Any],
-               headers: dict[str, str] | None = None) -> None:
+def _send_json(
+    request: _Handler, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
     _send(request, status, json.dumps(payload).encode("utf-8"), "application/json; charset=utf-8", headers)
 
 
@@ -1220,13 +1246,15 @@ class SlackEventsClient:
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(self.timestamp_func()) if event_time is None else event_time,
-            "authorizations": [{
-                "enterprise_id": None,
-                "team_id": self.team_id,
-                "user_id": self.api.bot_user_id if self.api is not None else "UBOT",
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }],
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": self.api.bot_user_id if self.api is not None else "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": False,
             "event_context": f"4-{uuid.uuid4().hex}",
         }
@@ -1267,7 +1295,13 @@ class SlackEventsClient:
         return self.event(event, event_id=event_id, retry_num=retry_num)
 
     def edit_reply(
-        self, *, channel: str, ts: str, thread_ts: str, new_text: str, user: str = "UAGENT",
+        self,
+        *,
+        channel: str,
+        ts: str,
+        thread_ts: str,
+        new_text: str,
+        user: str = "UAGENT",
         old_text: str = "",
     ) -> Reply:
         event_ts = self.next_ts()
@@ -1289,7 +1323,11 @@ class SlackEventsClient:
                 "team": self.team_id,
             },
             "previous_message": {
-                "type": "message", "user": user, "text": old_text, "ts": ts, "thread_ts": thread_ts,
+                "type": "message",
+                "user": user,
+                "text": old_text,
+                "ts": ts,
+                "thread_ts": thread_ts,
             },
         }
         return self.event(event)
@@ -1308,7 +1346,11 @@ class SlackEventsClient:
             "deleted_ts": ts,
             "channel_type": _channel_type(channel),
             "previous_message": {
-                "type": "message", "user": user, "text": old_text, "ts": ts, "thread_ts": thread_ts,
+                "type": "message",
+                "user": user,
+                "text": old_text,
+                "ts": ts,
+                "thread_ts": thread_ts,
             },
         }
         return self.event(event)

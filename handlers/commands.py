@@ -66,7 +66,10 @@ def register(app: App, services: Services) -> None:
             )
         except Exception as error:
             reply = render.error_message(errors.message_for(error))
-        respond(**ephemeral(reply), replace_original=False)
+        try:
+            respond(**ephemeral(reply), replace_original=False)
+        except Exception:  # response_url expired or unreachable: the work itself is done
+            log.warning("command.reply_failed subcommand=%s", request.__class__.__name__, exc_info=True)
 
 
 def run(

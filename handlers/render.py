@@ -55,7 +55,7 @@ def when(moment: datetime, style: str = "{date_short_pretty} {time}") -> str:
 def duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return f"{int(delta.total_seconds())}s"
+        return "under a minute"
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]

@@ -107,6 +107,7 @@ def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bo
     row = reminder_row(bot)
     assert row.state is NotificationState.DEAD and row.last_error == "account_inactive"
     assert "notification.dead" in caplog.text
+
     def reminder_posts():
         return [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT"]
 

@@ -41,29 +41,30 @@ def real_bot(tmp_path, slack, database_url):
         "ESCALATION_GRACE": "1s",
         "PYTHONPATH": str(ROOT),
     }
-    log = open(tmp_path / "bot.log", "w+")
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True
-    )
-    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail(f"bot did not start:\n{log.read()}")
-        time.sleep(0.1)
-    yield process, url
-    if process.poll() is None:
-        process.kill()
-        process.wait(5)
-    log.close()
+    with open(tmp_path / "bot.log", "w+") as log:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"bot did not start:\n{log.read()}")
+            time.sleep(0.1)
+        yield process, url
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
 
 
 def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot, slack):
