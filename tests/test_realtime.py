@@ -27,8 +27,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def real_bot(tmp_path, slack, database_url):
+@pytest.fixture(params=["run", "web+worker"])
+def real_bot(request, tmp_path, slack, database_url):
+    """`python -m bot`, or the Procfile's split: `web` and `worker` on one database."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -45,9 +46,14 @@ def real_bot(tmp_path, slack, database_url):
         subprocess.run(
             [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True
         )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=log
-        )
+        commands = [["run"]] if request.param == "run" else [["web"], ["worker"]]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", *command], cwd=tmp_path, env=env, stdout=log, stderr=log
+            )
+            for command in commands
+        ]
+        process = processes[0]
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:
@@ -57,14 +63,15 @@ def real_bot(tmp_path, slack, database_url):
                         break
             except OSError:
                 pass
-            if process.poll() is not None or time.monotonic() > deadline:
+            if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
                 log.seek(0)
                 pytest.fail(f"bot did not start:\n{log.read()}")
             time.sleep(0.1)
-        yield process, url
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
+        yield processes, url
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(5)
 
 
 def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot, slack):
@@ -89,6 +96,7 @@ def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot
 
 
 def test_sigterm_stops_the_bot_cleanly(real_bot):
-    process, _url = real_bot
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(15) == 0
+    processes, _url = real_bot
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    assert [p.wait(15) for p in processes] == [0] * len(processes)
