@@ -59,11 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         db.migrate()
         print("casekeeper: database schema is up to date")
         return 0
-    if args.command in ("run", "web") and not settings.socket_mode or args.command == "run":
-        missing = settings.missing_for_slack()
-        if missing:
-            _explain_missing(missing)
-            return 2
+    missing = settings.missing_for_slack(receives_requests=args.command != "worker")
+    if missing:
+        _explain_missing(missing)
+        return 2
     if settings.is_sqlite:
         # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
         # release step's job (`python -m bot migrate`), run once per deploy.

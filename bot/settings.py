@@ -61,12 +61,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def missing_for_slack(self) -> list[str]:
-        """Names of the settings Slack needs that are not set, in the order to fix them."""
+    def missing_for_slack(self, *, receives_requests: bool = True) -> list[str]:
+        """Names of the settings Slack needs that are not set, in the order to fix them.
+        A worker only sends, so it needs no signing secret."""
         missing = []
         if not self.bot_token:
             missing.append("SLACK_BOT_TOKEN")
-        if not self.socket_mode and not self.signing_secret:
+        if receives_requests and not self.socket_mode and not self.signing_secret:
             missing.append("SLACK_SIGNING_SECRET")
         return missing
 
