@@ -133,20 +133,9 @@ def edit_contact(
     contact = queries.contact_at(session, channel_id, ts)
     if contact is None or contact.text == new_text:
         return None
-    session.add(
-        ContactRevision(contact_id=contact.id, change="edited", previous_text=contact.text, recorded_at=now)
-    )
+    _keep_revision(session, contact, "edited", Action.CONTACT_EDITED, now)
     contact.text = new_text
     contact.edited_at = now
-    audit.record(
-        session,
-        Action.CONTACT_EDITED,
-        team_id=contact.case.team_id,
-        at=now,
-        actor_id=contact.author_id,
-        case=contact.case,
-        ts=ts,
-    )
     return contact
 
 
@@ -155,20 +144,24 @@ def delete_contact(session: Session, *, channel_id: str, ts: str, now: datetime)
     contact = queries.contact_at(session, channel_id, ts)
     if contact is None or contact.deleted_at is not None:
         return None
-    session.add(
-        ContactRevision(contact_id=contact.id, change="deleted", previous_text=contact.text, recorded_at=now)
-    )
+    _keep_revision(session, contact, "deleted", Action.CONTACT_DELETED, now)
     contact.deleted_at = now
+    return contact
+
+
+def _keep_revision(session: Session, contact: Contact, change: str, action: Action, now: datetime) -> None:
+    session.add(
+        ContactRevision(contact_id=contact.id, change=change, previous_text=contact.text, recorded_at=now)
+    )
     audit.record(
         session,
-        Action.CONTACT_DELETED,
+        action,
         team_id=contact.case.team_id,
         at=now,
         actor_id=contact.author_id,
         case=contact.case,
-        ts=ts,
+        ts=contact.ts,
     )
-    return contact
 
 
 def close_case(session: Session, *, case: Case, actor_id: str, note: str, now: datetime) -> Case:

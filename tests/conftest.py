@@ -24,7 +24,7 @@ from bot.app import build_app, build_services
 from bot.clock import ManualClock
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from bot.slack_standin import FakeSlackAPI, SlackEventsClient, texts_in
 from bot.web import make_server
 from storage.db import Database
 
@@ -219,21 +219,7 @@ class CommandResult:
 
 
 def _all_text(value: Any) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, item in node.items():
-                if key == "text" and isinstance(item, str):
-                    found.append(item)
-                else:
-                    walk(item)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(value)
-    return "\n".join(found)
+    return "\n".join(texts_in(value))
 
 
 @pytest.fixture
