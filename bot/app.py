@@ -56,7 +56,7 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
 
     settings = services.settings
     app = App(
-        token=settings.bot_token,
+        # The token travels in `client` (Bolt takes it from there for authorization).
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
         client=services.client,
         # auth.test at construction would make start-up depend on Slack being up; Bolt

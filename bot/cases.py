@@ -67,7 +67,7 @@ def find_case(session: Session, team_id: str, case_id: int) -> Case:
 
 def require_open(case: Case) -> None:
     if case.state is not CaseState.OPEN:
-        raise CaseError(f"{case.ref} is closed.")
+        raise CaseError(f"{case.ref} is closed already; open a new case if the customer needs more.")
 
 
 def require_owner_or_manager(session: Session, case: Case, actor_id: str, doing: str) -> None:

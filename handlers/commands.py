@@ -156,7 +156,11 @@ def make_promise(
     source_ts: str | None = None,
 ) -> render.Message:
     with services.db.transaction() as session:
-        owner_id = cases.find_case(session, team_id, case_id).owner_id
+        case = cases.find_case(session, team_id, case_id)
+        # Refuse before asking Slack anything on behalf of someone who may not do this.
+        cases.require_open(case)
+        cases.require_owner_or_manager(session, case, actor_id, "record a promise on")
+        owner_id = case.owner_id
     # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
     tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
     now = services.clock.now()

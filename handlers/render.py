@@ -87,7 +87,7 @@ def case_card(case: Case) -> Message:
         MarkdownTextObject(text=f"*Opened*\n{when(case.opened_at)}"),
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"{case.ref} · {case.customer or 'new case'}", 150)),
+        HeaderBlock(text=clip(f"{case.ref} · {safe(case.customer or 'new case')}", 150)),
         _section(safe(case.summary)),
         SectionBlock(fields=fields),
         _context(
@@ -95,9 +95,8 @@ def case_card(case: Case) -> Message:
             " Start a reply with `promise in 2 hours: …` to record a promise."
         ),
     ]
-    text = (
-        f"{case.ref} opened by <@{case.owner_id}> for {case.customer or 'a customer'}: {safe(case.summary)}"
-    )
+    customer = safe(case.customer or "a customer")
+    text = f"{case.ref} opened by <@{case.owner_id}> for {customer}: {safe(case.summary)}"
     return _message(text, blocks)
 
 
