@@ -131,8 +131,8 @@ class Message:
     def all_text(self) -> str:
         """What a person sees: the text plus every text inside the blocks and attachments."""
         parts = [self.text] if self.text else []
-        parts.extend(_texts_in(self.blocks))
-        parts.extend(_texts_in(self.attachments))
+        parts.extend(texts_in(self.blocks))
+        parts.extend(texts_in(self.attachments))
         return "\n".join(parts)
 
     def mentions(self, s: str) -> bool:
@@ -160,7 +160,7 @@ class Ephemeral:
     message_ts: str = ""
 
     def all_text(self) -> str:
-        return "\n".join(([self.text] if self.text else []) + _texts_in(self.blocks))
+        return "\n".join(([self.text] if self.text else []) + texts_in(self.blocks))
 
 
 @dataclass
@@ -170,10 +170,11 @@ class Response:
     at: float
 
     def all_text(self) -> str:
-        return "\n".join(_texts_in(self.body))
+        return "\n".join(texts_in(self.body))
 
 
-def _texts_in(value: Any) -> list[str]:
+def texts_in(value: Any) -> list[str]:
+    """Every `text` string anywhere in a message, its blocks and their elements: what a person reads."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
@@ -1255,6 +1256,8 @@ class SlackEventsClient:
                     "is_enterprise_install": False,
                 }
             ],
+            # Deprecated by Slack, still required by its published envelope schema.
+            "authed_users": [self.api.bot_user_id if self.api is not None else "UBOT"],
             "is_ext_shared_channel": False,
             "event_context": f"4-{uuid.uuid4().hex}",
         }
