@@ -7,9 +7,11 @@ Slack's 3 seconds. Syntax errors are answered in the ack itself: instant and eph
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlalchemy.orm import Session
 
 from bot import cases, promises
 from bot.dispatcher import Dead, Retry, Sent
@@ -31,6 +33,7 @@ from handlers.parse import (
     parse_case_command,
 )
 from storage import queries
+from storage.models import Case, Promise
 
 log = logging.getLogger(__name__)
 
@@ -165,20 +168,43 @@ def make_promise(
     tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
     now = services.clock.now()
     due_at = parse_when(when, tz, now)
-    settings = services.settings
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, case_id)
-        promise, send_now = promises.make_promise(
+        promise, send_now = record_promise(
             session,
+            services,
             case=case,
-            description=what,
+            what=what,
             due_at=due_at,
             made_by=actor_id,
             now=now,
-            lead=settings.reminder_lead,
-            grace=settings.escalation_grace,
             source_ts=source_ts,
         )
     services.dispatcher.deliver_now(send_now)
     services.dispatcher.wake()
     return render.promise_confirmation(case, promise)
+
+
+def record_promise(
+    session: Session,
+    services: Services,
+    *,
+    case: Case,
+    what: str,
+    due_at: datetime,
+    made_by: str,
+    now: datetime,
+    source_ts: str | None = None,
+) -> tuple[Promise, list[str]]:
+    """The domain's make_promise with this deployment's reminder lead and escalation grace."""
+    return promises.make_promise(
+        session,
+        case=case,
+        description=what,
+        due_at=due_at,
+        made_by=made_by,
+        now=now,
+        lead=services.settings.reminder_lead,
+        grace=services.settings.escalation_grace,
+        source_ts=source_ts,
+    )

@@ -16,11 +16,12 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import cases, promises
+from bot import cases
 from bot.errors import CaseError
 from bot.services import Services
 from bot.timeparse import parse_when
 from handlers import people, render
+from handlers.commands import record_promise
 from handlers.parse import parse_promise_reply
 from storage import inbox, queries
 from storage.models import EventState
@@ -127,15 +128,14 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         if promise_request is not None and due_at is not None and reaction_key:
             try:
                 with session.begin_nested():
-                    made, keys = promises.make_promise(
+                    made, keys = record_promise(
                         session,
+                        services,
                         case=case,
-                        description=promise_request.what,
+                        what=promise_request.what,
                         due_at=due_at,
                         made_by=author,
                         now=now,
-                        lead=services.settings.reminder_lead,
-                        grace=services.settings.escalation_grace,
                         source_ts=ts,
                     )
                 send_now += keys
