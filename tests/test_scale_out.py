@@ -1,0 +1,113 @@
+"""Several worker processes on one PostgreSQL: every notification goes out exactly once.
+
+Three `python -m bot worker` processes share the outbox while 500 promises fall due within
+the same few seconds; the fake Slack must see each planned message once, none missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot import cases, promises
+from bot.slack_standin import FakeSlackAPI
+from storage.db import Database
+from storage.models import Notification, NotificationKind
+
+ROOT = Path(__file__).resolve().parents[1]
+PROMISES = 500
+WORKERS = 3
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="needs PostgreSQL (scripts/with-postgres sets TEST_DATABASE_URL)",
+)
+
+
+def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path, database_url):
+    db = Database(database_url)
+    db.migrate()
+    now = datetime.now(UTC)
+    first_due = now + timedelta(seconds=25)
+    with db.transaction() as session:
+        cases.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
+        for index in range(PROMISES // 10):
+            case, _ = cases.open_case(
+                session,
+                team_id="T1",
+                channel_id="C1",
+                owner_id="UAGENT",
+                customer=f"Customer {index}",
+                summary="refund",
+                now=now,
+            )
+            case.card_ts = f"{now.timestamp() + index:.6f}"
+            for number in range(10):
+                promises.make_promise(
+                    session,
+                    case=case,
+                    description=f"call back #{index}-{number}",
+                    due_at=first_due + timedelta(milliseconds=20 * (index * 10 + number)),
+                    made_by="UAGENT",
+                    now=now,
+                    lead=timedelta(seconds=15),
+                    grace=timedelta(0),
+                )
+    with db.transaction() as session:
+        planned = {row.id: row.kind for row in session.execute(select(Notification)).scalars()}
+    db.dispose()
+
+    with FakeSlackAPI(team_id="T1") as slack:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "SLACK_BOT_TOKEN": "xoxb-scale",
+            "SLACK_API_URL": slack.base_url,
+            "DATABASE_URL": database_url,
+        }
+        logs = [tmp_path / f"worker{n}.log" for n in range(WORKERS)]
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", "worker"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=path.open("w"),
+            )
+            for path in logs
+        ]
+        try:
+            deadline = time.monotonic() + 120
+            while len(slack.calls("chat.postMessage")) < len(planned) and time.monotonic() < deadline:
+                if any(w.poll() is not None for w in workers):
+                    pytest.fail("a worker died:\n" + "\n".join(p.read_text()[-2000:] for p in logs))
+                time.sleep(0.5)
+            time.sleep(3)  # anything sent twice would arrive now
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            exit_codes = [w.wait(20) for w in workers]
+
+        posts = [c for c in slack.calls("chat.postMessage") if c.status == 200]
+        reactions = slack.calls("reactions.add")
+    sent_ids = Counter(c.params["metadata"]["event_payload"]["notification_id"] for c in posts)
+    card_ids = {i for i, kind in planned.items() if kind is NotificationKind.CASE_CARD}
+    twice = {i: n for i, n in sent_ids.items() if n > 1}
+    assert twice == {}, f"sent more than once: {twice}"
+    assert set(sent_ids) == set(planned), f"missing: {sorted(set(planned) - set(sent_ids))[:10]}"
+    kinds = Counter(planned[i].value for i in sent_ids)
+    assert kinds["reminder"] == PROMISES and kinds["escalation"] == PROMISES
+    assert len(card_ids) == PROMISES // 10 and reactions == []
+    assert exit_codes == [0] * WORKERS
+    # Every worker took part: the work really was shared, not left to one process.
+    sent_by_worker = [path.read_text().count("notification.sent") for path in logs]
+    assert all(count > 0 for count in sent_by_worker), sent_by_worker
+    assert sum(sent_by_worker) == len(planned)
