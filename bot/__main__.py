@@ -92,8 +92,18 @@ def _explain_missing(missing: list[str]) -> None:
     )
 
 
+# How long SIGTERM waits for requests already received and their follow-up work (posting
+# the card, logging the contact) before the process exits anyway. Heroku-style platforms
+# send SIGKILL 30 s after SIGTERM; stay well inside that.
+SHUTDOWN_GRACE_SECONDS = 20
+
+
 def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyped-def]
-    from bot.app import build_app, build_services
+    """Run until SIGTERM/SIGINT, then stop gracefully: stop taking requests, finish the ones
+    already taken and the listener work they started, release unsent outbox claims."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.app import LISTENER_THREADS, build_app, build_services
     from bot.clock import SystemClock
     from bot.timeparse import warm_up
     from bot.worker import Worker
@@ -101,46 +111,44 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
     services = build_services(settings, db, SystemClock())
     warm_up()
     stop = threading.Event()
-    worker = Worker(services) if command in ("run", "worker") else None
-    server = None
-    socket_handler = None
 
-    def shutdown(signum: int, _frame: object) -> None:
+    def request_stop(signum: int, _frame: object) -> None:
         log.info("shutdown.requested signal=%s", signum)
         stop.set()
-        if server is not None:
-            server.close()
-        if socket_handler is not None:
-            socket_handler.close()
 
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    worker = Worker(services) if command in ("run", "worker") else None
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    server = None
+    socket_handler = None
     if worker is not None:
         worker.start()
     try:
         if command in ("run", "web"):
-            app = build_app(services)
+            app = build_app(services, listener_executor=listeners)
             if settings.socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
                 socket_handler = SocketModeHandler(app, settings.app_token)
                 socket_handler.connect()
                 log.info("socket_mode.connected")
-                stop.wait()
             else:
                 from bot.web import make_server
 
                 server = make_server(app, db, port=settings.port)
-                log.info("web.listening port=%s path=/slack/events", settings.port)
-                try:
-                    server.run()
-                except OSError:
-                    if not stop.is_set():  # closing the socket on shutdown ends run() this way
-                        raise
-        else:
-            stop.wait()
+                threading.Thread(target=server.serve, name="http", daemon=True).start()
+                log.info("web.listening port=%s path=/slack/events", server.port)
+        stop.wait()
     finally:
+        if server is not None:
+            server.shutdown(grace=SHUTDOWN_GRACE_SECONDS)
+        if socket_handler is not None:
+            socket_handler.close()
+        # Work a request started after its ack (the card, the contact's reaction) finishes.
+        listeners.shutdown(wait=True)
         if worker is not None:
+            # The notification being sent finishes; claimed but unsent rows go back to pending.
             worker.stop()
         db.dispose()
         log.info("shutdown.done")

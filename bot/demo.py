@@ -89,12 +89,12 @@ def play() -> int:
         db.migrate()
         services = build_services(settings, db, clock)
         server = make_server(build_app(services), db, host="127.0.0.1", port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        alex = SlackEventsClient(f"http://127.0.0.1:{server.effective_port}", SECRET, team_id="T1", api=slack)
+        threading.Thread(target=server.serve, daemon=True).start()
+        alex = SlackEventsClient(f"http://127.0.0.1:{server.port}", SECRET, team_id="T1", api=slack)
         try:
             _story(alex, slack, services.dispatcher, clock)
         finally:
-            server.close()
+            server.shutdown(grace=5)
             db.dispose()
     return 0
 

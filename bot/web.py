@@ -4,11 +4,15 @@ WSGI server with a thread pool; Bolt's own server is for development only)."""
 from __future__ import annotations
 
 import logging
+import select
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 from storage.db import Database
@@ -36,6 +40,82 @@ def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-def make_server(app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000) -> Any:
-    """A waitress server, not yet running: call .run() (blocks) and .close() to stop."""
-    return create_server(wsgi_app(app, db), host=host, port=port, threads=HTTP_THREADS, ident="casekeeper")
+class HttpServer:
+    """waitress with a graceful stop: on shutdown() it stops accepting, lets every request
+    already received finish and its response go out, then closes. waitress's own close()
+    only drops the listening socket and leaves in-flight requests to a daemon thread."""
+
+    def __init__(self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000):
+        self._server = create_server(
+            wsgi_app(app, db), host=host, port=port, threads=HTTP_THREADS, ident="casekeeper"
+        )
+        self._done = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    def serve(self) -> None:
+        """Blocks until shutdown() has drained and closed everything."""
+        try:
+            self._server.run()
+        finally:
+            self._done.set()
+
+    def shutdown(self, grace: float = 20) -> bool:
+        """From another thread. True if every in-flight request finished within `grace`."""
+        server = self._server
+        # Changes to waitress's socket map must happen on its own loop thread: the trigger
+        # runs the function there.
+        server.trigger.pull_trigger(self._stop_accepting)
+        deadline = time.monotonic() + grace
+        drained = False
+        while time.monotonic() < deadline:
+            if self._idle():
+                drained = True
+                break
+            time.sleep(0.05)
+        if not drained:
+            log.warning("web.shutdown_grace_exceeded grace_s=%s", grace)
+        server.trigger.pull_trigger(self._close_all)
+        self._done.wait(5)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        return drained
+
+    def _stop_accepting(self) -> None:
+        server = self._server
+        # Connections the kernel already completed are requests on their way: take them in
+        # before closing the listening socket, which would reset them.
+        while select.select([server.socket], [], [], 0)[0]:
+            server.handle_accept()
+        server.accepting = False
+        server.del_channel()
+        server.socket.close()
+
+    def _idle(self) -> bool:
+        server = self._server
+        dispatcher = server.task_dispatcher
+        with dispatcher.lock:
+            busy_threads = dispatcher.active_count
+            queued = len(dispatcher.queue)
+        if busy_threads or queued:
+            return False
+        channels = list(server.active_channels.values())
+        # A request still arriving, or a finished one whose response is not yet written out,
+        # is in flight too.
+        if any(
+            channel.request is not None or channel.requests or channel.total_outbufs_len
+            for channel in channels
+        ):
+            return False
+        # Bytes waiting in a socket the loop has not read yet: a request that has arrived.
+        sockets = [channel.socket for channel in channels if channel.socket is not None]
+        return not (sockets and select.select(sockets, [], [], 0)[0])
+
+    def _close_all(self) -> None:
+        wasyncore.close_all(self._server._map)
+
+
+def make_server(app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000) -> HttpServer:
+    """A server, not yet running: call .serve() (blocks) and .shutdown() from another thread."""
+    return HttpServer(app, db, host=host, port=port)

@@ -5,7 +5,6 @@ move; nothing of our own code is patched."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import threading
@@ -127,13 +126,12 @@ class RunningBot:
         self.listeners = TrackingExecutor()
         self.app = build_app(self.services, listener_executor=self.listeners)
         self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        with contextlib.suppress(OSError):  # closed by stop()
-            self.server.run()
+        self.server.serve()
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the work started by earlier requests has finished."""
@@ -146,7 +144,7 @@ class RunningBot:
 
     def stop(self) -> None:
         self.settle()
-        self.server.close()
+        self.server.shutdown(grace=5)
         self._thread.join(5)
         self.listeners.shutdown(wait=True)
         self.db.dispose()

@@ -4,74 +4,38 @@ wake-ups and SIGTERM; the scheduling math itself is covered with the injected cl
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bot.slack_standin import SlackEventsClient
+from tests.processes import BotProcess, bot_env, free_port, migrate
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "realtime-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(params=["run", "web+worker"])
 def real_bot(request, tmp_path, slack, database_url):
     """`python -m bot`, or the Procfile's split: `web` and `worker` on one database."""
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": "xoxb-realtime",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "REMINDER_LEAD": "2s",
-        "ESCALATION_GRACE": "1s",
-        "PYTHONPATH": str(ROOT),
-    }
-    with open(tmp_path / "bot.log", "w+") as log:
-        subprocess.run(
-            [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True
-        )
-        commands = [["run"]] if request.param == "run" else [["web"], ["worker"]]
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bot", *command], cwd=tmp_path, env=env, stdout=log, stderr=log
-            )
-            for command in commands
-        ]
-        process = processes[0]
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"bot did not start:\n{log.read()}")
-            time.sleep(0.1)
+    env = bot_env(
+        SLACK_BOT_TOKEN="xoxb-realtime",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url,
+        PORT=str(port),
+        REMINDER_LEAD="2s",
+        ESCALATION_GRACE="1s",
+    )
+    migrate(env, tmp_path)
+    commands = ["run"] if request.param == "run" else ["web", "worker"]
+    processes = [BotProcess(command, env, tmp_path) for command in commands]
+    try:
+        url = processes[0].wait_healthy(port)
         yield processes, url
+    finally:
         for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(5)
+            process.kill()
 
 
 def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot, slack):
@@ -97,6 +61,4 @@ def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot
 
 def test_sigterm_stops_the_bot_cleanly(real_bot):
     processes, _url = real_bot
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    assert [p.wait(15) for p in processes] == [0] * len(processes)
+    assert [p.terminate(15) for p in processes] == [0] * len(processes)

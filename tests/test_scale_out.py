@@ -6,9 +6,6 @@ the same few seconds; the fake Slack must see each planned message once, none mi
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -21,6 +18,7 @@ from bot import cases, promises
 from bot.slack_standin import FakeSlackAPI
 from storage.db import Database
 from storage.models import Notification, NotificationKind
+from tests.processes import BotProcess, bot_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMISES = 500
@@ -66,35 +64,19 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
     db.dispose()
 
     with FakeSlackAPI(team_id="T1") as slack:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
-            "SLACK_BOT_TOKEN": "xoxb-scale",
-            "SLACK_API_URL": slack.base_url,
-            "DATABASE_URL": database_url,
-        }
-        logs = [tmp_path / f"worker{n}.log" for n in range(WORKERS)]
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bot", "worker"],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=path.open("w"),
-            )
-            for path in logs
-        ]
+        env = bot_env(SLACK_BOT_TOKEN="xoxb-scale", SLACK_API_URL=slack.base_url, DATABASE_URL=database_url)
+        workers = [BotProcess("worker", env, tmp_path, name=f"worker{n}") for n in range(WORKERS)]
         try:
             deadline = time.monotonic() + 120
             while len(slack.calls("chat.postMessage")) < len(planned) and time.monotonic() < deadline:
-                if any(w.poll() is not None for w in workers):
-                    pytest.fail("a worker died:\n" + "\n".join(p.read_text()[-2000:] for p in logs))
+                if any(w.process.poll() is not None for w in workers):
+                    pytest.fail("a worker died:\n" + "\n".join(w.log()[-2000:] for w in workers))
                 time.sleep(0.5)
             time.sleep(3)  # anything sent twice would arrive now
+            exit_codes = [w.terminate(20) for w in workers]
         finally:
             for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            exit_codes = [w.wait(20) for w in workers]
+                worker.kill()
 
         posts = [c for c in slack.calls("chat.postMessage") if c.status == 200]
         reactions = slack.calls("reactions.add")
@@ -108,6 +90,6 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
     assert len(card_ids) == PROMISES // 10 and reactions == []
     assert exit_codes == [0] * WORKERS
     # Every worker took part: the work really was shared, not left to one process.
-    sent_by_worker = [path.read_text().count("notification.sent") for path in logs]
+    sent_by_worker = [w.log().count("notification.sent") for w in workers]
     assert all(count > 0 for count in sent_by_worker), sent_by_worker
     assert sum(sent_by_worker) == len(planned)

@@ -1,0 +1,211 @@
+"""SIGTERM, as a platform sends it on every deploy: the bot stops taking requests, finishes the
+ones it has (and the work they started), gives back the notifications it claimed but did not
+send, and exits 0. Nothing is lost and nothing is sent twice across the restart."""
+
+from __future__ import annotations
+
+import re
+import socket
+import urllib.parse
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import cases, promises
+from bot.slack_standin import FakeSlackAPI, sign
+from storage.db import Database
+from storage.models import Notification
+from tests.processes import BotProcess, bot_env, free_port, migrate
+
+SECRET = "shutdown-secret"
+
+
+@pytest.fixture
+def live_slack():
+    """The stand-in on real time: these tests run the bot on the system clock."""
+    with FakeSlackAPI(team_id="T1") as api:
+        api.set_user("UAGENT", name="alex", tz="America/New_York")
+        yield api
+
+
+def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
+    body = urllib.parse.urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "channel_name": "c1",
+            "user_id": "UAGENT",
+            "user_name": "alex",
+            "command": "/case",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    stamp = int(datetime.now(UTC).timestamp())
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": str(len(body)),
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": sign(SECRET, body, stamp),
+    }
+    return body, headers
+
+
+def read_response(connection: socket.socket) -> str:
+    """One whole HTTP/1.1 response (status line, headers, Content-Length body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return data.decode()
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += connection.recv(4096)
+    return (head + b"\r\n\r\n" + body).decode()
+
+
+HEALTH_CHECK = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def test_a_request_still_arriving_at_sigterm_is_answered_and_its_work_done(
+    tmp_path, live_slack, database_url
+):
+    port = free_port()
+    env = bot_env(
+        SLACK_BOT_TOKEN="xoxb-shutdown",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=live_slack.base_url,
+        DATABASE_URL=database_url,
+        PORT=str(port),
+    )
+    migrate(env, tmp_path)
+    bot = BotProcess("run", env, tmp_path)
+    try:
+        bot.wait_healthy(port)
+        # Slack is slow: the card is posted well after the command is acknowledged.
+        live_slack.delay("chat.postMessage", 1.5)
+        body, headers = signed_command("open Acme Corp: refund not received", live_slack.response_url("cmd"))
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode() + body
+        half = len(request) - len(body) // 2
+        # A keep-alive connection left idle after its request, as Slack's may be: it must not
+        # hold the process open until the server's idle timeout.
+        idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+        idle.sendall(HEALTH_CHECK)
+        assert read_response(idle).startswith("HTTP/1.1 200")
+        with idle, socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(HEALTH_CHECK)
+            assert read_response(connection).startswith("HTTP/1.1 200")
+            connection.sendall(request[:half])
+            bot.process.send_signal(15)
+            bot.wait_for_log("shutdown.requested")
+            live_slack.wait_for(lambda: refused(port), timeout=5, what="the listening socket closed")
+            connection.sendall(request[half:])
+            answer = read_response(connection)
+            assert answer.startswith("HTTP/1.1 200"), answer
+            assert bot.process.wait(15) == 0, bot.log()
+    finally:
+        bot.kill()
+    # The work the command started after its ack finished before the process exited.
+    card = live_slack.messages("C1")
+    assert len(card) == 1 and "CASE-1" in card[0].all_text()
+    assert "shutdown.done" in bot.log()
+
+
+def seed_due_reminders(database_url: str, count: int) -> dict[int, str]:
+    """`count` reminders, their notes in the case thread and the case card, all due the moment
+    a worker starts. The escalations are an hour away."""
+    db = Database(database_url)
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        cases.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
+        case, _ = cases.open_case(
+            session,
+            team_id="T1",
+            channel_id="C1",
+            owner_id="UAGENT",
+            customer="Acme",
+            summary="refund",
+            now=now,
+        )
+        for number in range(count):
+            promises.make_promise(
+                session,
+                case=case,
+                description=f"call back #{number}",
+                due_at=now + timedelta(seconds=1),
+                made_by="UAGENT",
+                now=now,
+                lead=timedelta(0),
+                grace=timedelta(hours=1),
+            )
+    with db.transaction() as session:
+        planned = {
+            row.id: row.kind.value
+            for row in session.execute(select(Notification)).scalars()
+            if row.run_at.replace(tzinfo=UTC) < now + timedelta(minutes=1)
+        }
+    db.dispose()
+    return planned
+
+
+def states(database_url: str) -> Counter:
+    db = Database(database_url)
+    with db.transaction() as session:
+        rows = session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all()
+    db.dispose()
+    return Counter({state.value: n for state, n in rows})
+
+
+def test_sigterm_mid_batch_gives_back_unsent_claims_and_a_restart_sends_each_once(
+    tmp_path, live_slack, database_url
+):
+    env = bot_env(
+        SLACK_BOT_TOKEN="xoxb-shutdown", SLACK_API_URL=live_slack.base_url, DATABASE_URL=database_url
+    )
+    migrate(env, tmp_path)
+    planned = seed_due_reminders(database_url, 8)
+    live_slack.delay("chat.postMessage", 0.7)
+    first = BotProcess("worker", env, tmp_path, name="first")
+    try:
+        live_slack.wait_for(lambda: live_slack.calls("chat.postMessage"), timeout=20, what="a first post")
+        assert first.terminate() == 0, first.log()
+    finally:
+        first.kill()
+    sent_before = len(live_slack.calls("chat.postMessage"))
+    after_stop = states(database_url)
+    assert after_stop["claimed"] == 0, after_stop
+    assert after_stop["sent"] == sent_before < len(planned), (after_stop, sent_before)
+    # The rest went back to pending (beside the escalations and their notes, an hour away),
+    # ready for any worker to take at once.
+    assert after_stop["pending"] - 16 == len(planned) - sent_before, after_stop
+
+    live_slack.clear_delays()
+    second = BotProcess("worker", env, tmp_path, name="second")
+    try:
+        live_slack.wait_for(
+            lambda: len(live_slack.calls("chat.postMessage")) >= len(planned), timeout=20, what="every post"
+        )
+        assert second.terminate() == 0, second.log()
+    finally:
+        second.kill()
+    posted = Counter(
+        call.params["metadata"]["event_payload"]["notification_id"]
+        for call in live_slack.calls("chat.postMessage")
+    )
+    assert posted == Counter(dict.fromkeys(planned, 1))
+    assert states(database_url)["sent"] == len(planned)
