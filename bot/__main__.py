@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, secrets=settings.secrets())
     if args.command == "demo":
         from bot.demo import play
 

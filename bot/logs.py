@@ -1,35 +1,93 @@
-"""Log lines are events with fields. LOG_FORMAT=json gives one JSON object per line."""
+"""Log lines are events with fields: `log.info("notification.sent id=%s kind=%s", ...)`.
+LOG_FORMAT=json gives one JSON object per line, the fields as keys, so a log pipeline can
+filter on them. In either format, Slack tokens and the signing secret are masked: an
+exception message or a library's log line must never put a credential in the logs."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
+
+# Slack token shapes: bot/user/app-level/refresh/config tokens (api.slack.com/authentication/token-types).
+_TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
+_FIELD = re.compile(r"(\w+)=%[sdrf]")
+
+
+class Redactor:
+    def __init__(self, secrets: Iterable[str | None] = ()):
+        # Short values would mask ordinary words; real secrets are long.
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret]")
+        return _TOKEN.sub(lambda m: m.group(1) + "-[redacted]", text)
+
+
+def event_fields(record: logging.LogRecord) -> tuple[str, dict[str, object]]:
+    """('notification.sent', {'id': 7, 'kind': 'reminder'}) from our `event key=%s` style;
+    anything else (a library's message) is the event as it stands."""
+    template = record.msg if isinstance(record.msg, str) else str(record.msg)
+    args = record.args if isinstance(record.args, tuple) else ()
+    keys = _FIELD.findall(template)
+    head = template.split(" ", 1)[0]
+    if keys and len(keys) == len(args) and template.count("%") == len(args) and "=" not in head:
+        fields = {key: _plain(value) for key, value in zip(keys, args, strict=True)}
+        return head, fields
+    return record.getMessage(), {}
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self, redact: Redactor):
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
+    RESERVED = ("at", "level", "logger", "event", "error")
+
+    def __init__(self, redact: Redactor):
+        super().__init__()
+        self.redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        event, fields = event_fields(record)
+        entry: dict[str, object] = {
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": event,
         }
+        for key, value in fields.items():
+            entry[f"field_{key}" if key in self.RESERVED else key] = value
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+        # Masking the serialised line covers every field, the traceback included.
+        return self.redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
+def configure_logging(
+    log_format: str = "text", level: int = logging.INFO, secrets: Iterable[str | None] = ()
+) -> None:
+    redact = Redactor(secrets)
     handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter(redact) if log_format == "json" else TextFormatter(redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # slack_sdk logs request bodies at DEBUG; keep it at INFO so tokens never reach the logs.
+    # slack_sdk logs request headers and bodies at DEBUG; keep it at INFO regardless.
     logging.getLogger("slack_sdk").setLevel(logging.INFO)
     logging.getLogger("slack_bolt").setLevel(logging.INFO)

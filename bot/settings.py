@@ -61,6 +61,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        from sqlalchemy.engine import make_url
+
+        values = [self.bot_token, self.signing_secret, self.app_token, make_url(self.database_url).password]
+        return [str(v) for v in values if v]
+
     def missing_for_slack(self, *, receives_requests: bool = True) -> list[str]:
         """Names of the settings Slack needs that are not set, in the order to fix them.
         A worker only sends, so it needs no signing secret."""
