@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
+from bot.authz import require_may_change
 from bot.errors import CaseError
 from bot.validation import clean_text
 from storage import queries
@@ -68,16 +70,6 @@ def find_case(session: Session, team_id: str, case_id: int) -> Case:
 def require_open(case: Case) -> None:
     if case.state is not CaseState.OPEN:
         raise CaseError(f"{case.ref} is closed already; open a new case if the customer needs more.")
-
-
-def require_owner_or_manager(session: Session, case: Case, actor_id: str, doing: str) -> None:
-    """Only the owner, or the owner's manager, may change what was promised on a case."""
-    if actor_id == case.owner_id:
-        return
-    link = queries.manager_of(session, case.team_id, case.owner_id)
-    if link is not None and link.manager_id == actor_id:
-        return
-    raise CaseError(f"Only <@{case.owner_id}> (the owner) or their manager can {doing} {case.ref}.")
 
 
 def log_contact(
@@ -164,9 +156,11 @@ def _keep_revision(session: Session, contact: Contact, change: str, action: Acti
     )
 
 
-def close_case(session: Session, *, case: Case, actor_id: str, note: str, now: datetime) -> Case:
+def close_case(
+    session: Session, *, case: Case, actor_id: str, note: str, now: datetime, admins: Collection[str] = ()
+) -> Case:
     require_open(case)
-    require_owner_or_manager(session, case, actor_id, "close")
+    require_may_change(session, case, actor_id, "close", admins)
     cleaned_note = clean_text(note, "note", required=False) or None
     still_open = queries.open_promises(session, case.id)
     if still_open:

@@ -3,6 +3,7 @@ promise is made, and every message it implies is written to the outbox in that t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
-from bot.cases import require_open, require_owner_or_manager
+from bot.authz import require_may_change
+from bot.cases import require_open
 from bot.errors import CaseError
 from bot.validation import clean_text
 from storage import queries
@@ -48,11 +50,12 @@ def make_promise(
     lead: timedelta,
     grace: timedelta,
     source_ts: str | None = None,
+    admins: Collection[str] = (),
 ) -> tuple[Promise, list[str]]:
     """Record a promise on `case`, owned by the case owner. Returns it and the outbox keys of
     the messages to send straight away (the note in the case thread)."""
     require_open(case)
-    require_owner_or_manager(session, case, made_by, "record a promise on")
+    require_may_change(session, case, made_by, "record a promise on", admins)
     what = clean_text(description, "promise")
     if due_at <= now:
         raise CaseError("That time has already passed; a promise needs a time still to come.")
@@ -129,9 +132,11 @@ def _enqueue_plan(session: Session, case: Case, promise: Promise, now: datetime)
         owe(NotificationKind.MANAGER_MISSING, promise.owner_id, promise.escalate_at, 1)
 
 
-def keep_promise(session: Session, *, case: Case, actor_id: str, now: datetime) -> Promise:
+def keep_promise(
+    session: Session, *, case: Case, actor_id: str, now: datetime, admins: Collection[str] = ()
+) -> Promise:
     """The case's open promise is kept; with several open, the one due first."""
-    require_owner_or_manager(session, case, actor_id, "mark a promise kept on")
+    require_may_change(session, case, actor_id, "mark a promise kept on", admins)
     still_open = queries.open_promises(session, case.id)
     if not still_open:
         raise CaseError(f"{case.ref} has no open promise to mark done.")

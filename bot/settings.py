@@ -52,6 +52,8 @@ class Settings:
     escalation_grace: timedelta
     escalation_repeat: timedelta
     log_format: str = "text"
+    # Slack user ids who may change any case (close, mark done, hand over): see bot/authz.py.
+    admins: frozenset[str] = frozenset()
 
     @property
     def socket_mode(self) -> bool:
@@ -124,6 +126,14 @@ class Settings:
         if log_format not in ("text", "json"):
             raise SettingsError(f"LOG_FORMAT={log_format!r} must be text or json")
 
+        admins = frozenset(re.split(r"[\s,]+", text("ADMIN_USERS", ""))) - {""}
+        wrong = sorted(a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a))
+        if wrong:
+            raise SettingsError(
+                f"ADMIN_USERS has {', '.join(wrong)}: list Slack user ids (U…) separated by commas;"
+                " a profile's ⋮ menu → Copy member ID gives one"
+            )
+
         return cls(
             bot_token=bot_token,
             signing_secret=text("SLACK_SIGNING_SECRET"),
@@ -135,4 +145,5 @@ class Settings:
             escalation_grace=duration("ESCALATION_GRACE", "0s"),
             escalation_repeat=duration("ESCALATION_REPEAT", "30m"),
             log_format=log_format,
+            admins=admins,
         )

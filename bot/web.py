@@ -50,6 +50,8 @@ class HttpServer:
             wsgi_app(app, db), host=host, port=port, threads=HTTP_THREADS, ident="casekeeper"
         )
         self._done = threading.Event()
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     @property
     def port(self) -> int:
@@ -63,7 +65,12 @@ class HttpServer:
             self._done.set()
 
     def shutdown(self, grace: float = 20) -> bool:
-        """From another thread. True if every in-flight request finished within `grace`."""
+        """From another thread. True if every in-flight request finished within `grace`.
+        A second call (the process is already stopping) does nothing."""
+        with self._stopping:
+            if self._stopped:
+                return True
+            self._stopped = True
         server = self._server
         # Changes to waitress's socket map must happen on its own loop thread: the trigger
         # runs the function there.

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import cases, promises
+from bot import authz, cases, promises
 from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
@@ -97,10 +97,11 @@ def run(
             what=request.what,
         )
     now = services.clock.now()
+    admins = services.settings.admins
     with services.db.transaction() as session:
         if isinstance(request, KeepPromise):
             case = cases.find_case(session, team_id, request.case_id)
-            promise = promises.keep_promise(session, case=case, actor_id=actor_id, now=now)
+            promise = promises.keep_promise(session, case=case, actor_id=actor_id, now=now, admins=admins)
             return render.promise_kept(case, promise)
         if isinstance(request, ShowCase):
             cases.find_case(session, team_id, request.case_id)
@@ -109,7 +110,7 @@ def run(
             return render.case_details(detailed, now)
         if isinstance(request, CloseCase):
             case = cases.find_case(session, team_id, request.case_id)
-            cases.close_case(session, case=case, actor_id=actor_id, note=request.note, now=now)
+            cases.close_case(session, case=case, actor_id=actor_id, note=request.note, now=now, admins=admins)
             return render.case_closed(case)
         if isinstance(request, SetManager):
             if request.manager_id is None:
@@ -162,7 +163,7 @@ def make_promise(
         case = cases.find_case(session, team_id, case_id)
         # Refuse before asking Slack anything on behalf of someone who may not do this.
         cases.require_open(case)
-        cases.require_owner_or_manager(session, case, actor_id, "record a promise on")
+        authz.require_may_change(session, case, actor_id, "record a promise on", services.settings.admins)
         owner_id = case.owner_id
     # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
     tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
@@ -207,4 +208,5 @@ def record_promise(
         lead=services.settings.reminder_lead,
         grace=services.settings.escalation_grace,
         source_ts=source_ts,
+        admins=services.settings.admins,
     )

@@ -86,7 +86,7 @@ def test_someone_else_cannot_keep_close_or_promise_on_my_case(agent, other, slac
         f"promise {case.ref} in 1 hour: email them": "record a promise on",
     }
     for text, doing in attempts.items():
-        refused(other, text, "Only <@UAGENT> (the owner) or their manager", f"can {doing} {case.ref}")
+        refused(other, text, "Only <@UAGENT> (the owner), a manager above them, or an admin can", doing)
         before.check(f"UOTHER's /case {text}")
     assert "call back" in agent.command(f"show {case.ref}").text
 
@@ -98,7 +98,7 @@ def test_the_owners_manager_may_mark_the_promise_kept_and_others_still_may_not(
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 2 hours: call back")
     before = Unchanged(bot, slack)
-    refused(other, f"done {case.ref}", "Only <@UAGENT> (the owner) or their manager")
+    refused(other, f"done {case.ref}", "Only <@UAGENT> (the owner), a manager above them, or an admin")
     before.check("UOTHER's /case done")
 
     kept = manager.command(f"done {case.ref}")

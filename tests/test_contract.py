@@ -246,3 +246,17 @@ def test_a_worker_needs_only_the_bot_token(tmp_path):
     started = start_bot(tmp_path, "worker", DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert started.returncode == 2, started.stderr
     assert "SLACK_BOT_TOKEN" in started.stderr and "SLACK_SIGNING_SECRET" not in started.stderr
+
+
+# ---- every setting documented ------------------------------------------------------------------
+
+
+def test_every_setting_the_bot_reads_is_in_env_example_and_the_readme():
+    import re
+
+    read = set(re.findall(r'(?:text|duration)\("([A-Z_]+)"', (REPO / "bot" / "settings.py").read_text()))
+    assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ADMIN_USERS"} <= read  # the pattern still finds them
+    example = set(re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text(), re.MULTILINE))
+    readme = set(re.findall(r"^\| `([A-Z_]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))
+    assert read - example == set(), "settings missing from .env.example"
+    assert read - readme == set(), "settings missing from README's configuration table"
