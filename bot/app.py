@@ -45,7 +45,7 @@ def build_services(
     from handlers.deliver import SlackSender
 
     sender = SlackSender(notification_client(settings), db, clock)
-    dispatcher = Dispatcher(db, clock, sender, poll=poll)
+    dispatcher = Dispatcher(db, clock, sender, poll=poll, lease=settings.claim_lease)
     return Services(
         settings=settings, db=db, clock=clock, client=interactive_client(settings), dispatcher=dispatcher
     )

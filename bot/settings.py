@@ -15,6 +15,9 @@ from datetime import timedelta
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
+# The Slack client's timeout (bot/app.py) plus a margin.
+MIN_CLAIM_LEASE = timedelta(seconds=15)
+
 _DURATION_PART = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -52,6 +55,9 @@ class Settings:
     escalation_grace: timedelta
     escalation_repeat: timedelta
     log_format: str = "text"
+    # How long a worker holds a notification it is sending; a crashed worker's claims return
+    # to the others after this. It must outlast one Slack call (10 s timeout).
+    claim_lease: timedelta = timedelta(seconds=60)
     # Slack user ids who may change any case (close, mark done, hand over): see bot/authz.py.
     admins: frozenset[str] = frozenset()
 
@@ -134,6 +140,13 @@ class Settings:
                 " a profile's ⋮ menu → Copy member ID gives one"
             )
 
+        claim_lease = duration("CLAIM_LEASE", "60s")
+        if claim_lease < MIN_CLAIM_LEASE:
+            raise SettingsError(
+                f"CLAIM_LEASE must be at least {int(MIN_CLAIM_LEASE.total_seconds())}s: a claim must"
+                " outlast one Slack call, or a slow send could be taken over and sent twice"
+            )
+
         return cls(
             bot_token=bot_token,
             signing_secret=text("SLACK_SIGNING_SECRET"),
@@ -146,4 +159,5 @@ class Settings:
             escalation_repeat=duration("ESCALATION_REPEAT", "30m"),
             log_format=log_format,
             admins=admins,
+            claim_lease=claim_lease,
         )

@@ -307,6 +307,7 @@ class FakeSlackAPI:
             self._views: list[Call] = []
             self._faults: list[_Fault] = []
             self._delays: dict[str, float] = {}
+            self._answer_delays: dict[str, float] = {}
             self._down = False
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -423,9 +424,16 @@ class FakeSlackAPI:
         with self._lock:
             self._delays[method] = seconds
 
+    def delay_answer(self, method: str, seconds: float) -> None:
+        """Do the work of `method` at once but answer only after `seconds`: Slack has the
+        message while the caller is still waiting (a crash then leaves it unrecorded)."""
+        with self._lock:
+            self._answer_delays[method] = seconds
+
     def clear_delays(self) -> None:
         with self._lock:
             self._delays.clear()
+            self._answer_delays.clear()
 
     def go_down(self) -> None:
         """Drop every /api/ connection without answering, as a network failure would."""
@@ -599,6 +607,10 @@ class FakeSlackAPI:
         else:
             result = self._dispatch(method, params)
         self._record(method, params, arrived, 200, result.get("error"))
+        with self._lock:
+            answer_pause = self._answer_delays.get(method, 0.0)
+        if answer_pause:
+            time.sleep(answer_pause)
         _send_json(request, 200, result)
 
     def _answer_fault(
