@@ -3,7 +3,9 @@ between threads (SQLite) and processes (PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,11 @@ class Database:
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler polls with growing sleeps, so
+        # under load a short write (an event's inbox row, before Slack's 3 s run out) can lose
+        # the race again and again to longer ones. Queuing this process's transactions on a
+        # lock hands the database over at once instead. PostgreSQL needs none of this.
+        self._sqlite_turn = threading.RLock() if self.dialect == "sqlite" else contextlib.nullcontext()
 
     @property
     def dialect(self) -> str:
@@ -35,7 +42,7 @@ class Database:
 
         On SQLite the transaction starts with BEGIN IMMEDIATE, so a read-then-write never
         fails half-way with "database is locked"; it waits (busy_timeout) instead."""
-        with self._sessions() as session, session.begin():
+        with self._sqlite_turn, self._sessions() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

@@ -44,7 +44,7 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def wait_healthy(self, port: int, timeout: float = 20) -> str:
+    def wait_healthy(self, port: int, timeout: float = 40) -> str:
         """The bot's base URL once GET /healthz answers 200."""
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
@@ -59,7 +59,7 @@ class BotProcess:
                 raise AssertionError(f"`python -m bot {self.command}` did not start:\n{self.log()}")
             time.sleep(0.1)
 
-    def wait_for_log(self, text: str, timeout: float = 10) -> None:
+    def wait_for_log(self, text: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.log():
             if time.monotonic() > deadline:
