@@ -8,11 +8,17 @@ Two halves, both speaking real HTTP on 127.0.0.1 so the bot under test runs unpa
 * `SlackEventsClient` plays Slack calling the bot: slash commands and Events API callbacks,
   signed with the signing secret exactly as Slack documents it.
 
-Standard library only, so it can run anywhere the bot's tests run.
+A bot in Socket Mode gets the same commands and events over a WebSocket instead:
+`apps.connections.open` hands it a URL of `FakeSlackAPI.socket_mode` (a `SocketModeServer`), and
+`SocketModeEventsClient` sends them there as envelopes and waits for the bot's acks.
+
+Standard library only, so it can run anywhere the bot's tests run; Socket Mode alone needs the
+`websockets` package (a dev extra), imported when a client first asks for a connection.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
@@ -44,6 +50,8 @@ __all__ = [
     "Reply",
     "Response",
     "SlackEventsClient",
+    "SocketModeEventsClient",
+    "SocketModeServer",
     "TsClock",
     "sign",
 ]
@@ -107,6 +115,8 @@ class Call:
     # 0 means the connection was dropped without an HTTP response (see go_down).
     status: int
     error: str | None = None
+    # The token the call carried: which workspace's bot made it (see FakeSlackAPI.team_of).
+    token: str | None = None
 
 
 @dataclass
@@ -219,6 +229,17 @@ class _User:
     is_bot: bool = False
 
 
+@dataclass
+class _Install:
+    team_id: str
+    team_name: str
+    scopes: str
+    installer: str
+    token: str
+    bot_user_id: str
+    bot_id: str
+
+
 class _ApiError(Exception):
     """A Slack `{"ok": false, "error": code}` answer raised from inside a method handler."""
 
@@ -296,6 +317,8 @@ class FakeSlackAPI:
         self._channels: dict[str, _Channel] = {}
         self._counter = 0
         self._clear_recorded()
+        self._init_workspaces()
+        self.socket_mode = SocketModeServer(app_id="A1")
 
     def _clear_recorded(self) -> None:
         with self._lock:
@@ -323,6 +346,7 @@ class FakeSlackAPI:
         return self
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         server, self._server = self._server, None
         if server is None:
             return
@@ -457,6 +481,98 @@ class FakeSlackAPI:
                     return fault
         return None
 
+    # ---- several workspaces (OAuth) --------------------------------------------------------
+    #
+    # Slack's side of an install: someone in a workspace approves the app on Slack's authorize
+    # page (`approve_install`, which gives the code Slack puts in the redirect), the app trades
+    # the code for that workspace's bot token with oauth.v2.access, and every later call carries
+    # that token (`Call.token`, `team_of`). A token the stand-in never issued still speaks for
+    # `team_id`, as in the one-workspace tests.
+
+    def _init_workspaces(self) -> None:
+        self._oauth_credentials: tuple[str, str] | None = None
+        self._codes: dict[str, _Install] = {}
+        self._installed_by_token: dict[str, _Install] = {}
+        self._revoked_tokens: set[str] = set()
+        self._caller_token: str | None = None
+
+    def oauth_app(self, client_id: str, client_secret: str) -> None:
+        """The app's credentials, as oauth.v2.access checks them."""
+        with self._lock:
+            self._oauth_credentials = (client_id, client_secret)
+
+    def approve_install(
+        self, team_id: str, *, scopes: str, installer: str, team_name: str | None = None
+    ) -> str:
+        """Someone in `team_id` approved the app for `scopes`: the one-time code for the redirect."""
+        with self._lock:
+            self._counter += 1
+            n = self._counter
+            code = f"{n}.{uuid.uuid4().hex}"
+            self._codes[code] = _Install(
+                team_id=team_id,
+                team_name=team_name or f"Workspace {team_id}",
+                scopes=scopes,
+                installer=installer,
+                token=f"xoxb-{team_id}-{n}-{uuid.uuid4().hex[:16]}",
+                bot_user_id=f"UB{team_id}",
+                bot_id=f"BB{team_id}",
+            )
+        return code
+
+    def token_of(self, team_id: str) -> str | None:
+        """The bot token issued to `team_id` by its latest install."""
+        with self._lock:
+            issued = [t for t, install in self._installed_by_token.items() if install.team_id == team_id]
+        return issued[-1] if issued else None
+
+    def team_of(self, call_or_token: Call | str | None) -> str | None:
+        """Which workspace's bot made a call (or owns a token); None for a call without a token."""
+        token = call_or_token.token if isinstance(call_or_token, Call) else call_or_token
+        if not token:
+            return None
+        with self._lock:
+            install = self._installed_by_token.get(token)
+        return install.team_id if install is not None else self.team_id
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removed the app: its tokens stop working (token_revoked)."""
+        with self._lock:
+            for token, install in self._installed_by_token.items():
+                if install.team_id == team_id:
+                    self._revoked_tokens.add(token)
+
+    def _answer_oauth_v2_access(self, request: _Handler, params: dict[str, Any], arrived: float) -> None:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        basic = _basic(request.headers.get("Authorization"))
+        if basic is not None:
+            client_id, client_secret = basic
+        recorded = {k: v for k, v in params.items() if k != "client_secret"}
+        with self._lock:
+            install = self._codes.pop(str(params.get("code") or ""), None)
+            if self._oauth_credentials is None or client_id != self._oauth_credentials[0]:
+                result: dict[str, Any] = {"ok": False, "error": "invalid_client_id"}
+            elif client_secret != self._oauth_credentials[1]:
+                result = {"ok": False, "error": "bad_client_secret"}
+            elif install is None:
+                result = {"ok": False, "error": "invalid_code"}
+            else:
+                self._installed_by_token[install.token] = install
+                result = {
+                    "ok": True,
+                    "app_id": "A1",
+                    "authed_user": {"id": install.installer},
+                    "scope": install.scopes,
+                    "token_type": "bot",
+                    "access_token": install.token,
+                    "bot_user_id": install.bot_user_id,
+                    "team": {"id": install.team_id, "name": install.team_name},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                }
+        self._record("oauth.v2.access", recorded, arrived, 200, result.get("error"))
+        _send_json(request, 200, result)
+
     # ---- seeding ---------------------------------------------------------------------------
 
     def add_message(
@@ -583,6 +699,9 @@ class FakeSlackAPI:
             self._record(method, params, arrived, 200, "invalid_json")
             _send_json(request, 200, {"ok": False, "error": "invalid_json"})
             return
+        if method == "oauth.v2.access":
+            self._answer_oauth_v2_access(request, params, arrived)
+            return
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
 
         with self._lock:
@@ -600,13 +719,15 @@ class FakeSlackAPI:
             self._answer_fault(request, method, params, arrived, fault)
             return
 
-        if not token:
-            result: dict[str, Any] = {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open":
+            result = self._open_socket_connection(token)
+        elif not token:
+            result = {"ok": False, "error": "not_authed"}
         elif not str(token).startswith("xoxb-"):
             result = {"ok": False, "error": "invalid_auth"}
         else:
-            result = self._dispatch(method, params)
-        self._record(method, params, arrived, 200, result.get("error"))
+            result = self._dispatch(method, params, token)
+        self._record(method, params, arrived, 200, result.get("error"), token=token)
         with self._lock:
             answer_pause = self._answer_delays.get(method, 0.0)
         if answer_pause:
@@ -643,16 +764,30 @@ class FakeSlackAPI:
             self._responses.append(Response(path, body, arrived))
         _send(request, 200, b"ok", "text/html")
 
-    def _record(self, method: str, params: dict[str, Any], at: float, status: int, error: Any) -> None:
-        with self._lock:
-            self._calls.append(Call(method, copy.deepcopy(params), at, status, error))
+    def _open_socket_connection(self, token: str | None) -> dict[str, Any]:
+        """apps.connections.open takes only an app-level token; the bot's xoxb- is refused."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if not str(token).startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_mode.new_url()}
 
-    def _dispatch(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _record(
+        self, method: str, params: dict[str, Any], at: float, status: int, error: Any, token: str | None = None
+    ) -> None:
+        with self._lock:
+            self._calls.append(Call(method, copy.deepcopy(params), at, status, error, token))
+
+    def _dispatch(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         handler = _METHODS.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         try:
             with self._lock:
+                if token in self._revoked_tokens:
+                    raise _ApiError("token_revoked")
+                # Methods answer as the workspace whose token was used (auth.test, users.info).
+                self._caller_token = token
                 return {"ok": True, **handler(self, params)}
         except _ApiError as error:
             return {"ok": False, "error": error.code}
@@ -723,6 +858,17 @@ class FakeSlackAPI:
         return {"args": params}
 
     def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        team = self._installed_by_token.get(self._caller_token or "")
+        if team is not None:
+            return {
+                "url": f"https://{team.team_id.lower()}.slack.com/",
+                "team": team.team_name,
+                "user": "casekeeper",
+                "team_id": team.team_id,
+                "user_id": team.bot_user_id,
+                "bot_id": team.bot_id,
+                "is_enterprise_install": False,
+            }
         return {
             "url": "https://casekeeper-test.slack.com/",
             "team": "Casekeeper Test",
@@ -1039,6 +1185,20 @@ def _bearer(header: str | None) -> str | None:
     return token.strip() or None
 
 
+def _basic(header: str | None) -> tuple[str, str] | None:
+    """HTTP Basic credentials (how slack_sdk sends client_id:client_secret to oauth.v2.access)."""
+    if not header:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
+
+
 def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
     """Web API arguments from the query string and a form or JSON body, as one dict."""
     params: dict[str, Any] = _form(query)
@@ -1099,6 +1259,146 @@ def _reset_connection(request: _Handler) -> None:
         request.connection.close()
     except OSError:
         pass
+
+
+# --------------------------------------------------------------------------------------------
+# Socket Mode: Slack's end of the WebSocket
+# --------------------------------------------------------------------------------------------
+
+
+class SocketModeServer:
+    """Slack's Socket Mode on 127.0.0.1. `apps.connections.open` hands out a one-use
+    ws:// URL; a client that connects is greeted with `hello`, then gets the envelopes a test
+    pushes, and answers each with an ack (`{"envelope_id", "payload"?}`) kept for the test.
+
+    The WebSocket protocol itself (handshake, framing, ping/pong, close) is left to the
+    `websockets` library rather than written here, imported only when a client first asks for
+    a connection, so `make demo` and the HTTP tests run without it."""
+
+    def __init__(self, app_id: str):
+        self.app_id = app_id
+        # Guards the state below; notified whenever a connection or an ack comes or goes.
+        self._lock = threading.Condition()
+        self._server: Any = None
+        self._tickets: set[str] = set()
+        self._connections: list[Any] = []
+        self._opened = 0
+        self._acks: dict[str, dict[str, Any]] = {}
+
+    def new_url(self) -> str:
+        ticket = uuid.uuid4().hex
+        with self._lock:
+            if self._server is None:
+                self._server = self._start()
+            self._tickets.add(ticket)
+            port = self._server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket={ticket}"
+
+    def _start(self) -> Any:
+        from websockets.sync.server import serve
+
+        server = serve(self._serve, "127.0.0.1", 0, process_request=self._check_ticket, close_timeout=1)
+        threading.Thread(target=server.serve_forever, name="fake-slack-socket", daemon=True).start()
+        return server
+
+    def stop(self) -> None:
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()  # closes every connection (1001 going away) and waits for them
+
+    @property
+    def connections(self) -> int:
+        """How many are open now."""
+        with self._lock:
+            return len(self._connections)
+
+    @property
+    def connections_opened(self) -> int:
+        """How many were ever opened (a reconnect adds one)."""
+        with self._lock:
+            return self._opened
+
+    def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int | None = None) -> str:
+        """Send an envelope ("slash_commands", "events_api", "interactive") to the newest
+        connection, as Slack picks one of the app's connections; its envelope_id."""
+        envelope: dict[str, Any] = {
+            "envelope_id": str(uuid.uuid4()),
+            "type": kind,
+            "payload": payload,
+            # Slack takes a response payload in the ack of commands and interactions only.
+            "accepts_response_payload": kind != "events_api",
+        }
+        if kind == "events_api":
+            envelope["retry_attempt"] = retry_attempt or 0
+            envelope["retry_reason"] = "timeout" if retry_attempt else ""
+        with self._lock:
+            if not self._connections:
+                raise AssertionError("no Socket Mode connection is open")
+            connection = self._connections[-1]
+        connection.send(json.dumps(envelope))
+        return str(envelope["envelope_id"])
+
+    def ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The client's ack of an envelope, once it arrives."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: envelope_id in self._acks, timeout):
+                raise AssertionError(f"envelope {envelope_id} was not acked within {timeout}s")
+            return copy.deepcopy(self._acks[envelope_id])
+
+    def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Slack's notice that it will close the connections soon: clients open new ones."""
+        notice = json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}})
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.send(notice)
+
+    def _check_ticket(self, connection: Any, request: Any) -> Any:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(request.path).query)
+        ticket = (query.get("ticket") or [""])[0]
+        with self._lock:
+            if ticket in self._tickets:
+                self._tickets.discard(ticket)
+                return None
+        return connection.respond(401, "unknown or used ticket\n")
+
+    def _serve(self, connection: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        with self._lock:
+            count = len(self._connections) + 1
+        hello = {
+            "type": "hello",
+            "num_connections": count,
+            "connection_info": {"app_id": self.app_id},
+            "debug_info": {"host": "applink-fake", "build_number": 1, "approximate_connection_time": 18060},
+        }
+        try:
+            connection.send(json.dumps(hello))
+            with self._lock:
+                self._connections.append(connection)
+                self._opened += 1
+                self._lock.notify_all()
+            for text in connection:
+                self._record_ack(text)
+        except ConnectionClosed:
+            pass  # the client went away without a close handshake, as slack_sdk's does
+        finally:
+            with self._lock:
+                if connection in self._connections:
+                    self._connections.remove(connection)
+                self._lock.notify_all()
+
+    def _record_ack(self, text: str | bytes) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("envelope_id"):
+            with self._lock:
+                self._acks[str(message["envelope_id"])] = message
+                self._lock.notify_all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1237,6 +1537,9 @@ class SlackEventsClient:
             "response_url": response_url,
             "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
         }
+        return self._send_command(form)
+
+    def _send_command(self, form: dict[str, str]) -> Reply:
         return self.post(urllib.parse.urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded")
 
     # ---- events ----------------------------------------------------------------------------
@@ -1273,6 +1576,9 @@ class SlackEventsClient:
             "is_ext_shared_channel": False,
             "event_context": f"4-{uuid.uuid4().hex}",
         }
+        return self._send_event(envelope, retry_num)
+
+    def _send_event(self, envelope: dict[str, Any], retry_num: int | None) -> Reply:
         headers: dict[str, str | None] = {}
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
@@ -1390,6 +1696,37 @@ class SlackEventsClient:
     def url_verification(self, challenge: str) -> Reply:
         body = {"token": self.VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
         return self.post(json.dumps(body).encode("utf-8"), "application/json")
+
+
+class SocketModeEventsClient(SlackEventsClient):
+    """The same commands and events as SlackEventsClient, delivered the Socket Mode way: as
+    envelopes over the stand-in's WebSocket. Each call waits for the bot's ack and returns it as
+    a Reply whose body is the ack's payload (what an HTTP response body would carry)."""
+
+    def __init__(self, api: FakeSlackAPI, *, timeout: float = 10.0):
+        super().__init__("", "", team_id=api.team_id, api=api, timeout=timeout)
+        self.socket_mode = api.socket_mode
+
+    def deliver(self, kind: str, payload: dict[str, Any], *, retry_attempt: int | None = None) -> Reply:
+        started = time.monotonic()
+        envelope_id = self.socket_mode.push(kind, payload, retry_attempt=retry_attempt)
+        body = self.socket_mode.ack(envelope_id, self.timeout).get("payload")
+        return Reply(
+            status=200,
+            body=json.dumps(body) if body is not None else "",
+            json=body if isinstance(body, dict) else None,
+            headers=HeaderMessage(),
+            elapsed=time.monotonic() - started,
+        )
+
+    def _send_command(self, form: dict[str, str]) -> Reply:
+        return self.deliver("slash_commands", form)
+
+    def _send_event(self, envelope: dict[str, Any], retry_num: int | None) -> Reply:
+        return self.deliver("events_api", envelope, retry_attempt=retry_num)
+
+    def post(self, *args: Any, **kwargs: Any) -> Reply:
+        raise TypeError("Socket Mode has no HTTP requests to the bot: use deliver()")
 
 
 def _channel_type(channel: str) -> str:

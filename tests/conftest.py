@@ -66,7 +66,8 @@ def database_url_for_test(tmp_path: Any) -> Iterator[str]:
         return
     # One schema per test on the shared server: isolated and much cheaper than a database.
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    # pre_ping: a test may have restarted the server (tests/test_database_outage.py).
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     joiner = "&" if "?" in base else "?"
