@@ -1,4 +1,5 @@
-"""Several worker processes on one PostgreSQL: every notification goes out exactly once.
+"""Several processes on one PostgreSQL: every notification goes out exactly once, every event
+is applied once.
 
 Three `python -m bot worker` processes share the outbox while 500 promises fall due within
 the same few seconds; the fake Slack must see each planned message once, none missing."""
@@ -93,3 +94,73 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
     sent_by_worker = [w.log().count("notification.sent") for w in workers]
     assert all(count > 0 for count in sent_by_worker), sent_by_worker
     assert sum(sent_by_worker) == len(planned)
+
+
+def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other(tmp_path, database_url):
+    """Slack's retry of an event can land on another web process behind the load balancer,
+    even while the first is still working on it: one contact and one reaction each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func
+
+    from bot.slack_standin import SlackEventsClient
+    from storage.models import Contact
+    from tests.processes import free_port, migrate
+
+    secret = "scale-secret"
+    with FakeSlackAPI(team_id="T1") as slack:
+        ports = [free_port(), free_port()]
+        envs = [
+            bot_env(
+                SLACK_BOT_TOKEN="xoxb-scale",
+                SLACK_SIGNING_SECRET=secret,
+                SLACK_API_URL=slack.base_url,
+                DATABASE_URL=database_url,
+                PORT=str(port),
+            )
+            for port in ports
+        ]
+        migrate(envs[0], tmp_path)
+        webs = [BotProcess("web", env, tmp_path, name=f"web{n}") for n, env in enumerate(envs)]
+        try:
+            clients = [
+                SlackEventsClient(web.wait_healthy(port), secret, api=slack)
+                for web, port in zip(webs, ports, strict=True)
+            ]
+            for index in range(5):
+                assert clients[index % 2].command(f"open Customer {index}: parcel lost").status == 200
+            slack.wait_for(lambda: len(slack.messages("C1")) == 5, timeout=30, what="five cards")
+            cards = [m.ts for m in slack.messages("C1")]
+
+            def deliver_twice(number: int) -> list[int]:
+                ts, event_id = clients[0].next_ts(), f"EvSCALE{number:04d}"
+                text = f"Contact #{number}"
+                with ThreadPoolExecutor(2) as both:
+                    replies = both.map(
+                        lambda n: clients[n].thread_reply(
+                            text, thread_ts=cards[number % 5], ts=ts, event_id=event_id, retry_num=n or None
+                        ),
+                        (0, 1),
+                    )
+                    return [r.status for r in replies]
+
+            with ThreadPoolExecutor(10) as pool:
+                statuses = list(pool.map(deliver_twice, range(100)))
+            assert statuses == [[200, 200]] * 100
+            slack.wait_for(lambda: len(slack.calls("reactions.add")) >= 100, timeout=60, what="100 reactions")
+            time.sleep(1)  # a second reaction for any message would show now
+            assert [w.terminate(20) for w in webs] == [0, 0]
+        finally:
+            for web in webs:
+                web.kill()
+        reactions = Counter(c.params["timestamp"] for c in slack.calls("reactions.add"))
+    db = Database(database_url)
+    with db.transaction() as session:
+        contacts = session.execute(select(func.count()).select_from(Contact)).scalar_one()
+    db.dispose()
+    assert contacts == 100
+    assert len(reactions) == 100 and set(reactions.values()) == {1}
+    # Of each pair exactly one was the duplicate, whichever process it reached; both
+    # processes did real work (each posted cards).
+    assert sum(w.log().count("event.duplicate") for w in webs) == 100
+    assert all("notification.sent" in w.log() for w in webs)
