@@ -773,7 +773,13 @@ class FakeSlackAPI:
         return {"ok": True, "url": self.socket_mode.new_url()}
 
     def _record(
-        self, method: str, params: dict[str, Any], at: float, status: int, error: Any, token: str | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        at: float,
+        status: int,
+        error: Any,
+        token: str | None = None,
     ) -> None:
         with self._lock:
             self._calls.append(Call(method, copy.deepcopy(params), at, status, error, token))
