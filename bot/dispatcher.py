@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
@@ -59,6 +59,11 @@ class Sender(Protocol):
     def deliver(self, claim: Claim) -> Outcome: ...
 
 
+# A row that has failed this often while others wait behind it gets its own backoff instead of
+# holding everything back: one message Slack keeps refusing must not stall the rest forever.
+HOLD_ALL_UP_TO_ATTEMPTS = 8
+
+
 def backoff(attempts: int) -> timedelta:
     """5s, 10s, 20s ... capped at 5 minutes: a Slack outage is waited out, never given up on."""
     return timedelta(seconds=min(300, 5 * 2 ** max(0, attempts - 1)))
@@ -85,13 +90,20 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.on_dead: Callable[[Claim, str], None] | None = None
+        # Slack is failing (5xx, unreachable, 429): nothing is sent until then, and the due
+        # rows keep their times, so after an outage they go out in due order.
+        self._paused_until: datetime | None = None
+        self._failures = 0
 
     # -- one pass ----------------------------------------------------------------------
+
+    def paused(self) -> bool:
+        return self._paused_until is not None and self.clock.now() < self._paused_until
 
     def tick(self) -> int:
         """Send everything due now. Returns how many rows were handled."""
         handled = 0
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not self.paused():
             with self.db.transaction() as session:
                 claims = outbox.claim_due(session, self.clock.now(), self.lease, self.batch)
             if not claims:
@@ -103,7 +115,14 @@ class Dispatcher:
 
     def deliver_now(self, keys: list[str]) -> dict[str, Outcome]:
         """Send specific rows right away (the card after `/case open`), by outbox key.
-        Rows another dispatcher already took are left to it."""
+        Rows another dispatcher already took are left to it; while Slack is failing they wait
+        for the next tick like everything else."""
+        if self.paused():
+            assert self._paused_until is not None
+            waiting = Retry(
+                error="Slack is failing; holding back", after=self._paused_until - self.clock.now()
+            )
+            return dict.fromkeys(keys, waiting)
         with self.db.transaction() as session:
             ids = outbox.ids_by_keys(session, keys)
             claims = outbox.claim_ids(session, ids, self.clock.now(), self.lease) if ids else []
@@ -120,12 +139,10 @@ class Dispatcher:
             outcome = self._deliver_one(claim)
             if outcomes is not None:
                 outcomes[claim.key] = outcome
-            if isinstance(outcome, Retry) and outcome.rate_limited:
-                # Obey Retry-After for the rest of this batch too.
-                retry_at = self.clock.now() + outcome.after
+            if self.paused():
+                # Slack is failing or asked us to wait: the rest of the batch goes back as it was.
                 with self.db.transaction() as session:
-                    for rest in claims[position + 1 :]:
-                        outbox.mark_retry(session, rest, "held back: rate limited", retry_at, uncertain=False)
+                    outbox.release(session, claims[position + 1 :])
                 return position + 1
         return len(claims)
 
@@ -151,10 +168,25 @@ class Dispatcher:
                 outbox.mark_cancelled(session, claim, outcome.reason)
             elif isinstance(outcome, Retry):
                 log.warning("notification.retry id=%s kind=%s error=%s", claim.id, claim.kind, outcome.error)
-                outbox.mark_retry(session, claim, outcome.error, now + outcome.after, outcome.uncertain)
+                if claim.attempts < HOLD_ALL_UP_TO_ATTEMPTS or outcome.rate_limited:
+                    # Keep its place in line (its due time) and hold everything back instead.
+                    outbox.mark_retry(session, claim, outcome.error, claim.run_at, outcome.uncertain)
+                else:
+                    outbox.mark_retry(session, claim, outcome.error, now + outcome.after, outcome.uncertain)
             else:
                 log.error("notification.dead id=%s kind=%s error=%s", claim.id, claim.kind, outcome.error)
                 outbox.mark_dead(session, claim, outcome.error)
+        if isinstance(outcome, Retry):
+            self._failures += 1
+            # 429: exactly Retry-After. Otherwise probe again after a growing pause.
+            pause = outcome.after if outcome.rate_limited else backoff(self._failures)
+            self._paused_until = now + pause
+            log.warning(
+                "dispatcher.paused seconds=%s failures=%s", int(pause.total_seconds()), self._failures
+            )
+        elif isinstance(outcome, Sent):
+            self._failures = 0
+            self._paused_until = None
         if isinstance(outcome, Dead) and self.on_dead is not None:
             self.on_dead(claim, outcome.error)
         return outcome
@@ -169,6 +201,8 @@ class Dispatcher:
         with self.db.transaction() as session:
             next_at = outbox.next_run_at(session)
         limit = self.poll.total_seconds()
+        if self._paused_until is not None:
+            next_at = max(next_at or self._paused_until, self._paused_until)
         if next_at is None:
             return limit
         return max(0.0, min(limit, (next_at - self.clock.now()).total_seconds()))

@@ -115,3 +115,76 @@ def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bo
     clock.advance(hours=1)
     bot.tick()
     assert len(reminder_posts()) == 1
+
+
+def test_two_minutes_of_slack_outage_then_everything_due_goes_out_once_in_due_order(
+    agent, manager, slack, bot, clock
+):
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    # Each promise owes a reminder, an escalation and its note, all due within the outage.
+    for when in ("1 minute", "90 seconds", "2 minutes"):
+        agent.command(f"promise {case.ref} in {when}: call back")
+    bot.tick()
+    sent_before = {c.params.get("channel") for c in slack.calls("chat.postMessage") if c.status == 200}
+    assert "UAGENT" not in sent_before  # nothing of the plan went out yet
+
+    slack.fail("chat.postMessage", status=500)
+    outage_end = clock.now() + timedelta(minutes=2)
+    while clock.now() < outage_end:
+        clock.advance(seconds=5)
+        bot.tick()
+    failed = [c for c in slack.calls("chat.postMessage") if c.status == 500]
+    # The dispatcher probes with a growing pause instead of hammering Slack with every row.
+    assert 3 <= len(failed) <= 8, len(failed)
+    with bot.db.transaction() as session:
+        owed = (
+            session.execute(
+                select(Notification).where(
+                    Notification.state == NotificationState.PENDING, Notification.run_at <= clock.now()
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(owed) == 9  # everything due during the outage is waiting, none lost
+
+    slack.clear_faults()
+    for _ in range(40):
+        clock.advance(seconds=5)
+        bot.tick()
+    with bot.db.transaction() as session:
+        rows = session.execute(
+            select(Notification).where(Notification.id.in_([r.id for r in owed]))
+        ).scalars()
+        due_order = [r.id for r in sorted(rows, key=lambda r: (r.run_at, r.id))]
+        assert {r.state for r in session.execute(select(Notification)).scalars()} <= {
+            NotificationState.SENT,
+            NotificationState.PENDING,
+        }
+    delivered = [
+        c.params["metadata"]["event_payload"]["notification_id"]
+        for c in slack.calls("chat.postMessage")
+        if c.status == 200
+    ]
+    assert len(delivered) == len(set(delivered)), "something was sent twice"
+    after_outage = [i for i in delivered if i in set(due_order)]
+    assert after_outage == due_order, "not sent in due order after the outage"
+    assert len(agent.dms()) == 3 and len(manager.dms()) == 3
+
+
+def test_retry_after_holds_back_every_message_not_just_the_one_refused(agent, slack, bot, clock):
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    agent.command(f"promise {case.ref} in 20 minutes: call back")
+    agent.command(f"promise {case.ref} in 21 minutes: email the receipt")
+    slack.fail("chat.postMessage", status=429, retry_after=30, times=1)
+    clock.advance(minutes=10)
+    bot.tick()
+    calls = len(slack.calls("chat.postMessage"))
+    clock.advance(seconds=29)
+    bot.tick()
+    assert len(slack.calls("chat.postMessage")) == calls, "Slack was called before Retry-After elapsed"
+    clock.advance(seconds=1)
+    bot.tick()
+    assert len(agent.dms()) == 2
