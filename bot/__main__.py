@@ -129,9 +129,19 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
             app = build_app(services, listener_executor=listeners)
             if settings.socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
+                from slack_sdk.errors import SlackApiError
 
                 socket_handler = SocketModeHandler(app, settings.app_token)
-                socket_handler.connect()
+                try:
+                    socket_handler.connect()
+                except SlackApiError as error:
+                    print(
+                        f"casekeeper: Slack refused SLACK_APP_TOKEN ({error.response.get('error')}):"
+                        " use the app-level token with the connections:write scope, from"
+                        " api.slack.com/apps → your app → Basic Information → App-Level Tokens",
+                        file=sys.stderr,
+                    )
+                    return 2
                 log.info("socket_mode.connected")
             else:
                 from bot.web import make_server
@@ -144,6 +154,9 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
         if server is not None:
             server.shutdown(grace=SHUTDOWN_GRACE_SECONDS)
         if socket_handler is not None:
+            # Envelopes already being handled get their ack before the connection closes;
+            # Slack resends any event that arrives from here on and goes unacknowledged.
+            socket_handler.client.message_workers.shutdown(wait=True)
             socket_handler.close()
         # Work a request started after its ack (the card, the contact's reaction) finishes.
         listeners.shutdown(wait=True)

@@ -104,3 +104,22 @@ def test_the_stand_in_gives_socket_urls_only_to_app_tokens_and_each_url_once(sla
         assert json.loads(first.recv(timeout=5))["type"] == "hello"
         with pytest.raises(InvalidStatus):
             connect(url)
+
+
+def test_an_app_token_slack_refuses_stops_start_up_with_one_clear_line(tmp_path, slack, database_url):
+    slack.fail("apps.connections.open", status=200, error="invalid_auth")
+    env = bot_env(
+        SLACK_APP_TOKEN="xapp-1-A1-revoked",
+        SLACK_BOT_TOKEN="xoxb-socket-token",
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url,
+    )
+    migrate(env, tmp_path)
+    process = BotProcess("run", env, tmp_path)
+    try:
+        assert process.process.wait(40) == 2
+    finally:
+        process.kill()
+    log = process.log()
+    assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in log and "App-Level Tokens" in log
+    assert "Traceback" not in log
