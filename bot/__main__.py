@@ -17,7 +17,8 @@ log = logging.getLogger("bot")
 
 SLACK_SETUP_HELP = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…):"
-    " api.slack.com/apps → your app → OAuth & Permissions",
+    " api.slack.com/apps → your app → OAuth & Permissions. To serve several workspaces, set"
+    " SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead (README → 'Several workspaces (OAuth)')",
     "SLACK_SIGNING_SECRET": "api.slack.com/apps → your app → Basic Information"
     " → App Credentials → Signing Secret",
 }
@@ -149,6 +150,12 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
                 server = make_server(app, db, port=settings.port)
                 threading.Thread(target=server.serve, name="http", daemon=True).start()
                 log.info("web.listening port=%s path=/slack/events", server.port)
+                if settings.oauth:
+                    log.info(
+                        "oauth.enabled install_path=%s redirect_path=%s",
+                        settings.install_path,
+                        settings.redirect_uri_path,
+                    )
         stop.wait()
     finally:
         if server is not None:

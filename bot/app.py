@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from bot import workspaces
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher
 from bot.services import Services
@@ -21,22 +23,21 @@ LISTENER_THREADS = 32
 SLACK_TIMEOUT_SECONDS = 10
 
 
-def interactive_client(settings: Settings) -> WebClient:
+def interactive_client(settings: Settings, token: str | None = None) -> WebClient:
     """For calls made while someone waits (users.info, views.open, responses): retry 429s and
-    5xx briefly, on top of slack_sdk's default connection-error retry."""
-    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=SLACK_TIMEOUT_SECONDS)
+    5xx briefly, on top of slack_sdk's default connection-error retry. With OAuth the app's
+    own client has no token (Bolt gives each request its workspace's)."""
+    client = WebClient(token=token, base_url=settings.api_url, timeout=SLACK_TIMEOUT_SECONDS)
     client.retry_handlers.extend(
         [RateLimitErrorRetryHandler(max_retry_count=1), ServerErrorRetryHandler(max_retry_count=2)]
     )
     return client
 
 
-def notification_client(settings: Settings) -> WebClient:
+def notification_client(settings: Settings, token: str | None = None) -> WebClient:
     """For outbox messages: no automatic retries at all. The dispatcher reschedules and checks
     for an earlier delivery itself; an automatic re-post could duplicate a message."""
-    return WebClient(
-        token=settings.bot_token, base_url=settings.api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=[]
-    )
+    return WebClient(token=token, base_url=settings.api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=[])
 
 
 def build_services(
@@ -44,19 +45,40 @@ def build_services(
 ) -> Services:
     from handlers.deliver import SlackSender
 
-    sender = SlackSender(notification_client(settings), db, clock)
+    clients = workspaces.SlackClients(
+        workspaces.token_source(settings, db),
+        interactive=lambda token: interactive_client(settings, token),
+        notification=lambda token: notification_client(settings, token),
+    )
+    sender = SlackSender(clients, db, clock)
     dispatcher = Dispatcher(db, clock, sender, poll=poll, lease=settings.claim_lease)
     return Services(
-        settings=settings, db=db, clock=clock, client=interactive_client(settings), dispatcher=dispatcher
+        settings=settings,
+        db=db,
+        clock=clock,
+        client=interactive_client(settings, settings.bot_token),
+        dispatcher=dispatcher,
+        clients=clients,
     )
 
 
 def build_app(services: Services, *, listener_executor: Executor | None = None) -> App:
-    from handlers import commands, errors, inbox, modals, threads
+    from handlers import commands, errors, inbox, modals, threads, uninstall
 
     settings = services.settings
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+        # Several workspaces: /slack/install and /slack/oauth_redirect are Bolt's; oauth.v2.access
+        # goes through `client`, so through SLACK_API_URL like every other call.
+        oauth_settings = workspaces.oauth_settings(settings, services.db)
+        oauth = {
+            "oauth_settings": oauth_settings,
+            "authorize": workspaces.authorize(oauth_settings, services.client),
+            "user_facing_authorize_error_message": workspaces.NOT_INSTALLED_MESSAGE,
+        }
     app = App(
-        # The token travels in `client` (Bolt takes it from there for authorization).
+        # The token travels in `client` (Bolt takes it from there for authorization); with
+        # OAuth the client has none and each request gets its workspace's.
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
         client=services.client,
         # auth.test at construction would make start-up depend on Slack being up; Bolt
@@ -65,10 +87,12 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
         request_verification_enabled=not settings.socket_mode,
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        **oauth,
     )
     errors.register(app)
     inbox.register(app, services)
     commands.register(app, services)
     threads.register(app, services)
     modals.register(app, services)
+    uninstall.register(app, services)
     return app

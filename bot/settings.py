@@ -8,15 +8,34 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 # The Slack client's timeout (bot/app.py) plus a margin.
 MIN_CLAIM_LEASE = timedelta(seconds=15)
+
+# OAuth (several workspaces): what an install asks for unless SLACK_SCOPES says otherwise.
+# The bot scopes of manifest.yml (tests/test_oauth.py keeps the two equal).
+DEFAULT_BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:join",
+    "channels:history",
+    "groups:history",
+    "im:write",
+    "im:history",
+    "reactions:write",
+    "users:read",
+)
+# Bolt's own defaults for the two OAuth endpoints.
+DEFAULT_INSTALL_PATH = "/slack/install"
+DEFAULT_REDIRECT_URI_PATH = "/slack/oauth_redirect"
 
 _DURATION_PART = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -60,10 +79,24 @@ class Settings:
     claim_lease: timedelta = timedelta(seconds=60)
     # Slack user ids who may change any case (close, mark done, hand over): see bot/authz.py.
     admins: frozenset[str] = frozenset()
+    # OAuth: with both set, workspaces install the app at install_path and the bot tokens live
+    # in the database (bot/workspaces.py); SLACK_BOT_TOKEN is then not used.
+    client_id: str | None = None
+    client_secret: str | None = None
+    scopes: tuple[str, ...] = DEFAULT_BOT_SCOPES
+    install_path: str = DEFAULT_INSTALL_PATH
+    redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
+    # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
+    redirect_uri: str | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Several workspaces: each installs the app through Slack's OAuth flow."""
+        return bool(self.client_id and self.client_secret)
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,14 +106,21 @@ class Settings:
         """Values that must never appear in a log line."""
         from sqlalchemy.engine import make_url
 
-        values = [self.bot_token, self.signing_secret, self.app_token, make_url(self.database_url).password]
+        values = [
+            self.bot_token,
+            self.signing_secret,
+            self.app_token,
+            self.client_secret,
+            make_url(self.database_url).password,
+        ]
         return [str(v) for v in values if v]
 
     def missing_for_slack(self, *, receives_requests: bool = True) -> list[str]:
         """Names of the settings Slack needs that are not set, in the order to fix them.
-        A worker only sends, so it needs no signing secret."""
+        A worker only sends, so it needs no signing secret. With OAuth the bot tokens come from
+        the installations in the database, so SLACK_BOT_TOKEN is not needed."""
         missing = []
-        if not self.bot_token:
+        if not self.bot_token and not self.oauth:
             missing.append("SLACK_BOT_TOKEN")
         if receives_requests and not self.socket_mode and not self.signing_secret:
             missing.append("SLACK_SIGNING_SECRET")
@@ -160,4 +200,77 @@ class Settings:
             log_format=log_format,
             admins=admins,
             claim_lease=claim_lease,
+            **_oauth_settings(text, bot_token=bot_token, app_token=app_token),
         )
+
+
+def _oauth_settings(
+    text: Callable[..., str | None], *, bot_token: str | None, app_token: str | None
+) -> dict[str, object]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together switch on OAuth (several workspaces)."""
+    client_id, client_secret = text("SLACK_CLIENT_ID"), text("SLACK_CLIENT_SECRET")
+    if not client_id and not client_secret:
+        return {}
+    if not client_secret:
+        raise SettingsError(
+            "SLACK_CLIENT_SECRET is missing: OAuth (several workspaces) needs it with SLACK_CLIENT_ID"
+            " (api.slack.com/apps → your app → Basic Information → App Credentials)"
+        )
+    if not client_id:
+        raise SettingsError(
+            "SLACK_CLIENT_ID is missing: OAuth (several workspaces) needs it with SLACK_CLIENT_SECRET"
+            " (api.slack.com/apps → your app → Basic Information → App Credentials)"
+        )
+    if not re.fullmatch(r"\d+\.\d+", client_id):
+        raise SettingsError(
+            f"SLACK_CLIENT_ID={client_id!r} is not a Slack client id (digits, a dot, digits:"
+            " Basic Information → App Credentials → Client ID)"
+        )
+    if bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN must be empty when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set:"
+            " with OAuth each workspace's token comes from its installation"
+        )
+    if app_token:
+        raise SettingsError(
+            "SLACK_APP_TOKEN (Socket Mode) can't be combined with SLACK_CLIENT_ID (OAuth): installing"
+            " into workspaces needs the HTTP endpoints; unset one of them"
+        )
+    raw_scopes = text("SLACK_SCOPES", ",".join(DEFAULT_BOT_SCOPES)) or ""
+    scopes = tuple(scope for scope in re.split(r"[\s,]+", raw_scopes) if scope)
+    wrong = [scope for scope in scopes if not re.fullmatch(r"[a-z][a-z_.]*(:[a-z_.]+)*", scope)]
+    if wrong or not scopes:
+        raise SettingsError(
+            f"SLACK_SCOPES has {', '.join(wrong) or 'nothing'}: list Slack bot scopes separated by"
+            " commas, like commands,chat:write"
+        )
+    paths = {}
+    for name, default in (
+        ("SLACK_INSTALL_PATH", DEFAULT_INSTALL_PATH),
+        ("SLACK_REDIRECT_URI_PATH", DEFAULT_REDIRECT_URI_PATH),
+    ):
+        path = text(name, default) or default
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) or path in ("/slack/events", "/healthz"):
+            raise SettingsError(
+                f"{name}={path!r} must be a URL path of its own starting with /, like {default}"
+            )
+        paths[name] = path
+    if paths["SLACK_INSTALL_PATH"] == paths["SLACK_REDIRECT_URI_PATH"]:
+        raise SettingsError("SLACK_INSTALL_PATH and SLACK_REDIRECT_URI_PATH must be different paths")
+    redirect_uri = text("SLACK_REDIRECT_URI")
+    if redirect_uri:
+        parts = urlsplit(redirect_uri)
+        if parts.scheme not in ("http", "https") or parts.path != paths["SLACK_REDIRECT_URI_PATH"]:
+            raise SettingsError(
+                f"SLACK_REDIRECT_URI={redirect_uri!r} must be an https:// URL ending in"
+                f" {paths['SLACK_REDIRECT_URI_PATH']} (SLACK_REDIRECT_URI_PATH), as listed in the app's"
+                " Redirect URLs"
+            )
+    return {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scopes": scopes,
+        "install_path": paths["SLACK_INSTALL_PATH"],
+        "redirect_uri_path": paths["SLACK_REDIRECT_URI_PATH"],
+        "redirect_uri": redirect_uri,
+    }

@@ -1020,10 +1020,11 @@ class FakeSlackAPI:
         zone = ZoneInfo(user.tz)
         now = datetime.now(zone)
         offset = now.utcoffset()
+        team_id = self.team_of(self._caller_token) or self.team_id
         return {
             "user": {
                 "id": user.id,
-                "team_id": self.team_id,
+                "team_id": team_id,
                 "name": user.name,
                 "deleted": False,
                 "real_name": user.real_name,

@@ -166,7 +166,7 @@ def make_promise(
         authz.require_may_change(session, case, actor_id, "record a promise on", services.settings.admins)
         owner_id = case.owner_id
     # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
-    tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
+    tz = people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
     now = services.clock.now()
     due_at = parse_when(when, tz, now)
     with services.db.transaction() as session:

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.dispatcher import Dead, Outcome, Retry, Sent, Skipped, backoff
+from bot.workspaces import SlackClients
 from handlers import render
 from storage.db import Database
 from storage.models import Case, CaseState, NotificationKind, Promise, PromiseState
@@ -72,8 +73,11 @@ class Target:
 
 
 class SlackSender:
-    def __init__(self, client: WebClient, db: Database, clock: Clock):
-        self.client = client
+    """Sends each row with the bot token of the row's workspace (one deployment may serve
+    several: bot/workspaces.py)."""
+
+    def __init__(self, clients: SlackClients, db: Database, clock: Clock):
+        self.clients = clients
         self.db = db
         self.clock = clock
 
@@ -91,17 +95,21 @@ class SlackSender:
                 return Skipped(f"promise {promise.state.value}")
             if case.state is not CaseState.OPEN:
                 return Skipped("case closed")
+        client = self.clients.notification(claim.team_id)
+        if client is None:
+            # The workspace removed the app (or never installed it): nobody there can get it.
+            return Dead(f"app_not_installed team_id={claim.team_id}")
         try:
             if claim.kind == NotificationKind.CONTACT_REACTION.value:
-                return self._react(claim)
+                return self._react(client, claim)
             target, message = self._compose(claim, case, promise)
             if claim.maybe_delivered:
-                found = self._find_earlier(claim, target)
+                found = self._find_earlier(client, claim, target)
                 if found is not None:
                     log.info("notification.found_earlier id=%s ts=%s", claim.id, found[1])
                     self._after_sent(claim, case, found[1])
                     return Sent(channel=found[0], ts=found[1])
-            channel, ts = self._post(claim, case, target, message)
+            channel, ts = self._post(client, claim, target, message)
             self._after_sent(claim, case, ts)
             return Sent(channel=channel, ts=ts)
         except SlackApiError as error:
@@ -137,7 +145,9 @@ class SlackSender:
 
     # -- Slack calls -------------------------------------------------------------------
 
-    def _post(self, claim: Claim, case: Case, target: Target, message: render.Message) -> tuple[str, str]:
+    def _post(
+        self, client: WebClient, claim: Claim, target: Target, message: render.Message
+    ) -> tuple[str, str]:
         arguments: dict[str, Any] = {
             "channel": target.channel,
             "text": message.text,
@@ -150,19 +160,19 @@ class SlackSender:
             arguments["thread_ts"] = target.thread_ts
             arguments["reply_broadcast"] = target.broadcast
         try:
-            response = self.client.chat_postMessage(**arguments)
+            response = client.chat_postMessage(**arguments)
         except SlackApiError as error:
             if error.response.get("error") != "not_in_channel" or not target.channel.startswith("C"):
                 raise
             # A public channel the bot was never invited to: join it (and so also receive
             # the thread's replies as contacts), then post.
-            self.client.conversations_join(channel=target.channel)
-            response = self.client.chat_postMessage(**arguments)
+            client.conversations_join(channel=target.channel)
+            response = client.chat_postMessage(**arguments)
         return str(response["channel"]), str(response["ts"])
 
-    def _react(self, claim: Claim) -> Outcome:
+    def _react(self, client: WebClient, claim: Claim) -> Outcome:
         try:
-            self.client.reactions_add(
+            client.reactions_add(
                 channel=claim.recipient, timestamp=claim.payload["ts"], name=CONTACT_REACTION
             )
         except SlackApiError as error:
@@ -174,18 +184,18 @@ class SlackSender:
             raise
         return Sent(channel=claim.recipient, ts=None)
 
-    def _find_earlier(self, claim: Claim, target: Target) -> tuple[str, str] | None:
+    def _find_earlier(self, client: WebClient, claim: Claim, target: Target) -> tuple[str, str] | None:
         """Look for a message this notification already produced (its id is in the metadata)."""
         channel = target.channel
         if channel.startswith(("U", "W")):
-            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            channel = client.conversations_open(users=channel)["channel"]["id"]
         oldest = f"{(claim.run_at - timedelta(minutes=5)).timestamp():.6f}"
         if target.thread_ts:
-            response = self.client.conversations_replies(
+            response = client.conversations_replies(
                 channel=channel, ts=target.thread_ts, oldest=oldest, include_all_metadata=True, limit=200
             )
         else:
-            response = self.client.conversations_history(
+            response = client.conversations_history(
                 channel=channel, oldest=oldest, include_all_metadata=True, limit=200
             )
         for message in response.get("messages", []):

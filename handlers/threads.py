@@ -93,7 +93,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
     channel, ts, author = event["channel"], event["ts"], event["user"]
     text = event.get("text") or ""
     with services.db.transaction() as session:
-        case = queries.case_by_thread(session, channel, event["thread_ts"])
+        case = queries.case_by_thread(session, team_id, channel, event["thread_ts"])
         if case is None:
             inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
             return
@@ -104,7 +104,8 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
     try:
         promise_request = parse_promise_reply(text)
         if promise_request is not None:
-            tz = people.time_zone(services.client, services.db, services.clock, team_id, owner_id)
+            client = services.client_for(team_id)
+            tz = people.time_zone(client, services.db, services.clock, team_id, owner_id)
             due_at = parse_when(promise_request.when, tz, now)
     except CaseError as error:
         problem, promise_request = str(error), None
@@ -150,7 +151,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         # Only the author sees it, in the thread; the reply itself stays logged as a contact.
         message = render.error_message(f"No promise recorded: {problem}")
         try:
-            services.client.chat_postEphemeral(
+            services.client_for(team_id).chat_postEphemeral(
                 channel=channel,
                 user=author,
                 thread_ts=event["thread_ts"],

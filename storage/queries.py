@@ -23,9 +23,9 @@ def case_by_id(session: Session, team_id: str, case_id: int, *, for_update: bool
     return session.execute(statement).scalar_one_or_none()
 
 
-def case_by_thread(session: Session, channel_id: str, thread_ts: str) -> Case | None:
+def case_by_thread(session: Session, team_id: str, channel_id: str, thread_ts: str) -> Case | None:
     return session.execute(
-        select(Case).where(Case.channel_id == channel_id, Case.card_ts == thread_ts)
+        select(Case).where(Case.team_id == team_id, Case.channel_id == channel_id, Case.card_ts == thread_ts)
     ).scalar_one_or_none()
 
 
