@@ -20,6 +20,7 @@ class Action(StrEnum):
     PROMISE_MADE = "promise.made"
     PROMISE_KEPT = "promise.kept"
     MANAGER_SET = "manager.set"
+    CASE_REASSIGNED = "case.reassigned"
 
 
 def record(

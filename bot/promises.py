@@ -156,3 +156,105 @@ def keep_promise(
         late_by_s=max(0, int((now - promise.due_at).total_seconds())),
     )
     return promise
+
+
+def reassign_case(
+    session: Session,
+    *,
+    case: Case,
+    actor_id: str,
+    new_owner_id: str,
+    now: datetime,
+    admins: Collection[str] = (),
+) -> list[str]:
+    """Hand a case, and the open promises on it, to someone else: they are reminded from now
+    on and their manager is escalated to, at the times already planned. This is the one
+    explicit way a frozen plan changes. Returns the outbox keys to send straight away (the
+    new owner's DM and the note in the case thread)."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "reassign", admins)
+    if new_owner_id == case.owner_id:
+        raise CaseError(f"{case.ref} is <@{new_owner_id}>'s already.")
+    previous = case.owner_id
+    case.owner_id = new_owner_id
+    link = queries.manager_of(session, case.team_id, new_owner_id)
+    manager_id = link.manager_id if link else None
+    escalation_followers = (NotificationKind.ESCALATION_NOTE, NotificationKind.MANAGER_MISSING)
+    for promise in queries.open_promises(session, case.id):
+        promise.owner_id = new_owner_id
+        promise.escalate_to = manager_id
+        notifications.retarget(
+            session,
+            promise,
+            level=0,
+            kinds=(NotificationKind.REMINDER,),
+            to_kind=NotificationKind.REMINDER,
+            recipient=new_owner_id,
+        )
+        if manager_id:
+            notifications.retarget(
+                session,
+                promise,
+                level=1,
+                kinds=(NotificationKind.ESCALATION,),
+                to_kind=NotificationKind.ESCALATION,
+                recipient=manager_id,
+            )
+            notifications.retarget(
+                session,
+                promise,
+                level=1,
+                kinds=escalation_followers,
+                to_kind=NotificationKind.ESCALATION_NOTE,
+                recipient=case.channel_id,
+                thread_ts=case.card_ts,
+            )
+        else:
+            notifications.retarget(
+                session,
+                promise,
+                level=1,
+                kinds=(NotificationKind.ESCALATION,),
+                to_kind=NotificationKind.ESCALATION,
+                recipient=case.channel_id,
+                thread_ts=case.card_ts,
+            )
+            notifications.retarget(
+                session,
+                promise,
+                level=1,
+                kinds=escalation_followers,
+                to_kind=NotificationKind.MANAGER_MISSING,
+                recipient=new_owner_id,
+            )
+    audit.record(
+        session,
+        Action.CASE_REASSIGNED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        previous_owner=previous,
+        new_owner=new_owner_id,
+    )
+    handover = {"by": actor_id, "previous_owner": previous}
+    # Unique per hand-over: the same case may change hands again later.
+    stamp = f"{case.id}:{new_owner_id}:{now.isoformat()}"
+    return [
+        notifications.enqueue(
+            session,
+            team_id=case.team_id,
+            kind=kind,
+            recipient=recipient,
+            thread_ts=thread_ts,
+            run_at=now,
+            now=now,
+            case_id=case.id,
+            payload=handover,
+            dedupe_key=f"{kind.value}:{stamp}",
+        )
+        for kind, recipient, thread_ts in (
+            (NotificationKind.HANDOVER, new_owner_id, None),
+            (NotificationKind.HANDOVER_NOTE, case.channel_id, case.card_ts),
+        )
+    ]

@@ -28,6 +28,7 @@ from handlers.parse import (
     MakePromise,
     OpenCase,
     OpenCaseModal,
+    ReassignCase,
     SetManager,
     ShowCase,
     parse_case_command,
@@ -96,6 +97,8 @@ def run(
             when=request.when,
             what=request.what,
         )
+    if isinstance(request, ReassignCase):
+        return reassign(services, team_id=team_id, actor_id=actor_id, request=request)
     now = services.clock.now()
     admins = services.settings.admins
     with services.db.transaction() as session:
@@ -123,6 +126,23 @@ def run(
         if isinstance(request, ListCases):
             return render.case_list(queries.open_cases_of(session, team_id, actor_id), now)
     raise AssertionError(f"unhandled request {request!r}")
+
+
+def reassign(services: Services, *, team_id: str, actor_id: str, request: ReassignCase) -> render.Message:
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, request.case_id)
+        previous = case.owner_id
+        send_now = promises.reassign_case(
+            session,
+            case=case,
+            actor_id=actor_id,
+            new_owner_id=request.new_owner_id,
+            now=services.clock.now(),
+            admins=services.settings.admins,
+        )
+        reply = render.case_reassigned(case, previous, len(queries.open_promises(session, case.id)))
+    services.dispatcher.deliver_now(send_now)
+    return reply
 
 
 def open_case(

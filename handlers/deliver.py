@@ -126,6 +126,11 @@ class SlackSender:
         now = self.clock.now()
         if kind is NotificationKind.CASE_CARD:
             return Target(case.channel_id), render.case_card(case)
+        if kind in (NotificationKind.HANDOVER, NotificationKind.HANDOVER_NOTE):
+            by, previous = claim.payload["by"], claim.payload["previous_owner"]
+            if kind is NotificationKind.HANDOVER:
+                return Target(claim.recipient), render.handed_over(case, by, previous)
+            return Target(case.channel_id, case.card_ts), render.handover_note(case, by, previous)
         assert promise is not None, f"{kind.value} needs a promise"
         if kind is NotificationKind.PROMISE_NOTE:
             return Target(case.channel_id, case.card_ts), render.promise_note(case, promise)

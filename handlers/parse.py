@@ -25,6 +25,7 @@ USAGE = {
     "show": "`/case show CASE-7`",
     "manager": "`/case manager @maria`",
     "close": "`/case close CASE-7 [note]`",
+    "reassign": "`/case reassign CASE-7 @sam`",
     "list": "`/case list`",
     "help": "`/case help`",
 }
@@ -70,6 +71,12 @@ class CloseCase:
 
 
 @dataclass(frozen=True)
+class ReassignCase:
+    case_id: int
+    new_owner_id: str
+
+
+@dataclass(frozen=True)
 class ListCases:
     pass
 
@@ -87,6 +94,7 @@ CaseRequest = (
     | ShowCase
     | SetManager
     | CloseCase
+    | ReassignCase
     | ListCases
     | Help
 )
@@ -129,6 +137,9 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb == "close":
         case_id, tail = _case_and_rest(rest, "close")
         return CloseCase(case_id=case_id, note=tail)
+    if verb in ("reassign", "handover"):
+        case_id, tail = _case_and_rest(rest, "reassign")
+        return ReassignCase(case_id=case_id, new_owner_id=_one_mention(tail, "reassign"))
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()
@@ -193,9 +204,12 @@ def _nothing_more(tail: str, verb: str) -> None:
 def _manager(rest: str) -> SetManager:
     if not rest:
         return SetManager(manager_id=None)
-    match = _MENTION.match(rest.split()[0])
-    if not match or len(rest.split()) > 1:
-        raise CaseError(
-            f"Mention one person: {USAGE['manager']}. (Type @ and pick them so Slack sends their ID.)"
-        )
-    return SetManager(manager_id=match.group(1))
+    return SetManager(manager_id=_one_mention(rest, "manager"))
+
+
+def _one_mention(rest: str, verb: str) -> str:
+    words = rest.split()
+    match = _MENTION.match(words[0]) if words else None
+    if not match or len(words) > 1:
+        raise CaseError(f"Mention one person: {USAGE[verb]}. (Type @ and pick them so Slack sends their ID.)")
+    return match.group(1)

@@ -262,6 +262,7 @@ def help_message() -> Message:
         "• In a case thread: `promise in 2 hours: email the refund receipt`",
         f"• {USAGE['done']}: the promise is kept",
         f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
+        f"• {USAGE['reassign']}: hand the case and its promises to someone else",
         f"• {USAGE['manager']}: who hears about your missed promises",
         "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`.",
     ]
@@ -313,6 +314,44 @@ def promise_kept(case: Case, promise: Promise) -> Message:
 def case_closed(case: Case) -> Message:
     text = f"{case.ref} is closed." + (f" Note: {safe(case.close_note)}" if case.close_note else "")
     return _message(text, [_section(f":lock: {text}")])
+
+
+def handed_over(case: Case, by: str, previous_owner: str) -> Message:
+    """The DM to the new owner."""
+    given = "handed it to you" if by == previous_owner else f"handed it over from <@{previous_owner}>"
+    text = (
+        f"{case.ref} ({case.customer or 'customer'}) is yours now: <@{by}> {given}."
+        " Its promises' reminders come to you from now on."
+    )
+    blocks: list[Block] = [
+        _section(
+            f":inbox_tray: *{case.ref} is yours now* · {customer_of(case)}\n"
+            f"{safe(clip(case.summary, 300))}\n<@{by}> {given}."
+        ),
+        _context(
+            f"Its contacts and promises: `/case show {case.ref}`. Reminders for its promises come to you."
+        ),
+    ]
+    return _message(safe(text), blocks)
+
+
+def handover_note(case: Case, by: str, previous_owner: str) -> Message:
+    """In the case thread, for everyone following the case."""
+    text = (
+        f":arrows_counterclockwise: <@{by}> handed {case.ref} from <@{previous_owner}> to <@{case.owner_id}>."
+    )
+    return _message(text, [_section(text)])
+
+
+def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Message:
+    """The ephemeral confirmation to whoever reassigned it."""
+    text = f"{case.ref} is now <@{case.owner_id}>'s (was <@{previous_owner}>'s)."
+    if open_promises:
+        text += (
+            f" Its {open_promises} open promise(s) keep their times: reminders go to <@{case.owner_id}>,"
+            " escalations to their manager."
+        )
+    return _message(text, [_section(f":white_check_mark: {text}")])
 
 
 def manager_set(manager_id: str) -> Message:

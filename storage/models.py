@@ -93,6 +93,8 @@ class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     ESCALATION_NOTE = "escalation_note"
     MANAGER_MISSING = "manager_missing"
+    HANDOVER = "handover"
+    HANDOVER_NOTE = "handover_note"
 
 
 class NotificationState(StrEnum):

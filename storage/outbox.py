@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Notification, NotificationState
+from storage.models import Notification, NotificationKind, NotificationState
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,38 @@ def release(session: Session, claims: list[Claim]) -> None:
         session.execute(
             _fenced(claim).values(state=NotificationState.PENDING, claim_token=None, claimed_until=None)
         )
+
+
+def retarget_pending(
+    session: Session,
+    *,
+    promise_id: int,
+    level: int,
+    kinds: tuple[NotificationKind, ...],
+    to_kind: NotificationKind,
+    dedupe_key: str,
+    recipient: str,
+    thread_ts: str | None,
+) -> int:
+    """Point a promise's unsent message (of one of `kinds`, at `level`) somewhere else, keeping
+    its time: the plan changes hands, the schedule doesn't. One row per (promise, kind, level)
+    stays one row, so a message can't be owed twice."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.promise_id == promise_id,
+            Notification.level == level,
+            Notification.kind.in_(kinds),
+            Notification.state == NotificationState.PENDING,
+        )
+        .values(
+            kind=to_kind,
+            dedupe_key=dedupe_key,
+            recipient=recipient,
+            thread_ts=thread_ts,
+        )
+    )
+    return result.rowcount
 
 
 def cancel_pending(session: Session, promise_id: int, reason: str) -> int:
