@@ -8,23 +8,19 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from bot import cases
 from bot.slack_standin import FakeSlackAPI
 from storage.db import Database
+from tests.conftest import database_url_for_test
 from tests.processes import BotProcess, bot_env, migrate
 
 LEASE_SECONDS = 15
-
-
-@pytest.fixture
-def live_slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI(team_id="T1") as api:
-        yield api
 
 
 def seed_one_card(database_url: str) -> None:
@@ -78,8 +74,25 @@ def posts(slack: FakeSlackAPI, status: int | None = None) -> list:
     return [c for c in slack.calls("chat.postMessage") if status is None or c.status == status]
 
 
-@pytest.mark.parametrize("step", ["after_claim", "after_slack_took_it", "before_recording"])
-def test_kill_9_at_each_step_of_sending_delivers_exactly_once(step, tmp_path, live_slack, database_url):
+STEPS = ("after_claim", "after_slack_took_it", "before_recording")
+
+
+def test_kill_9_at_each_step_of_sending_delivers_exactly_once(tmp_path):
+    """The three steps run side by side, each with its own worker, database and Slack: most
+    of each is waiting out the dead worker's lease, which need not be waited three times."""
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(len(STEPS)) as pool:
+        runs = []
+        for step in STEPS:
+            workdir = tmp_path / step
+            workdir.mkdir()
+            url = stack.enter_context(contextlib.contextmanager(database_url_for_test)(workdir))
+            slack = stack.enter_context(FakeSlackAPI(team_id="T1"))
+            runs.append(pool.submit(kill_and_restart_at, step, workdir, slack, url))
+        for run in runs:
+            run.result()
+
+
+def kill_and_restart_at(step: str, tmp_path: Path, live_slack: FakeSlackAPI, database_url: str) -> None:
     env = bot_env(
         SLACK_BOT_TOKEN="xoxb-crash",
         SLACK_API_URL=live_slack.base_url,
@@ -114,13 +127,13 @@ def test_kill_9_at_each_step_of_sending_delivers_exactly_once(step, tmp_path, li
     finally:
         first.kill()
         lock.__exit__(None, None, None)
-    assert "notification.sent" not in first.log(), "the window was missed: the send was recorded"
+    assert "notification.sent" not in first.log(), f"{step}: the window was missed, the send was recorded"
     if step == "after_claim":
         # Slack refused the request the dead worker had made: it never had the message.
         live_slack.wait_for(lambda: posts(live_slack, 500), timeout=10, what="the refused request")
     live_slack.clear_delays()
     in_slack_before = len(live_slack.messages("C1"))
-    assert in_slack_before == (0 if step == "after_claim" else 1)
+    assert in_slack_before == (0 if step == "after_claim" else 1), step
 
     second = BotProcess("worker", env, tmp_path, name="second")
     try:
@@ -130,9 +143,9 @@ def test_kill_9_at_each_step_of_sending_delivers_exactly_once(step, tmp_path, li
     finally:
         second.kill()
     cards = live_slack.messages("C1")
-    assert len(cards) == 1 and "CASE-1" in cards[0].all_text()
-    assert len(posts(live_slack, 200)) == 1
+    assert len(cards) == 1 and "CASE-1" in cards[0].all_text(), step
+    assert len(posts(live_slack, 200)) == 1, step
     # The new worker looked in the channel before deciding whether to post.
     assert live_slack.calls("conversations.history")
     if step != "after_claim":
-        assert "notification.found_earlier" in second.log()
+        assert "notification.found_earlier" in second.log(), step

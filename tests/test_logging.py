@@ -7,9 +7,14 @@ import json
 import logging
 import sys
 
+import pytest
+
 from bot.logs import JsonFormatter, Redactor, TextFormatter
 from bot.slack_standin import SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
+
+# Nothing here depends on which database is behind the bot: run once, on SQLite.
+pytestmark = pytest.mark.backend_independent
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-NeverLogThisToken"
 SIGNING_SECRET = "0123456789abcdef-never-log-this-secret"

@@ -20,6 +20,9 @@ from handlers.parse import (
     parse_promise_reply,
 )
 
+# Nothing here depends on which database is behind the bot: run once, on SQLite.
+pytestmark = pytest.mark.backend_independent
+
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 08:00 in New York, a Monday
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -15,6 +15,9 @@ from slack_sdk.errors import SlackApiError
 from bot.slack_standin import FakeSlackAPI, SocketModeEventsClient
 from tests.processes import BotProcess, bot_env, migrate
 
+# Nothing here depends on which database is behind the bot: run once, on SQLite.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlackAPI]:
