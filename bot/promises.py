@@ -179,53 +179,34 @@ def reassign_case(
     case.owner_id = new_owner_id
     link = queries.manager_of(session, case.team_id, new_owner_id)
     manager_id = link.manager_id if link else None
-    escalation_followers = (NotificationKind.ESCALATION_NOTE, NotificationKind.MANAGER_MISSING)
+    reminder, escalation = (NotificationKind.REMINDER,), (NotificationKind.ESCALATION,)
+    followers = (NotificationKind.ESCALATION_NOTE, NotificationKind.MANAGER_MISSING)
+    # (level, kinds now, kind after, recipient, thread): the plan _enqueue_plan would make
+    # for the new owner, applied to the rows already there.
+    if manager_id:
+        moves = [
+            (0, reminder, NotificationKind.REMINDER, new_owner_id, None),
+            (1, escalation, NotificationKind.ESCALATION, manager_id, None),
+            (1, followers, NotificationKind.ESCALATION_NOTE, case.channel_id, case.card_ts),
+        ]
+    else:
+        moves = [
+            (0, reminder, NotificationKind.REMINDER, new_owner_id, None),
+            (1, escalation, NotificationKind.ESCALATION, case.channel_id, case.card_ts),
+            (1, followers, NotificationKind.MANAGER_MISSING, new_owner_id, None),
+        ]
     for promise in queries.open_promises(session, case.id):
         promise.owner_id = new_owner_id
         promise.escalate_to = manager_id
-        notifications.retarget(
-            session,
-            promise,
-            level=0,
-            kinds=(NotificationKind.REMINDER,),
-            to_kind=NotificationKind.REMINDER,
-            recipient=new_owner_id,
-        )
-        if manager_id:
+        for level, kinds, to_kind, recipient, thread_ts in moves:
             notifications.retarget(
                 session,
                 promise,
-                level=1,
-                kinds=(NotificationKind.ESCALATION,),
-                to_kind=NotificationKind.ESCALATION,
-                recipient=manager_id,
-            )
-            notifications.retarget(
-                session,
-                promise,
-                level=1,
-                kinds=escalation_followers,
-                to_kind=NotificationKind.ESCALATION_NOTE,
-                recipient=case.channel_id,
-                thread_ts=case.card_ts,
-            )
-        else:
-            notifications.retarget(
-                session,
-                promise,
-                level=1,
-                kinds=(NotificationKind.ESCALATION,),
-                to_kind=NotificationKind.ESCALATION,
-                recipient=case.channel_id,
-                thread_ts=case.card_ts,
-            )
-            notifications.retarget(
-                session,
-                promise,
-                level=1,
-                kinds=escalation_followers,
-                to_kind=NotificationKind.MANAGER_MISSING,
-                recipient=new_owner_id,
+                level=level,
+                kinds=kinds,
+                to_kind=to_kind,
+                recipient=recipient,
+                thread_ts=thread_ts,
             )
     audit.record(
         session,
