@@ -9,12 +9,13 @@ time-zone settings apply a fixed offset and go wrong across DST.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
 
 from bot.errors import CaseError
+from bot.validation import quoted
 
 MAX_AHEAD = timedelta(days=366)
 
@@ -41,13 +42,19 @@ _UNITS = {
     "week": "weeks",
     "weeks": "weeks",
 }
-_DURATION_PART = r"(\d+(?:\.\d+)?|an?|one)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\b"
+# "a"/"an"/"one" must stand alone: otherwise the "and" of "2 hours and 30 minutes" reads as
+# "an d", one more day.
+_DURATION_PART = (
+    r"(\d+(?:\.\d+)?|\b(?:an?|one)(?=\s))\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\b"
+)
 _DURATION = re.compile(rf"^(?:in\s+)?((?:{_DURATION_PART}\s*(?:and\s+|,\s*)?)+)(?:from now)?$", re.I)
 _PART = re.compile(_DURATION_PART, re.I)
 
+# RETURN_AS_TIMEZONE_AWARE is left at dateparser's default: aware only when the text names a
+# zone. False would drop the "UTC" of "3pm UTC" and read it on the owner's clock; True would
+# place every other phrase in this machine's zone.
 _DATEPARSER_SETTINGS = {
     "PREFER_DATES_FROM": "future",
-    "RETURN_AS_TIMEZONE_AWARE": False,
     "STRICT_PARSING": False,
     "PARSERS": ["relative-time", "absolute-time"],
 }
@@ -57,7 +64,8 @@ def zone(name: str | None) -> ZoneInfo:
     """The IANA zone, or UTC when Slack gave none we know."""
     try:
         return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a name that is a directory of the tz database ("America") or too long for a path.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 
@@ -69,17 +77,25 @@ def parse_when(text: str, tz_name: str | None, now: datetime) -> datetime:
     if len(phrase) > 100:
         raise CaseError("That time is too long to read; say it in a few words, like `tomorrow 3pm`.")
 
-    due = _duration_from(phrase, now) or _calendar_from(phrase, zone(tz_name), now)
+    shown = quoted(phrase, 100)
+    try:
+        due = _duration_from(phrase, now) or _calendar_from(phrase, zone(tz_name), now)
+    except OverflowError:
+        # "in 99999999999 days", "31 dec 9999 11pm" west of UTC, "jan 1 0001" east of it: beyond
+        # what a datetime holds, so far outside the year a promise may span, one way or the other.
+        raise CaseError(
+            f"“{shown}” is too far from today; a promise needs a time within the next year."
+        ) from None
     if due is None:
         raise CaseError(
-            f"I can't read “{phrase}” as a time. Try `in 30 minutes`, `tomorrow 3pm` or `friday 10:00`."
+            f"I can't read “{shown}” as a time. Try `in 30 minutes`, `tomorrow 3pm` or `friday 10:00`."
         )
     if due <= now:
         raise CaseError(
-            f"“{phrase}” is in the past ({_local(due, tz_name)}). A promise needs a time still to come."
+            f"“{shown}” is in the past ({_local(due, tz_name)}). A promise needs a time still to come."
         )
     if due - now > MAX_AHEAD:
-        raise CaseError(f"“{phrase}” is more than a year away; promise something nearer.")
+        raise CaseError(f"“{shown}” is more than a year away; promise something nearer.")
     return due
 
 
@@ -95,27 +111,53 @@ def _duration_from(phrase: str, now: datetime) -> datetime | None:
 
 
 def _calendar_from(phrase: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    local_now = now.astimezone(tz).replace(tzinfo=None)
-    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=local_now)
-    try:
-        wall = dateparser.parse(phrase, languages=["en"], settings=settings)
-    except (ValueError, OverflowError, TypeError):
-        return None
+    wall = _read_wall_clock(phrase, now.astimezone(tz).replace(tzinfo=None))
     if wall is None:
         return None
     if wall.tzinfo is not None:
-        # The text named its own zone ("3pm UTC"): trust it.
+        # The text named its own zone ("3pm EST"): trust it, and read it again from now as an
+        # aware time in that zone, so "tomorrow" and "has 3pm gone by" are judged on its clock.
+        # (A naive base there makes dateparser take it for UTC when it checks the latter.)
+        wall = _read_wall_clock(phrase, now.astimezone(wall.tzinfo)) or wall
         return wall.astimezone(UTC)
     placed = wall.replace(tzinfo=tz)
     # A wall time that does not exist (skipped by a DST jump) comes back shifted by
     # zoneinfo; refuse it rather than promise a time the person never said.
     if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
         raise CaseError(f"{wall:%H:%M} does not exist on {wall:%b %d} in {tz.key} (the clocks change).")
-    return placed.astimezone(UTC)
+    # A wall time the clocks show twice (01:30 as they go back) means the first, unless that
+    # one has just gone by: at 01:15 the second time round, "1:30am" is a quarter of an hour away.
+    first, second = placed.astimezone(UTC), placed.replace(fold=1).astimezone(UTC)
+    return second if first <= now < second else first
+
+
+def _read_wall_clock(phrase: str, base: datetime) -> datetime | None:
+    """dateparser's reading of `phrase` from `base`, the clock's "now": naive, or aware when the
+    phrase names a zone. None when it can't read it."""
+    wall = _dateparser(phrase, base)
+    tomorrow = base.date() + timedelta(days=1)
+    if wall is not None and tomorrow.day == 1 and wall.timetuple()[:3] == (tomorrow.year, base.month, 1):
+        # dateparser moves a clock time already gone today ("3pm" at 16:00) on to tomorrow, but
+        # on a month's last day then sets this month back: Oct 31 -> Oct 1, Dec 31 -> Dec 1 of
+        # next year. Read it again from the start of tomorrow, where nothing needs moving; a
+        # phrase that names its date reads the same from there.
+        wall = _dateparser(phrase, datetime.combine(tomorrow, time(), base.tzinfo)) or wall
+    return wall
+
+
+def _dateparser(phrase: str, relative_base: datetime) -> datetime | None:
+    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=relative_base)
+    try:
+        return dateparser.parse(phrase, languages=["en"], settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _local(moment: datetime, tz_name: str | None) -> str:
-    return moment.astimezone(zone(tz_name)).strftime("%a %b %d %H:%M %Z")
+    try:
+        return moment.astimezone(zone(tz_name)).strftime("%a %b %d %H:%M %Z")
+    except OverflowError:  # "jan 1 0001 00:00 UTC" has no local time west of UTC
+        return moment.strftime("%a %b %d %Y %H:%M UTC")
 
 
 def warm_up() -> None:

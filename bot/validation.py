@@ -8,7 +8,9 @@ import re
 from bot.errors import CaseError
 
 LIMITS = {"customer": 120, "summary": 500, "promise": 500, "note": 1000, "contact": 40000}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (Unicode category Cc) except tab, newline and carriage return, which
+# people type. C1 (\x80-\x9f) shows up when Windows-1252 text was decoded as Latin-1 on its way.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str, what: str, *, required: bool = True) -> str:
@@ -25,3 +27,10 @@ def clean_text(value: str, what: str, *, required: bool = True) -> str:
             " (details belong in the case thread)."
         )
     return cleaned
+
+
+def quoted(value: str, limit: int) -> str:
+    """Someone's text as echoed back inside a refusal: at most `limit` characters, and control
+    characters shown as � so the message stays readable (and Slack never gets a NUL)."""
+    shown = value if len(value) <= limit else value[:limit] + "…"
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", shown)

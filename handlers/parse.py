@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import CaseError
+from bot.validation import quoted
 
 MAX_COMMAND_TEXT = 2000
 
@@ -115,9 +116,8 @@ def parse_case_command(text: str) -> CaseRequest:
         )
     if not text:
         return Help()
-    verb, _, rest = text.partition(" ")
+    verb, rest = _first_word(text)
     verb = verb.lower()
-    rest = rest.strip()
     if verb == "open":
         return _open(rest)
     if verb == "promise":
@@ -145,8 +145,7 @@ def parse_case_command(text: str) -> CaseRequest:
         return ListCases()
     if verb == "help":
         return Help()
-    shown = verb if len(verb) <= 30 else verb[:30] + "…"
-    raise CaseError(f"I don't know `/case {shown}`. Try `/case help` for what I can do.")
+    raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")
 
 
 def parse_promise_reply(text: str) -> PromiseReply | None:
@@ -179,14 +178,20 @@ def _open(rest: str) -> OpenCase | OpenCaseModal:
 
 
 def _case_and_rest(rest: str, verb: str) -> tuple[int, str]:
-    first, _, tail = rest.partition(" ")
+    first, tail = _first_word(rest)
     if not first:
         raise CaseError(f"Which case? Use {USAGE[verb]}.")
     case_id = parse_case_ref(first)
     if case_id is None:
-        shown = first if len(first) <= 30 else first[:30] + "…"
-        raise CaseError(f"“{shown}” is not a case reference like CASE-7. Use {USAGE[verb]}.")
-    return case_id, tail.strip()
+        raise CaseError(f"“{quoted(first, 30)}” is not a case reference like CASE-7. Use {USAGE[verb]}.")
+    return case_id, tail
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """Split at the first run of any whitespace, not just a space: Slack keeps the tab or
+    newline someone typed, and a Japanese keyboard types a full-width space (U+3000)."""
+    words = text.split(maxsplit=1) + ["", ""]
+    return words[0], words[1].strip()
 
 
 def _when_what(tail: str, usage: str) -> tuple[str, str]:
@@ -198,7 +203,9 @@ def _when_what(tail: str, usage: str) -> tuple[str, str]:
 
 def _nothing_more(tail: str, verb: str) -> None:
     if tail:
-        raise CaseError(f"`/case {verb}` takes nothing after the case: {USAGE[verb]}.")
+        # `/case list` has no case to be after; "after the case" would send people looking for one.
+        after = "it" if verb == "list" else "the case"
+        raise CaseError(f"`/case {verb}` takes nothing after {after}: {USAGE[verb]}.")
 
 
 def _manager(rest: str) -> SetManager:
