@@ -39,6 +39,9 @@ from handlers.parse import (
 
 # dateparser is the slow part: the tests that call it get fewer examples, so the file runs in
 # about ten seconds; no per-example deadline (the first dateparser call loads its data).
+# Pure functions: nothing depends on the database, so run once, on SQLite.
+pytestmark = pytest.mark.backend_independent
+
 FAST = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
