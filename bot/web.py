@@ -117,7 +117,11 @@ class HttpServer:
             return False
         # Bytes waiting in a socket the loop has not read yet: a request that has arrived.
         sockets = [channel.socket for channel in channels if channel.socket is not None]
-        return not (sockets and select.select(sockets, [], [], 0)[0])
+        try:
+            return not (sockets and select.select(sockets, [], [], 0)[0])
+        except (OSError, ValueError):
+            # The loop closed one of them meanwhile (a client went away): look again.
+            return False
 
     def _close_all(self) -> None:
         wasyncore.close_all(self._server._map)
