@@ -91,3 +91,5 @@ def configure_logging(
     # slack_sdk logs request headers and bodies at DEBUG; keep it at INFO regardless.
     logging.getLogger("slack_sdk").setLevel(logging.INFO)
     logging.getLogger("slack_bolt").setLevel(logging.INFO)
+    # A dozen "setup plugin" lines on every start say nothing; migrations themselves still log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
