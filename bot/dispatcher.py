@@ -41,7 +41,9 @@ class Retry:
     after: timedelta
     # The attempt may have reached Slack (a timeout): look before re-sending.
     uncertain: bool = False
-    # Slack said 429: hold back everything else for `after` too.
+    # Slack itself is failing (5xx, unreachable, timing out): any message would fail now.
+    outage: bool = False
+    # Slack said 429: hold back everything for `after`.
     rate_limited: bool = False
 
 
@@ -59,9 +61,47 @@ class Sender(Protocol):
     def deliver(self, claim: Claim) -> Outcome: ...
 
 
-# A row that has failed this often while others wait behind it gets its own backoff instead of
-# holding everything back: one message Slack keeps refusing must not stall the rest forever.
-HOLD_ALL_UP_TO_ATTEMPTS = 8
+# During an outage the earliest due row is the probe and keeps its place in line. Once it has
+# failed this often, the next row is tried too: if that one goes out, Slack is fine and only
+# this row fails, so it gets its own backoff instead of holding everything back.
+SUSPECT_AFTER_ATTEMPTS = 8
+# A failure particular to one message (an error code we don't know, a bug in rendering) is
+# retried on its own backoff this many times, then reported dead.
+MAX_ROW_ATTEMPTS = 6
+
+
+class _Pause:
+    """Whether this dispatcher is holding back because Slack is failing. Read and written by
+    the dispatcher thread and by listener threads (deliver_now), so behind a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.until: datetime | None = None
+        self.set_at: datetime | None = None
+        self.failures = 0
+
+    def remaining(self, now: datetime) -> timedelta | None:
+        with self._lock:
+            until = self.until
+        return until - now if until is not None and now < until else None
+
+    def until_time(self) -> datetime | None:
+        with self._lock:
+            return self.until
+
+    def failed(self, now: datetime, retry: Retry) -> timedelta:
+        with self._lock:
+            self.failures += 1
+            # 429: exactly Retry-After. Otherwise probe again after a growing pause.
+            pause = retry.after if retry.rate_limited else backoff(self.failures)
+            self.until, self.set_at = now + pause, now
+            return pause
+
+    def succeeded(self, claimed_at: datetime) -> None:
+        with self._lock:
+            # A send that started before the pause was set proves nothing about Slack now.
+            if self.set_at is None or claimed_at >= self.set_at:
+                self.until, self.set_at, self.failures = None, None, 0
 
 
 def backoff(attempts: int) -> timedelta:
@@ -90,15 +130,14 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.on_dead: Callable[[Claim, str], None] | None = None
-        # Slack is failing (5xx, unreachable, 429): nothing is sent until then, and the due
-        # rows keep their times, so after an outage they go out in due order.
-        self._paused_until: datetime | None = None
-        self._failures = 0
+        # Slack is failing (5xx, unreachable, 429): nothing is sent until the pause ends, and
+        # the due rows keep their times, so after an outage they go out in due order.
+        self._pause = _Pause()
 
     # -- one pass ----------------------------------------------------------------------
 
     def paused(self) -> bool:
-        return self._paused_until is not None and self.clock.now() < self._paused_until
+        return self._pause.remaining(self.clock.now()) is not None
 
     def tick(self) -> int:
         """Send everything due now. Returns how many rows were handled."""
@@ -116,44 +155,76 @@ class Dispatcher:
     def deliver_now(self, keys: list[str]) -> dict[str, Outcome]:
         """Send specific rows right away (the card after `/case open`), by outbox key.
         Rows another dispatcher already took are left to it; while Slack is failing they wait
-        for the next tick like everything else."""
-        if self.paused():
-            assert self._paused_until is not None
-            waiting = Retry(
-                error="Slack is failing; holding back", after=self._paused_until - self.clock.now()
-            )
-            return dict.fromkeys(keys, waiting)
-        with self.db.transaction() as session:
-            ids = outbox.ids_by_keys(session, keys)
-            claims = outbox.claim_ids(session, ids, self.clock.now(), self.lease) if ids else []
-        outcomes: dict[str, Outcome] = {}
-        self._deliver_all(claims, outcomes)
-        return outcomes
+        for the dispatcher like everything else. Never raises: the rows are committed, and
+        whatever is not sent now is sent by the dispatcher."""
+        waiting = self._pause.remaining(self.clock.now())
+        if waiting is not None:
+            return dict.fromkeys(keys, Retry(error="Slack is failing; holding back", after=waiting))
+        try:
+            with self.db.transaction() as session:
+                ids = outbox.ids_by_keys(session, keys)
+                claims = outbox.claim_ids(session, ids, self.clock.now(), self.lease) if ids else []
+            outcomes: dict[str, Outcome] = {}
+            self._deliver_all(claims, outcomes)
+            return outcomes
+        except Exception:
+            log.exception("notification.deliver_now_failed keys=%s", len(keys))
+            return {}
 
     def _deliver_all(self, claims: list[Claim], outcomes: dict[str, Outcome] | None = None) -> int:
+        suspects: list[Claim] = []
         for position, claim in enumerate(claims):
             if self._stop.is_set():
-                with self.db.transaction() as session:
-                    outbox.release(session, claims[position:])
+                self._give_back(claims[position:])
                 return position
-            outcome = self._deliver_one(claim)
+            outcome = self._send(claim)
             if outcomes is not None:
                 outcomes[claim.key] = outcome
-            if self.paused():
-                # Slack is failing or asked us to wait: the rest of the batch goes back as it was.
-                with self.db.transaction() as session:
-                    outbox.release(session, claims[position + 1 :])
+            now = self.clock.now()
+            if isinstance(outcome, Retry) and outcome.outage and claim.attempts >= SUSPECT_AFTER_ATTEMPTS:
+                # Maybe only this message fails: step it aside and let the next one probe.
+                self._record(claim, outcome, retry_at=now + outcome.after)
+                suspects.append(claim)
+                continue
+            if isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited):
+                self._record(claim, outcome, retry_at=claim.run_at)
+                if outcome.outage and suspects:
+                    # The next one failed too: Slack is down, not those messages.
+                    with self.db.transaction() as session:
+                        outbox.restore_run_at(session, [(s.id, s.run_at) for s in suspects])
+                pause = self._pause.failed(now, outcome)
+                log.warning(
+                    "dispatcher.paused seconds=%s failures=%s error=%s",
+                    int(pause.total_seconds()),
+                    self._pause.failures,
+                    outcome.error,
+                )
+                self._give_back(claims[position + 1 :])
                 return position + 1
+            if isinstance(outcome, Retry) and claim.attempts >= MAX_ROW_ATTEMPTS:
+                outcome = Dead(f"gave up after {claim.attempts} attempts: {outcome.error}")
+                if outcomes is not None:
+                    outcomes[claim.key] = outcome
+            self._record(claim, outcome, retry_at=now + outcome.after if isinstance(outcome, Retry) else None)
+            if isinstance(outcome, Sent):
+                self._pause.succeeded(claim.claimed_at)
         return len(claims)
 
-    def _deliver_one(self, claim: Claim) -> Outcome:
+    def _give_back(self, claims: list[Claim]) -> None:
+        if claims:
+            with self.db.transaction() as session:
+                outbox.release(session, claims)
+
+    def _send(self, claim: Claim) -> Outcome:
         try:
-            outcome = self.sender.deliver(claim)
+            return self.sender.deliver(claim)
         except Exception as error:  # a bug or an unexpected failure must not stop the others
             log.exception("notification.send_crashed id=%s kind=%s", claim.id, claim.kind)
-            outcome = Retry(
+            return Retry(
                 error=f"{type(error).__name__}: {error}", after=backoff(claim.attempts), uncertain=True
             )
+
+    def _record(self, claim: Claim, outcome: Outcome, *, retry_at: datetime | None) -> None:
         now = self.clock.now()
         with self.db.transaction() as session:
             if isinstance(outcome, Sent):
@@ -167,29 +238,14 @@ class Dispatcher:
             elif isinstance(outcome, Skipped):
                 outbox.mark_cancelled(session, claim, outcome.reason)
             elif isinstance(outcome, Retry):
+                assert retry_at is not None
                 log.warning("notification.retry id=%s kind=%s error=%s", claim.id, claim.kind, outcome.error)
-                if claim.attempts < HOLD_ALL_UP_TO_ATTEMPTS or outcome.rate_limited:
-                    # Keep its place in line (its due time) and hold everything back instead.
-                    outbox.mark_retry(session, claim, outcome.error, claim.run_at, outcome.uncertain)
-                else:
-                    outbox.mark_retry(session, claim, outcome.error, now + outcome.after, outcome.uncertain)
+                outbox.mark_retry(session, claim, outcome.error, retry_at, outcome.uncertain)
             else:
                 log.error("notification.dead id=%s kind=%s error=%s", claim.id, claim.kind, outcome.error)
                 outbox.mark_dead(session, claim, outcome.error)
-        if isinstance(outcome, Retry):
-            self._failures += 1
-            # 429: exactly Retry-After. Otherwise probe again after a growing pause.
-            pause = outcome.after if outcome.rate_limited else backoff(self._failures)
-            self._paused_until = now + pause
-            log.warning(
-                "dispatcher.paused seconds=%s failures=%s", int(pause.total_seconds()), self._failures
-            )
-        elif isinstance(outcome, Sent):
-            self._failures = 0
-            self._paused_until = None
         if isinstance(outcome, Dead) and self.on_dead is not None:
             self.on_dead(claim, outcome.error)
-        return outcome
 
     # -- running -----------------------------------------------------------------------
 
@@ -201,8 +257,9 @@ class Dispatcher:
         with self.db.transaction() as session:
             next_at = outbox.next_run_at(session)
         limit = self.poll.total_seconds()
-        if self._paused_until is not None:
-            next_at = max(next_at or self._paused_until, self._paused_until)
+        paused_until = self._pause.until_time()
+        if paused_until is not None:
+            next_at = max(next_at or paused_until, paused_until)
         if next_at is None:
             return limit
         return max(0.0, min(limit, (next_at - self.clock.now()).total_seconds()))

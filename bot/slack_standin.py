@@ -210,6 +210,8 @@ class _Fault:
     retry_after: int | None
     times: int | None
     until: float | None
+    # Only calls whose parameters include all of these fail (say, one channel).
+    only: dict[str, Any] | None = None
 
 
 @dataclass
@@ -435,10 +437,12 @@ class FakeSlackAPI:
         retry_after: int | None = None,
         times: int | None = None,
         until: float | None = None,
+        only: dict[str, Any] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` ("*" for all) fail; None = until cleared."""
+        """Make the next `times` calls of `method` ("*" for all) fail; None = until cleared.
+        `only`: just the calls with these parameters, e.g. {"channel": "UAGENT"}."""
         with self._lock:
-            self._faults.append(_Fault(method, status, error, retry_after, times, until))
+            self._faults.append(_Fault(method, status, error, retry_after, times, until, only))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -468,11 +472,13 @@ class FakeSlackAPI:
         with self._lock:
             self._down = False
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> _Fault | None:
         with self._lock:
             now = time.time()
             self._faults = [f for f in self._faults if f.until is None or now < f.until]
             for fault in self._faults:
+                if fault.only and any(params.get(k) != v for k, v in fault.only.items()):
+                    continue
                 if fault.method in (method, "*"):
                     if fault.times is not None:
                         fault.times -= 1
@@ -714,7 +720,7 @@ class FakeSlackAPI:
         if pause:
             time.sleep(pause)
 
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
             self._answer_fault(request, method, params, arrived, fault)
             return

@@ -9,6 +9,7 @@ already accepted, and 429s are obeyed by rescheduling, not by sleeping on a clai
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,6 +58,9 @@ PERMANENT_ERRORS = {
     "not_allowed_token_type",
 }
 # Notifications about a promise that mean nothing once it is kept or its case is closed.
+# Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).
+SLACK_SIDE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
 PROMISE_BOUND = {
     NotificationKind.REMINDER.value,
     NotificationKind.ESCALATION.value,
@@ -116,7 +120,10 @@ class SlackSender:
             return _classify(error, claim)
         except (OSError, TimeoutError) as error:  # connection refused/reset, read timeout
             return Retry(
-                error=f"{type(error).__name__}: {error}", after=backoff(claim.attempts), uncertain=True
+                error=f"{type(error).__name__}: {error}",
+                after=backoff(claim.attempts),
+                uncertain=True,
+                outage=True,
             )
 
     # -- what and where ----------------------------------------------------------------
@@ -223,9 +230,20 @@ def _classify(error: SlackApiError, claim: Claim) -> Outcome:
     status = response.status_code
     code = str(response.get("error") or f"http_{status}")
     if status == 429:
-        retry_after = int(response.headers.get("Retry-After", response.headers.get("retry-after", 1)) or 1)
-        return Retry(error="ratelimited", after=timedelta(seconds=max(1, retry_after)), rate_limited=True)
+        return Retry(error="ratelimited", after=_retry_after(response.headers), rate_limited=True)
     if code in PERMANENT_ERRORS:
         return Dead(code)
-    # 5xx and unknown errors: Slack may or may not have taken the message.
+    if status >= 500 or code in SLACK_SIDE_ERRORS:
+        # Slack is failing, and may or may not have taken the message.
+        return Retry(error=code, after=backoff(claim.attempts), uncertain=True, outage=True)
+    # An error about this message we don't know: retried on its own, then reported dead.
     return Retry(error=code, after=backoff(claim.attempts), uncertain=True)
+
+
+def _retry_after(headers: Any) -> timedelta:
+    raw = headers.get("Retry-After", headers.get("retry-after", "1")) or "1"
+    try:
+        seconds = math.ceil(float(raw))
+    except ValueError:  # an HTTP date or garbage: wait a little and ask again
+        seconds = 5
+    return timedelta(seconds=max(1, seconds))

@@ -166,10 +166,26 @@ def mark_dead(session: Session, claim: Claim, error: str) -> None:
 
 
 def release(session: Session, claims: list[Claim]) -> None:
-    """Give back unsent claims (shutting down) so another dispatcher takes them at once."""
+    """Give back claims that were never tried (shutting down, or Slack failing) so another
+    dispatcher takes them at once. Not tried, so not an attempt."""
     for claim in claims:
         session.execute(
-            _fenced(claim).values(state=NotificationState.PENDING, claim_token=None, claimed_until=None)
+            _fenced(claim).values(
+                state=NotificationState.PENDING,
+                claim_token=None,
+                claimed_until=None,
+                attempts=Notification.attempts - 1,
+            )
+        )
+
+
+def restore_run_at(session: Session, rows: list[tuple[int, datetime]]) -> None:
+    """Put rows stepped aside during an outage back in their place in line (their due time)."""
+    for row_id, run_at in rows:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, Notification.state == NotificationState.PENDING)
+            .values(run_at=run_at)
         )
 
 
@@ -193,7 +209,9 @@ def retarget_pending(
             Notification.promise_id == promise_id,
             Notification.level == level,
             Notification.kind.in_(kinds),
-            Notification.state == NotificationState.PENDING,
+            # A claimed row too: should its sender die, the re-send goes to the new recipient.
+            # (One being sent this very moment still reaches the old one; its claim is fenced.)
+            Notification.state.in_([NotificationState.PENDING, NotificationState.CLAIMED]),
         )
         .values(
             kind=to_kind,

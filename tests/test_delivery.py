@@ -4,6 +4,7 @@ where a killed process would have stopped."""
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage import outbox
@@ -117,8 +118,9 @@ def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bo
     assert len(reminder_posts()) == 1
 
 
-def test_two_minutes_of_slack_outage_then_everything_due_goes_out_once_in_due_order(
-    agent, manager, slack, bot, clock
+@pytest.mark.parametrize(("outage_minutes", "most_probes"), [(2, 8), (30, 30)])
+def test_a_slack_outage_then_everything_due_goes_out_once_in_due_order(
+    outage_minutes, most_probes, agent, manager, slack, bot, clock
 ):
     agent.command("manager <@UMGR|maria>")
     case = agent.open_case("Acme: refund")
@@ -130,13 +132,13 @@ def test_two_minutes_of_slack_outage_then_everything_due_goes_out_once_in_due_or
     assert "UAGENT" not in sent_before  # nothing of the plan went out yet
 
     slack.fail("chat.postMessage", status=500)
-    outage_end = clock.now() + timedelta(minutes=2)
+    outage_end = clock.now() + timedelta(minutes=outage_minutes)
     while clock.now() < outage_end:
         clock.advance(seconds=5)
         bot.tick()
     failed = [c for c in slack.calls("chat.postMessage") if c.status == 500]
     # The dispatcher probes with a growing pause instead of hammering Slack with every row.
-    assert 3 <= len(failed) <= 8, len(failed)
+    assert 3 <= len(failed) <= most_probes, len(failed)
     with bot.db.transaction() as session:
         owed = (
             session.execute(
@@ -158,10 +160,8 @@ def test_two_minutes_of_slack_outage_then_everything_due_goes_out_once_in_due_or
             select(Notification).where(Notification.id.in_([r.id for r in owed]))
         ).scalars()
         due_order = [r.id for r in sorted(rows, key=lambda r: (r.run_at, r.id))]
-        assert {r.state for r in session.execute(select(Notification)).scalars()} <= {
-            NotificationState.SENT,
-            NotificationState.PENDING,
-        }
+        states = {r.id: r.state for r in session.execute(select(Notification)).scalars()}
+    assert {states[i] for i in due_order} == {NotificationState.SENT}
     delivered = [
         c.params["metadata"]["event_payload"]["notification_id"]
         for c in slack.calls("chat.postMessage")
@@ -188,3 +188,57 @@ def test_retry_after_holds_back_every_message_not_just_the_one_refused(agent, sl
     clock.advance(seconds=1)
     bot.tick()
     assert len(agent.dms()) == 2
+
+
+def test_a_message_slack_refuses_alone_does_not_hold_up_the_others(agent, manager, slack, bot, clock):
+    """An error about one message (not Slack failing) is retried on its own and finally
+    reported dead; everyone else's messages go out on time meanwhile."""
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    agent.command(f"promise {case.ref} in 30 minutes: call back")
+    slack.fail("chat.postMessage", status=200, error="some_new_error", only={"channel": "UAGENT"})
+    clock.advance(minutes=31)
+    bot.tick()
+    bot.tick()
+    assert len(manager.dms()) == 1, "the escalation waited behind the failing reminder"
+    for _ in range(60):
+        clock.advance(minutes=1)
+        bot.tick()
+    assert reminder_row(bot).state is NotificationState.DEAD
+    attempts = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT"]
+    assert len(attempts) == 6
+
+
+def test_a_message_that_fails_with_5xx_alone_is_stepped_aside_once_slack_proves_fine(
+    agent, manager, slack, bot, clock
+):
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    agent.command(f"promise {case.ref} in 30 minutes: call back")
+    slack.fail("chat.postMessage", status=500, only={"channel": "UAGENT"})
+    clock.advance(minutes=31)
+    for _ in range(30):
+        clock.advance(minutes=1)
+        bot.tick()
+    # After 8 failures it stepped aside, the escalation behind it went out.
+    assert len(manager.dms()) == 1
+    assert reminder_row(bot).state is NotificationState.PENDING  # still owed, never given up
+
+
+def test_a_case_opened_while_slack_is_failing_is_saved_and_its_card_follows(agent, slack, bot, clock):
+    agent.command("manager <@UMGR|maria>")
+    case = agent.open_case("Acme: refund")
+    agent.command(f"promise {case.ref} in 30 minutes: call back")
+    slack.fail("chat.postMessage", status=500)
+    clock.advance(minutes=16)
+    bot.tick()  # the reminder fails: the dispatcher pauses
+    calls = len(slack.calls("chat.postMessage"))
+    opened = agent.command("open Globex: wrong invoice")
+    assert "CASE-2 is saved" in opened.text and "I'll keep trying" in opened.text
+    assert len(slack.calls("chat.postMessage")) == calls, "the pause was not respected"
+    slack.clear_faults()
+    for _ in range(10):
+        clock.advance(seconds=30)
+        bot.tick()
+    cards = [m for m in slack.messages("C1") if m.thread_ts is None and "CASE-2" in m.all_text()]
+    assert len(cards) == 1 and len(agent.dms()) == 1
