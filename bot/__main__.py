@@ -7,7 +7,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -93,10 +94,19 @@ def _explain_missing(missing: list[str]) -> None:
     )
 
 
-# How long SIGTERM waits for requests already received and their follow-up work (posting
-# the card, logging the contact) before the process exits anyway. Heroku-style platforms
-# send SIGKILL 30 s after SIGTERM; stay well inside that.
-SHUTDOWN_GRACE_SECONDS = 20
+# How long SIGTERM waits in all for requests already received, their follow-up work (posting
+# the card, logging the contact) and the notification being sent, before exiting anyway.
+# Heroku-style platforms send SIGKILL 30 s after SIGTERM; stay inside that.
+SHUTDOWN_GRACE_SECONDS = 25
+
+
+def _within(deadline: float, work: Callable[[], None], what: str) -> None:
+    """Run `work`, but give up waiting for it at `deadline`: a stop must not hang."""
+    runner = threading.Thread(target=work, name=f"stop-{what}", daemon=True)
+    runner.start()
+    runner.join(max(0.0, deadline - time.monotonic()))
+    if runner.is_alive():
+        log.warning("shutdown.gave_up_waiting on=%s", what)
 
 
 def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyped-def]
@@ -158,18 +168,20 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
                     )
         stop.wait()
     finally:
+        # Everything below shares one deadline, inside the platform's SIGKILL (30 s on Heroku).
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         if server is not None:
-            server.shutdown(grace=SHUTDOWN_GRACE_SECONDS)
+            server.shutdown(grace=max(1.0, deadline - time.monotonic() - 5))
         if socket_handler is not None:
             # Envelopes already being handled get their ack before the connection closes;
             # Slack resends any event that arrives from here on and goes unacknowledged.
-            socket_handler.client.message_workers.shutdown(wait=True)
+            _within(deadline, lambda: socket_handler.client.message_workers.shutdown(wait=True), "socket")
             socket_handler.close()
         # Work a request started after its ack (the card, the contact's reaction) finishes.
-        listeners.shutdown(wait=True)
+        _within(deadline, lambda: listeners.shutdown(wait=True), "listeners")
         if worker is not None:
             # The notification being sent finishes; claimed but unsent rows go back to pending.
-            worker.stop()
+            worker.stop(timeout=max(0.5, deadline - time.monotonic()))
         db.dispose()
         log.info("shutdown.done")
     return 0

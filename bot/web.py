@@ -51,6 +51,7 @@ class HttpServer:
         )
         self._done = threading.Event()
         self._stopping = threading.Lock()
+        self._not_accepting = threading.Event()
         self._stopped = False
 
     @property
@@ -72,10 +73,12 @@ class HttpServer:
                 return True
             self._stopped = True
         server = self._server
-        # Changes to waitress's socket map must happen on its own loop thread: the trigger
-        # runs the function there.
-        server.trigger.pull_trigger(self._stop_accepting)
         deadline = time.monotonic() + grace
+        # Changes to waitress's socket map must happen on its own loop thread: the trigger
+        # runs the function there. Wait for it, or the drain below could start before the
+        # connections already accepted by the kernel have been taken in.
+        server.trigger.pull_trigger(self._stop_accepting)
+        self._not_accepting.wait(grace)
         drained = False
         while time.monotonic() < deadline:
             if self._idle():
@@ -93,11 +96,17 @@ class HttpServer:
         server = self._server
         # Connections the kernel already completed are requests on their way: take them in
         # before closing the listening socket, which would reset them.
-        while select.select([server.socket], [], [], 0)[0]:
-            server.handle_accept()
-        server.accepting = False
-        server.del_channel()
-        server.socket.close()
+        try:
+            # Bounded: if accept() keeps failing (out of file descriptors) don't spin forever.
+            for _ in range(1000):
+                if not select.select([server.socket], [], [], 0)[0]:
+                    break
+                server.handle_accept()
+        finally:
+            server.accepting = False
+            server.del_channel()
+            server.socket.close()
+            self._not_accepting.set()
 
     def _idle(self) -> bool:
         server = self._server

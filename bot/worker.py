@@ -36,9 +36,11 @@ class Worker:
         self.scheduler.start()
         log.info("worker.started")
 
-    def stop(self) -> None:
-        self.scheduler.shutdown(wait=True)
-        self.services.dispatcher.stop()
+    def stop(self, timeout: float = 10) -> None:
+        # A housekeeping job in flight (a re-drive) is idempotent and re-run by the next
+        # process: don't wait for it.
+        self.scheduler.shutdown(wait=False)
+        self.services.dispatcher.stop(timeout)
         log.info("worker.stopped")
 
     def redrive_events(self) -> int:
