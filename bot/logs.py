@@ -9,18 +9,24 @@ import json
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 # Slack token shapes: bot/user/app-level/refresh/config tokens (api.slack.com/authentication/token-types).
-_TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
+# Not preceded by a letter (so "Bearer%20xoxb-…" and "_xoxb-…" are caught too).
+_TOKEN = re.compile(r"(?<![A-Za-z])(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
 _FIELD = re.compile(r"(\w+)=%[sdrf]")
 
 
 class Redactor:
     def __init__(self, secrets: Iterable[str | None] = ()):
-        # Short values would mask ordinary words; real secrets are long.
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+        # Shorter values would mask ordinary words everywhere; a secret that short is no secret.
+        values = {s for s in secrets if s and len(s) >= 4}
+        # As they may appear in a URL or a JSON string, too.
+        values |= {quote(s, safe="") for s in values} | {json.dumps(s)[1:-1] for s in values}
+        self._secrets = sorted(values, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
@@ -69,13 +75,15 @@ class JsonFormatter(logging.Formatter):
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": event,
+            "event": self.redact(event),
         }
         for key, value in fields.items():
-            entry[f"field_{key}" if key in self.RESERVED else key] = value
+            entry[f"field_{key}" if key in self.RESERVED else key] = (
+                self.redact(value) if isinstance(value, str) else value
+            )
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        # Masking the serialised line covers every field, the traceback included.
+            entry["error"] = self.redact(self.formatException(record.exc_info))
+        # Again on the serialised line: a secret JSON-escaped is masked too.
         return self.redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
@@ -91,5 +99,18 @@ def configure_logging(
     # slack_sdk logs request headers and bodies at DEBUG; keep it at INFO regardless.
     logging.getLogger("slack_sdk").setLevel(logging.INFO)
     logging.getLogger("slack_bolt").setLevel(logging.INFO)
+    # Python warnings and exceptions escaping a thread go through the same handler (masked,
+    # and one JSON line each) instead of raw to stderr.
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_exception
     # A dozen "setup plugin" lines on every start say nothing; migrations themselves still log.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    thread = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("bot").error(
+        "thread.crashed thread=%s", thread, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )

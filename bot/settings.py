@@ -106,14 +106,16 @@ class Settings:
         """Values that must never appear in a log line."""
         from sqlalchemy.engine import make_url
 
+        url = make_url(self.database_url)
         values = [
             self.bot_token,
             self.signing_secret,
             self.app_token,
             self.client_secret,
-            make_url(self.database_url).password,
+            url.password,
+            url.query.get("password"),  # postgresql+psycopg://…/db?password=…
         ]
-        return [str(v) for v in values if v]
+        return [str(v) for v in values if v and isinstance(v, str)]
 
     def missing_for_slack(self, *, receives_requests: bool = True) -> list[str]:
         """Names of the settings Slack needs that are not set, in the order to fix them.

@@ -55,8 +55,17 @@ def test_tokens_and_secrets_are_masked_in_messages_and_tracebacks():
         line = formatter.format(record("slack.call_failed secret=%s", SIGNING_SECRET, exc_info=failure))
         assert BOT_TOKEN not in line and SIGNING_SECRET not in line and "xapp-1-A111" not in line
         assert "xoxb-[redacted]" in line and "xapp-[redacted]" in line and "[secret]" in line
-    # A short setting would mask ordinary words: only real secrets are masked.
-    assert "short" in redact("a short line")
+    # Secrets of 4 characters and more are masked; shorter would mask ordinary words.
+    assert "short" not in redact("a short line")  # 5 characters: masked
+    assert Redactor(["pw"])("a pw line") == "a pw line"  # under 4: would mask words, not kept
+    # Escaped in JSON, percent-encoded in a URL, or glued to a word: still masked.
+    quoted = Redactor(['se"cr%et'])
+    assert quoted(json.dumps({"x": 'se"cr%et'})) == '{"x": "[secret]"}'
+    assert quoted("pw=se%22cr%25et") == "pw=[secret]"
+    assert (
+        Redactor()("Bearer%20xoxb-123-abc and _xoxb-456-def")
+        == "Bearer%20xoxb-[redacted] and _xoxb-[redacted]"
+    )
 
 
 def test_a_whole_run_logs_json_lines_and_never_a_credential(tmp_path, slack):
@@ -74,8 +83,9 @@ def test_a_whole_run_logs_json_lines_and_never_a_credential(tmp_path, slack):
     try:
         url = bot.wait_healthy(port)
         alex = SlackEventsClient(url, SIGNING_SECRET, api=slack)
-        # The first post fails: a retry, with an error, is logged.
-        slack.fail("chat.postMessage", status=500, times=1)
+        # The first post fails, and Slack's error text happens to carry the token and the
+        # secret (as an upstream proxy's error page might): the retry is logged, masked.
+        slack.fail("chat.postMessage", status=500, times=1, error=f"proxy said {BOT_TOKEN} {SIGNING_SECRET}")
         assert alex.command("open Acme Corp: refund not received").status == 200
         card = slack.wait_for(lambda: next(iter(slack.messages("C1")), None), timeout=20)
         assert alex.thread_reply("Called the customer", thread_ts=card.ts).status == 200
