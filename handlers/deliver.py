@@ -58,6 +58,10 @@ PERMANENT_ERRORS = {
     "not_allowed_token_type",
 }
 # Notifications about a promise that mean nothing once it is kept or its case is closed.
+# How far back, and through how many pages of 200, to look for an earlier delivery.
+LOOK_BACK = timedelta(hours=1)
+LOOK_BACK_PAGES = 10
+
 # Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).
 SLACK_SIDE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
@@ -201,20 +205,27 @@ class SlackSender:
         channel = target.channel
         if channel.startswith(("U", "W")):
             channel = client.conversations_open(users=channel)["channel"]["id"]
-        oldest = f"{(claim.run_at - timedelta(minutes=5)).timestamp():.6f}"
-        if target.thread_ts:
-            response = client.conversations_replies(
-                channel=channel, ts=target.thread_ts, oldest=oldest, include_all_metadata=True, limit=200
-            )
-        else:
-            response = client.conversations_history(
-                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
-            )
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_EVENT and payload.get("notification_id") == claim.id:
-                return channel, str(message["ts"])
+        # run_at may have moved on since the first attempt (a message stepped aside in an
+        # outage): look back well before it, and through every page in that window.
+        oldest = f"{(claim.run_at - LOOK_BACK).timestamp():.6f}"
+        cursor = None
+        for _ in range(LOOK_BACK_PAGES):
+            page = {"oldest": oldest, "include_all_metadata": True, "limit": 200, "cursor": cursor}
+            if target.thread_ts:
+                response = client.conversations_replies(channel=channel, ts=target.thread_ts, **page)
+            else:
+                response = client.conversations_history(channel=channel, **page)
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and payload.get("notification_id") == claim.id
+                ):
+                    return channel, str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
         return None
 
     def _after_sent(self, claim: Claim, case: Case, ts: str) -> None:
@@ -237,7 +248,8 @@ def _classify(error: SlackApiError, claim: Claim) -> Outcome:
         # Slack is failing, and may or may not have taken the message.
         return Retry(error=code, after=backoff(claim.attempts), uncertain=True, outage=True)
     # An error about this message we don't know: retried on its own, then reported dead.
-    return Retry(error=code, after=backoff(claim.attempts), uncertain=True)
+    # Slack answered "not ok", so it did not post it.
+    return Retry(error=code, after=backoff(claim.attempts))
 
 
 def _retry_after(headers: Any) -> timedelta:
