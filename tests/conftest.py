@@ -262,6 +262,17 @@ def other(signer: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot) -> Pe
     return Person("UOTHER", signer, slack, bot)
 
 
+@pytest.fixture
+def person(signer: SlackEventsClient, slack: FakeSlackAPI, bot: RunningBot) -> Any:
+    """Someone else in the workspace: person("USAM", "sam")."""
+
+    def make(user_id: str, name: str, tz: str = "Europe/London") -> Person:
+        slack.set_user(user_id, name=name, tz=tz)
+        return Person(user_id, signer, slack, bot)
+
+    return make
+
+
 def wait_until(predicate: Any, timeout: float = 5.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

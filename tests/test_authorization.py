@@ -26,9 +26,8 @@ def case_state(bot):
 
 
 @pytest.fixture
-def director(signer, slack, bot):
-    slack.set_user("UDIR", name="dana", tz="Europe/London")
-    return Person("UDIR", signer, slack, bot)
+def director(person):
+    return person("UDIR", "dana")
 
 
 def test_a_manager_two_levels_up_may_keep_and_close(agent, manager, director, other, bot):

@@ -8,19 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Case, Notification, Promise
-from tests.conftest import Person
 
 
 @pytest.fixture
-def sam(signer, slack, bot):
-    slack.set_user("USAM", name="sam", tz="Europe/London")
-    return Person("USAM", signer, slack, bot)
+def sam(person):
+    return person("USAM", "sam")
 
 
 @pytest.fixture
-def dana(signer, slack, bot):
-    slack.set_user("UDANA", name="dana", tz="Europe/London")
-    return Person("UDANA", signer, slack, bot)
+def dana(person):
+    return person("UDANA", "dana")
 
 
 def owners(bot):

@@ -28,18 +28,23 @@ def slack() -> Iterator[FakeSlackAPI]:
     api.stop()
 
 
-@pytest.fixture
-def socket_bot(tmp_path, slack, database_url) -> Iterator[BotProcess]:
+def start_socket_bot(tmp_path, slack, database_url, app_token="xapp-1-A1-socket-token") -> BotProcess:
     """`python -m bot` in Socket Mode, in an empty working directory (no .env): no signing
-    secret, no HTTP port; started once its WebSocket is open."""
+    secret, no HTTP port."""
     env = bot_env(
-        SLACK_APP_TOKEN="xapp-1-A1-socket-token",
+        SLACK_APP_TOKEN=app_token,
         SLACK_BOT_TOKEN="xoxb-socket-token",
         SLACK_API_URL=slack.base_url,
         DATABASE_URL=database_url,
     )
     migrate(env, tmp_path)
-    process = BotProcess("run", env, tmp_path)
+    return BotProcess("run", env, tmp_path)
+
+
+@pytest.fixture
+def socket_bot(tmp_path, slack, database_url) -> Iterator[BotProcess]:
+    """Started once its WebSocket is open."""
+    process = start_socket_bot(tmp_path, slack, database_url)
     try:
         wait_connected(process, slack)
         yield process
@@ -111,14 +116,7 @@ def test_the_stand_in_gives_socket_urls_only_to_app_tokens_and_each_url_once(sla
 
 def test_an_app_token_slack_refuses_stops_start_up_with_one_clear_line(tmp_path, slack, database_url):
     slack.fail("apps.connections.open", status=200, error="invalid_auth")
-    env = bot_env(
-        SLACK_APP_TOKEN="xapp-1-A1-revoked",
-        SLACK_BOT_TOKEN="xoxb-socket-token",
-        SLACK_API_URL=slack.base_url,
-        DATABASE_URL=database_url,
-    )
-    migrate(env, tmp_path)
-    process = BotProcess("run", env, tmp_path)
+    process = start_socket_bot(tmp_path, slack, database_url, app_token="xapp-1-A1-revoked")
     try:
         assert process.process.wait(40) == 2
     finally:
