@@ -85,17 +85,14 @@ class _Pause:
             until = self.until
         return until - now if until is not None and now < until else None
 
-    def until_time(self) -> datetime | None:
-        with self._lock:
-            return self.until
-
-    def failed(self, now: datetime, retry: Retry) -> timedelta:
+    def failed(self, now: datetime, retry: Retry) -> tuple[timedelta, int]:
+        """Pause from `now`; returns how long, and how many failures in a row."""
         with self._lock:
             self.failures += 1
             # 429: exactly Retry-After. Otherwise probe again after a growing pause.
             pause = retry.after if retry.rate_limited else backoff(self.failures)
             self.until, self.set_at = now + pause, now
-            return pause
+            return pause, self.failures
 
     def succeeded(self, claimed_at: datetime) -> None:
         with self._lock:
@@ -192,11 +189,11 @@ class Dispatcher:
                     # The next one failed too: Slack is down, not those messages.
                     with self.db.transaction() as session:
                         outbox.restore_run_at(session, [(s.id, s.run_at) for s in suspects])
-                pause = self._pause.failed(now, outcome)
+                pause, failures = self._pause.failed(now, outcome)
                 log.warning(
                     "dispatcher.paused seconds=%s failures=%s error=%s",
                     int(pause.total_seconds()),
-                    self._pause.failures,
+                    failures,
                     outcome.error,
                 )
                 self._give_back(claims[position + 1 :])
@@ -257,12 +254,14 @@ class Dispatcher:
         with self.db.transaction() as session:
             next_at = outbox.next_run_at(session)
         limit = self.poll.total_seconds()
-        paused_until = self._pause.until_time()
-        if paused_until is not None:
-            next_at = max(next_at or paused_until, paused_until)
+        now = self.clock.now()
+        paused_for = self._pause.remaining(now)
+        if paused_for is not None:
+            # Nothing goes out before the pause ends, whatever is due.
+            next_at = max(next_at or now, now + paused_for)
         if next_at is None:
             return limit
-        return max(0.0, min(limit, (next_at - self.clock.now()).total_seconds()))
+        return max(0.0, min(limit, (next_at - now).total_seconds()))
 
     def start(self) -> None:
         self._stop.clear()

@@ -1527,6 +1527,20 @@ class SlackEventsClient:
         command: str = "/case",
         user_name: str | None = None,
     ) -> Reply:
+        return self._send_command(
+            self.command_form(text, user=user, channel=channel, command=command, user_name=user_name)
+        )
+
+    def command_form(
+        self,
+        text: str,
+        *,
+        user: str = "UAGENT",
+        channel: str = "C1",
+        command: str = "/case",
+        user_name: str | None = None,
+    ) -> dict[str, str]:
+        """The fields of a slash command as Slack sends them (form-encode to get the body)."""
         if self.api is not None:
             response_url = self.api.response_url("command")
             channel_name = self.api.channel_name(channel)
@@ -1535,7 +1549,7 @@ class SlackEventsClient:
             response_url = "http://127.0.0.1:9/respond"
             channel_name = "directmessage" if channel.startswith("D") else channel.lower()
             user_name = user_name or user.lower()
-        form = {
+        return {
             "token": self.VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "team_domain": "casekeeper-test",
@@ -1550,7 +1564,6 @@ class SlackEventsClient:
             "response_url": response_url,
             "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
         }
-        return self._send_command(form)
 
     def _send_command(self, form: dict[str, str]) -> Reply:
         return self.post(urllib.parse.urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded")

@@ -145,3 +145,12 @@ def test_bad_setting_names_itself():
     )
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert settings.api_url.endswith("/")
+
+
+def test_admin_users_and_claim_lease_are_checked_at_start():
+    with pytest.raises(SettingsError, match=r"ADMIN_USERS has maria: list Slack user ids"):
+        Settings.from_env({"ADMIN_USERS": "U123ABC, maria"})
+    with pytest.raises(SettingsError, match=r"CLAIM_LEASE must be at least 15s"):
+        Settings.from_env({"CLAIM_LEASE": "5s"})
+    settings = Settings.from_env({"ADMIN_USERS": "U123ABC, W456DEF", "CLAIM_LEASE": "2m"})
+    assert settings.admins == {"U123ABC", "W456DEF"} and settings.claim_lease == timedelta(minutes=2)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import cases, promises
-from bot.slack_standin import FakeSlackAPI
+from bot.slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Database
-from storage.models import Notification, NotificationKind
-from tests.processes import BotProcess, bot_env
+from storage.models import Contact, Notification, NotificationKind
+from tests.processes import BotProcess, bot_env, free_port, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMISES = 500
@@ -99,14 +100,6 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
 def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other(tmp_path, database_url):
     """Slack's retry of an event can land on another web process behind the load balancer,
     even while the first is still working on it: one contact and one reaction each."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sqlalchemy import func
-
-    from bot.slack_standin import SlackEventsClient
-    from storage.models import Contact
-    from tests.processes import free_port, migrate
-
     secret = "scale-secret"
     with FakeSlackAPI(team_id="T1") as slack:
         ports = [free_port(), free_port()]

@@ -18,24 +18,9 @@ def count(bot, model):
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def command_body(slack, text, user="UAGENT"):
+def command_body(signer, text):
     """A `/case` slash command exactly as Slack form-encodes it."""
-    form = {
-        "token": "legacy-verification-token",
-        "team_id": "T1",
-        "team_domain": "casekeeper-test",
-        "channel_id": "C1",
-        "channel_name": "c1",
-        "user_id": user,
-        "user_name": "alex",
-        "command": "/case",
-        "text": text,
-        "api_app_id": "A1",
-        "is_enterprise_install": "false",
-        "response_url": slack.response_url("command"),
-        "trigger_id": "1700000000.123456.abcdef",
-    }
-    return urllib.parse.urlencode(form).encode()
+    return urllib.parse.urlencode(signer.command_form(text)).encode()
 
 
 def reply_event_body(signer, text, thread_ts="1700000000.000100"):
@@ -109,7 +94,7 @@ def test_a_request_not_signed_by_slack_is_rejected_before_any_work(forge, agent,
     cases_before = count(bot, Case)
     calls_before, responses_before = len(slack.calls()), len(slack.responses)
 
-    opened = forge(signer, command_body(slack, "open Globex: forged case"), FORM)
+    opened = forge(signer, command_body(signer, "open Globex: forged case"), FORM)
     replied = forge(signer, reply_event_body(signer, "forged contact", case.card_ts), "application/json")
     promised = forge(
         signer, reply_event_body(signer, "promise in 1 hour: forged", case.card_ts), "application/json"
@@ -123,7 +108,7 @@ def test_a_request_not_signed_by_slack_is_rejected_before_any_work(forge, agent,
     assert len(slack.responses) == responses_before
 
     # The same requests properly signed are accepted: only the signature kept them out.
-    assert signer.post(command_body(slack, "open Globex: real case"), FORM).status == 200
+    assert signer.post(command_body(signer, "open Globex: real case"), FORM).status == 200
     reply = reply_event_body(signer, "real contact", case.card_ts)
     assert signer.post(reply, "application/json").status == 200
     bot.settle()

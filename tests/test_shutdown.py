@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import cases, promises
-from bot.slack_standin import FakeSlackAPI, sign
+from bot.slack_standin import FakeSlackAPI, SlackEventsClient, sign
 from storage.db import Database
 from storage.models import Notification
 from tests.processes import BotProcess, bot_env, free_port, migrate
@@ -30,20 +30,10 @@ def live_slack():
         yield api
 
 
-def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
+def signed_command(slack: FakeSlackAPI, text: str) -> tuple[bytes, dict[str, str]]:
+    """A `/case` command as Slack sends it, as bytes and headers to write by hand."""
     body = urllib.parse.urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "channel_name": "c1",
-            "user_id": "UAGENT",
-            "user_name": "alex",
-            "command": "/case",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-        }
+        SlackEventsClient("http://unused", SECRET, api=slack).command_form(text)
     ).encode()
     stamp = int(datetime.now(UTC).timestamp())
     headers = {
@@ -98,7 +88,7 @@ def test_a_request_still_arriving_at_sigterm_is_answered_and_its_work_done(
         bot.wait_healthy(port)
         # Slack is slow: the card is posted well after the command is acknowledged.
         live_slack.delay("chat.postMessage", 1.5)
-        body, headers = signed_command("open Acme Corp: refund not received", live_slack.response_url("cmd"))
+        body, headers = signed_command(live_slack, "open Acme Corp: refund not received")
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode() + body
         half = len(request) - len(body) // 2
