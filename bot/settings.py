@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+from bot import workhours
+from bot.workhours import WorkingHours
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -79,6 +82,10 @@ class Settings:
     claim_lease: timedelta = timedelta(seconds=60)
     # Slack user ids who may change any case (close, mark done, hand over): see bot/authz.py.
     admins: frozenset[str] = frozenset()
+    # The last level of every escalation chain; unset, the case's own channel (in its thread).
+    escalation_channel: str | None = None
+    # When escalations may reach people who haven't set their own (`/case hours`).
+    working_hours: WorkingHours = field(default_factory=lambda: workhours.parse(workhours.DEFAULT))
     # OAuth: with both set, workspaces install the app at install_path and the bot tokens live
     # in the database (bot/workspaces.py); SLACK_BOT_TOKEN is then not used.
     client_id: str | None = None
@@ -189,6 +196,18 @@ class Settings:
                 " outlast one Slack call, or a slow send could be taken over and sent twice"
             )
 
+        escalation_channel = text("ESCALATION_CHANNEL")
+        if escalation_channel and not re.fullmatch(r"[CG][A-Z0-9]{2,}", escalation_channel):
+            raise SettingsError(
+                f"ESCALATION_CHANNEL={escalation_channel!r} must be a channel id (C…); the channel's"
+                " details → About shows it at the bottom"
+            )
+        raw_hours = text("WORKING_HOURS", workhours.DEFAULT)
+        try:
+            working_hours = workhours.parse(raw_hours)
+        except workhours.WorkingHoursError as error:
+            raise SettingsError(f"WORKING_HOURS: {error}") from None
+
         return cls(
             bot_token=bot_token,
             signing_secret=text("SLACK_SIGNING_SECRET"),
@@ -202,6 +221,8 @@ class Settings:
             log_format=log_format,
             admins=admins,
             claim_lease=claim_lease,
+            escalation_channel=escalation_channel,
+            working_hours=working_hours,
             **_oauth_settings(text, bot_token=bot_token, app_token=app_token),
         )
 

@@ -80,9 +80,26 @@ class CaseState(StrEnum):
     CLOSED = "closed"
 
 
+class CasePriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    # Urgent cases escalate at any hour; the others wait for the recipient's working hours.
+    URGENT = "urgent"
+
+
+class Recurrence(StrEnum):
+    """Closing a case says whether its problem was a one-off or keeps coming back."""
+
+    SINGLE = "single"
+    RECURRING = "recurring"
+
+
 class PromiseState(StrEnum):
     OPEN = "open"
     KEPT = "kept"
+    # Replaced by a new promise with a new time, the customer told: not a miss.
+    RESCHEDULED = "rescheduled"
 
 
 class NotificationKind(StrEnum):
@@ -95,6 +112,12 @@ class NotificationKind(StrEnum):
     MANAGER_MISSING = "manager_missing"
     HANDOVER = "handover"
     HANDOVER_NOTE = "handover_note"
+    # The case card redrawn in place (chat.update) after the case changed.
+    CARD_UPDATE = "card_update"
+    # Something that happened to the case, said in its thread (payload["event"] says what).
+    CASE_NOTE = "case_note"
+    # The same, told to one person by DM (the owner hears that their manager took it).
+    PERSON_NOTE = "person_note"
 
 
 class NotificationState(StrEnum):
@@ -126,7 +149,20 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(32))
+    # The resolution, said when closing.
     close_note: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[CasePriority] = mapped_column(
+        _str_enum(CasePriority), default=CasePriority.NORMAL, server_default=CasePriority.NORMAL.value
+    )
+    account_ref: Mapped[str | None] = mapped_column(String(100))
+    order_ref: Mapped[str | None] = mapped_column(String(100))
+    tracking_ref: Mapped[str | None] = mapped_column(String(100))
+    # How the customer first got in touch: phone, email, chat, …
+    first_contact_via: Mapped[str | None] = mapped_column(String(24))
+    recurrence: Mapped[Recurrence | None] = mapped_column(_str_enum(Recurrence))
+    category: Mapped[str | None] = mapped_column(String(80))
+    # Bumped by every change the case card shows: a card update renders only the newest.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="case", order_by="Contact.ts")
     promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_at")
@@ -154,6 +190,8 @@ class Contact(Base):
     text: Mapped[str] = mapped_column(Text)
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Phone, email, chat …: said when the contact is logged with the card's button.
+    via: Mapped[str | None] = mapped_column(String(24))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -195,6 +233,17 @@ class Promise(Base):
     source_ts: Mapped[str | None] = mapped_column(String(32))
     kept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     kept_by: Mapped[str | None] = mapped_column(String(32))
+    # Who hears of a miss, level by level (user ids, then a channel id), frozen when the
+    # promise is made and changed only by a reassign.
+    escalation_chain: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    # A promise given a new time is kept as it was (state rescheduled) and replaced by a new one.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id"))
+    rescheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rescheduled_by: Mapped[str | None] = mapped_column(String(32))
+    reschedule_note: Mapped[str | None] = mapped_column(Text)
+    customer_told: Mapped[bool | None] = mapped_column()
 
     case: Mapped[Case] = relationship(back_populates="promises")
 
@@ -222,6 +271,8 @@ class Person(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     tz: Mapped[str] = mapped_column(String(64))
+    # Their own working hours ("mon-fri 08:00-16:00"); unset, the deployment's WORKING_HOURS.
+    working_hours: Mapped[str | None] = mapped_column(String(60))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)

@@ -1,0 +1,117 @@
+"""Working hours: when an escalation may reach someone. Read on each person's own wall clock
+(their Slack time zone), so "09:00-17:00" means nine to five wherever they are, across DST.
+
+The format, for the WORKING_HOURS setting and for `/case hours`: days then hours, for example
+`mon-fri 09:00-17:00`, `mon,tue,thu 08:30-16:30` or `sun-thu 22:00-06:00` (a night shift that
+crosses midnight belongs to the day it starts on)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT = "mon-fri 09:00-17:00"
+
+_SHAPE = re.compile(r"^\s*(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+
+
+class WorkingHoursError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    days: frozenset[int]  # 0 = Monday
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{_days_text(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def _shift_of(self, local: datetime) -> tuple[datetime, datetime] | None:
+        """The shift (start, end, as local wall-clock datetimes) that `local` falls in."""
+        for back in (0, 1):
+            day = local.date() - timedelta(days=back)
+            if day.weekday() not in self.days:
+                continue
+            begins = datetime.combine(day, self.start)
+            ends = datetime.combine(day, self.end)
+            if ends <= begins:
+                ends += timedelta(days=1)
+            if begins <= local.replace(tzinfo=None) < ends:
+                return begins, ends
+        return None
+
+    def next_start(self, moment: datetime, tz: str) -> datetime | None:
+        """None when `moment` is inside working hours; otherwise when the next shift starts
+        (UTC). A nonexistent local start (a DST gap) starts at the first real minute after."""
+        zone = _zone(tz)
+        local = moment.astimezone(zone)
+        if self._shift_of(local) is not None:
+            return None
+        for ahead in range(8):
+            day = local.date() + timedelta(days=ahead)
+            if day.weekday() not in self.days:
+                continue
+            begins = datetime.combine(day, self.start, tzinfo=zone)
+            # Wall-clock times in a DST gap don't exist; fold the other way lands after it.
+            begins_utc = begins.astimezone(UTC)
+            if begins_utc.astimezone(zone).replace(tzinfo=None) != begins.replace(tzinfo=None):
+                begins_utc = begins.replace(fold=1).astimezone(UTC)
+            if begins_utc > moment:
+                return begins_utc
+        raise AssertionError("working hours have at least one day")  # parse() guarantees it
+
+
+def parse(text: str) -> WorkingHours:
+    match = _SHAPE.match((text or "").strip().lower())
+    if not match:
+        raise WorkingHoursError(
+            f"{text!r} is not working hours; write days then hours, like `mon-fri 09:00-17:00`"
+        )
+    days = _parse_days(match["days"])
+    start, end = _clock(match["start"]), _clock(match["end"])
+    if start == end:
+        raise WorkingHoursError("working hours must start and end at different times")
+    return WorkingHours(days=days, start=start, end=end)
+
+
+def _parse_days(text: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        if first[:3] not in DAYS or (last and last[:3] not in DAYS):
+            raise WorkingHoursError(f"{part!r} is not a day or a range of days (mon, tue, … sun; mon-fri)")
+        a = DAYS.index(first[:3])
+        b = DAYS.index(last[:3]) if last else a
+        # fri-mon wraps over the weekend.
+        days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
+    if not days:
+        raise WorkingHoursError("working hours need at least one day, like `mon-fri`")
+    return frozenset(days)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(p) for p in text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise WorkingHoursError(f"{text} is not a time of day (00:00-23:59)")
+    return time(hours, minutes)
+
+
+def _days_text(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{DAYS[ordered[0]]}-{DAYS[ordered[-1]]}"
+    return ",".join(DAYS[d] for d in ordered)
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
