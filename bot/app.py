@@ -50,7 +50,7 @@ def build_services(
         interactive=lambda token: interactive_client(settings, token),
         notification=lambda token: notification_client(settings, token),
     )
-    sender = SlackSender(clients, db, clock)
+    sender = SlackSender(clients, db, clock, settings)
     dispatcher = Dispatcher(db, clock, sender, poll=poll, lease=settings.claim_lease)
     return Services(
         settings=settings,
@@ -63,7 +63,7 @@ def build_services(
 
 
 def build_app(services: Services, *, listener_executor: Executor | None = None) -> App:
-    from handlers import commands, errors, inbox, modals, threads, uninstall
+    from handlers import commands, errors, home, inbox, modals, threads, uninstall
 
     settings = services.settings
     oauth: dict[str, Any] = {}
@@ -94,5 +94,6 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
     commands.register(app, services)
     threads.register(app, services)
     modals.register(app, services)
+    home.register(app, services)
     uninstall.register(app, services)
     return app
