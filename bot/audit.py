@@ -21,6 +21,11 @@ class Action(StrEnum):
     PROMISE_KEPT = "promise.kept"
     MANAGER_SET = "manager.set"
     CASE_REASSIGNED = "case.reassigned"
+    PROMISE_RESCHEDULED = "promise.rescheduled"
+    REMINDER_SNOOZED = "reminder.snoozed"
+    ESCALATED_EARLY = "escalation.early"
+    ESCALATION_ACKNOWLEDGED = "escalation.acknowledged"
+    WORKING_HOURS_SET = "working_hours.set"
 
 
 def record(

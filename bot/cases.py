@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,11 +17,14 @@ from bot.validation import clean_text
 from storage import queries
 from storage.models import (
     Case,
+    CasePriority,
     CaseState,
     Contact,
     ContactRevision,
     ManagerLink,
     NotificationKind,
+    Person,
+    Recurrence,
 )
 
 
@@ -33,8 +37,10 @@ def open_case(
     customer: str | None,
     summary: str,
     now: datetime,
+    details: CaseDetails | None = None,
 ) -> tuple[Case, str]:
     """Open a case owned by `owner_id`. Returns the case and the outbox key of its card."""
+    details = details or CaseDetails()
     case = Case(
         team_id=team_id,
         channel_id=channel_id,
@@ -43,6 +49,12 @@ def open_case(
         summary=clean_text(summary, "summary"),
         state=CaseState.OPEN,
         opened_at=now,
+        priority=details.priority,
+        account_ref=_ref(details.account_ref, "account number"),
+        order_ref=_ref(details.order_ref, "order number"),
+        tracking_ref=_ref(details.tracking_ref, "tracking number"),
+        first_contact_via=details.first_contact_via,
+        version=0,
     )
     session.add(case)
     session.flush()
@@ -58,6 +70,65 @@ def open_case(
         case_id=case.id,
     )
     return case, card_key
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """What the open-case form asks for besides the customer and the summary."""
+
+    priority: CasePriority = CasePriority.NORMAL
+    account_ref: str | None = None
+    order_ref: str | None = None
+    tracking_ref: str | None = None
+    first_contact_via: str | None = None
+
+
+CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
+
+
+def _ref(value: str | None, what: str) -> str | None:
+    if not value or not value.strip():
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > 100 or "\n" in cleaned:
+        raise CaseError(f"The {what} should be one line under 100 characters.")
+    return clean_text(cleaned, "customer", required=False) or None
+
+
+def card_update_key(case: Case) -> str:
+    """The outbox key of the newest card update (after touch()), to send it straight away."""
+    return f"case:{case.id}:card:v{case.version}"
+
+
+def touch(session: Session, case: Case, now: datetime) -> str:
+    """The case changed in a way its card shows: redraw the card (chat.update). Each change
+    gets a version; the sender draws only the newest, so a burst of changes costs one update."""
+    version = queries.bump_case_version(session, case.id)
+    case.version = version
+    return notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.CARD_UPDATE,
+        recipient=case.channel_id,
+        run_at=now,
+        now=now,
+        dedupe_key=card_update_key(case),
+        case_id=case.id,
+        payload={"version": version},
+    )
+
+
+def set_working_hours(
+    session: Session, *, team_id: str, user_id: str, hours: str | None, now: datetime
+) -> None:
+    """Someone's own working hours (None: back to the deployment's)."""
+    person = queries.person(session, team_id, user_id)
+    if person is None:
+        # Their time zone isn't known yet: an old fetched_at makes the next lookup ask Slack.
+        person = Person(team_id=team_id, user_id=user_id, tz="UTC", fetched_at=datetime.fromtimestamp(0, UTC))
+        session.add(person)
+    person.working_hours = hours
+    audit.record(session, Action.WORKING_HOURS_SET, team_id=team_id, at=now, actor_id=user_id, hours=hours)
 
 
 def find_case(session: Session, team_id: str, case_id: int) -> Case:
@@ -105,6 +176,7 @@ def log_contact(
     audit.record(
         session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
     )
+    touch(session, case, now)
     reaction_key = notifications.enqueue(
         session,
         team_id=case.team_id,
@@ -157,11 +229,26 @@ def _keep_revision(session: Session, contact: Contact, change: str, action: Acti
 
 
 def close_case(
-    session: Session, *, case: Case, actor_id: str, note: str, now: datetime, admins: Collection[str] = ()
+    session: Session,
+    *,
+    case: Case,
+    actor_id: str,
+    note: str,
+    now: datetime,
+    admins: Collection[str] = (),
+    recurrence: Recurrence | None = None,
+    category: str | None = None,
 ) -> Case:
+    """Close the case with its resolution, and whether its problem was a one-off or keeps
+    coming back (and under which category), so recurring problems can be fixed at the root."""
     require_open(case)
     require_may_change(session, case, actor_id, "close", admins)
     cleaned_note = clean_text(note, "note", required=False) or None
+    category = clean_text(category, "category", required=False) or None if category else None
+    if recurrence is Recurrence.RECURRING and not category:
+        raise CaseError(
+            "Say which category the recurring problem belongs to, so its cases can be counted together."
+        )
     still_open = queries.open_promises(session, case.id)
     if still_open:
         first = still_open[0]
@@ -173,6 +260,8 @@ def close_case(
     case.closed_at = now
     case.closed_by = actor_id
     case.close_note = cleaned_note
+    case.recurrence = recurrence
+    case.category = category
     audit.record(
         session,
         Action.CASE_CLOSED,
@@ -181,7 +270,10 @@ def close_case(
         actor_id=actor_id,
         case=case,
         note=cleaned_note,
+        recurrence=recurrence.value if recurrence else None,
+        category=category,
     )
+    touch(session, case, now)
     return case
 
 

@@ -48,13 +48,22 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """Not now, for a reason of the message's own (the recipient is off work): back in line
+    at `until`, not counted as an attempt."""
+
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Dead:
     """Slack refused for good (no such channel, bot removed): reported, never retried."""
 
     error: str
 
 
-Outcome = Sent | Skipped | Retry | Dead
+Outcome = Sent | Skipped | Retry | Deferred | Dead
 
 
 class Sender(Protocol):
@@ -234,6 +243,15 @@ class Dispatcher:
                     )
             elif isinstance(outcome, Skipped):
                 outbox.mark_cancelled(session, claim, outcome.reason)
+            elif isinstance(outcome, Deferred):
+                log.info(
+                    "notification.deferred id=%s kind=%s until=%s reason=%s",
+                    claim.id,
+                    claim.kind,
+                    outcome.until.isoformat(),
+                    outcome.reason,
+                )
+                outbox.mark_deferred(session, claim, outcome.until)
             elif isinstance(outcome, Retry):
                 assert retry_at is not None
                 log.warning("notification.retry id=%s kind=%s error=%s", claim.id, claim.kind, outcome.error)

@@ -60,26 +60,3 @@ def promise_key(promise: Promise, kind: NotificationKind, level: int = 0) -> str
 
 def cancel_for(session: Session, promise: Promise, reason: str) -> int:
     return outbox.cancel_pending(session, promise.id, reason)
-
-
-def retarget(
-    session: Session,
-    promise: Promise,
-    *,
-    level: int,
-    kinds: tuple[NotificationKind, ...],
-    to_kind: NotificationKind,
-    recipient: str,
-    thread_ts: str | None = None,
-) -> int:
-    """Send a promise's not-yet-sent message to someone else, at the same time."""
-    return outbox.retarget_pending(
-        session,
-        promise_id=promise.id,
-        level=level,
-        kinds=kinds,
-        to_kind=to_kind,
-        dedupe_key=promise_key(promise, to_kind, level),
-        recipient=recipient,
-        thread_ts=thread_ts,
-    )

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, notifications
+from bot import audit, cases, escalation, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
 from bot.validation import clean_text
-from storage import queries
+from storage import outbox, queries
 from storage.models import Case, NotificationKind, Promise, PromiseState
 
 
@@ -51,6 +51,8 @@ def make_promise(
     grace: timedelta,
     source_ts: str | None = None,
     admins: Collection[str] = (),
+    repeat: timedelta = timedelta(minutes=30),
+    escalation_channel: str | None = None,
 ) -> tuple[Promise, list[str]]:
     """Record a promise on `case`, owned by the case owner. Returns it and the outbox keys of
     the messages to send straight away (the note in the case thread)."""
@@ -59,10 +61,14 @@ def make_promise(
     what = clean_text(description, "promise")
     if due_at <= now:
         raise CaseError("That time has already passed; a promise needs a time still to come.")
-    link = queries.manager_of(session, case.team_id, case.owner_id)
-    frozen = plan(
-        due_at=due_at, now=now, lead=lead, grace=grace, manager_id=link.manager_id if link else None
+    chain = escalation.chain_for(
+        session,
+        team_id=case.team_id,
+        owner_id=case.owner_id,
+        case_channel=case.channel_id,
+        escalation_channel=escalation_channel,
     )
+    frozen = plan(due_at=due_at, now=now, lead=lead, grace=grace, manager_id=escalation.first_person(chain))
     promise = Promise(
         case_id=case.id,
         owner_id=case.owner_id,
@@ -71,6 +77,7 @@ def make_promise(
         remind_at=frozen.remind_at,
         escalate_at=frozen.escalate_at,
         escalate_to=frozen.escalate_to,
+        escalation_chain=chain,
         state=PromiseState.OPEN,
         made_by=made_by,
         made_at=now,
@@ -87,9 +94,10 @@ def make_promise(
         case=case,
         promise=promise,
         due_at=frozen.due_at.isoformat(),
-        escalate_to=frozen.escalate_to,
+        escalation_chain=chain,
     )
-    _enqueue_plan(session, case, promise, now)
+    _enqueue_plan(session, case, promise, now, repeat)
+    card_key = cases.touch(session, case, now)
     note_key = notifications.enqueue(
         session,
         team_id=case.team_id,
@@ -101,46 +109,45 @@ def make_promise(
         promise=promise,
         dedupe_key=notifications.promise_key(promise, NotificationKind.PROMISE_NOTE),
     )
-    return promise, [note_key]
+    return promise, [note_key, card_key]
 
 
-def _enqueue_plan(session: Session, case: Case, promise: Promise, now: datetime) -> None:
-    def owe(
-        kind: NotificationKind, recipient: str, run_at: datetime, level: int, **extra: str | None
-    ) -> None:
-        notifications.enqueue(
-            session,
-            team_id=case.team_id,
-            kind=kind,
-            recipient=recipient,
-            run_at=run_at,
-            now=now,
-            promise=promise,
-            level=level,
-            dedupe_key=notifications.promise_key(promise, kind, level),
-            **extra,
-        )
-
-    owe(NotificationKind.REMINDER, promise.owner_id, promise.remind_at, 0)
-    if promise.escalate_to:
-        owe(NotificationKind.ESCALATION, promise.escalate_to, promise.escalate_at, 1)
-        owe(NotificationKind.ESCALATION_NOTE, case.channel_id, promise.escalate_at, 1, thread_ts=case.card_ts)
-    else:
-        # Nobody to escalate to: the case channel hears it, in the case thread and broadcast,
-        # and the owner is asked to name a manager.
-        owe(NotificationKind.ESCALATION, case.channel_id, promise.escalate_at, 1, thread_ts=case.card_ts)
-        owe(NotificationKind.MANAGER_MISSING, promise.owner_id, promise.escalate_at, 1)
+def _enqueue_plan(session: Session, case: Case, promise: Promise, now: datetime, repeat: timedelta) -> None:
+    notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.REMINDER,
+        recipient=promise.owner_id,
+        run_at=promise.remind_at,
+        now=now,
+        promise=promise,
+        dedupe_key=notifications.promise_key(promise, NotificationKind.REMINDER),
+    )
+    escalation.plan_chain(session, case, promise, now, repeat)
 
 
 def keep_promise(
-    session: Session, *, case: Case, actor_id: str, now: datetime, admins: Collection[str] = ()
+    session: Session,
+    *,
+    case: Case,
+    actor_id: str,
+    now: datetime,
+    admins: Collection[str] = (),
+    promise_id: int | None = None,
 ) -> Promise:
-    """The case's open promise is kept; with several open, the one due first."""
+    """The case's open promise is kept; with several open, the one due first (or the one a
+    button names)."""
     require_may_change(session, case, actor_id, "mark a promise kept on", admins)
     still_open = queries.open_promises(session, case.id)
-    if not still_open:
+    if promise_id is not None:
+        chosen = [p for p in still_open if p.id == promise_id]
+        if not chosen:
+            raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise_id)}")
+        promise = chosen[0]
+    elif not still_open:
         raise CaseError(f"{case.ref} has no open promise to mark done.")
-    promise = still_open[0]
+    else:
+        promise = still_open[0]
     promise.state = PromiseState.KEPT
     promise.kept_at = now
     promise.kept_by = actor_id
@@ -155,6 +162,7 @@ def keep_promise(
         promise=promise,
         late_by_s=max(0, int((now - promise.due_at).total_seconds())),
     )
+    cases.touch(session, case, now)
     return promise
 
 
@@ -166,6 +174,8 @@ def reassign_case(
     new_owner_id: str,
     now: datetime,
     admins: Collection[str] = (),
+    repeat: timedelta = timedelta(minutes=30),
+    escalation_channel: str | None = None,
 ) -> list[str]:
     """Hand a case, and the open promises on it, to someone else: they are reminded from now
     on and their manager is escalated to, at the times already planned. This is the one
@@ -177,37 +187,18 @@ def reassign_case(
         raise CaseError(f"{case.ref} is <@{new_owner_id}>'s already.")
     previous = case.owner_id
     case.owner_id = new_owner_id
-    link = queries.manager_of(session, case.team_id, new_owner_id)
-    manager_id = link.manager_id if link else None
-    reminder, escalation = (NotificationKind.REMINDER,), (NotificationKind.ESCALATION,)
-    followers = (NotificationKind.ESCALATION_NOTE, NotificationKind.MANAGER_MISSING)
-    # (level, kinds now, kind after, recipient, thread): the plan _enqueue_plan would make
-    # for the new owner, applied to the rows already there.
-    if manager_id:
-        moves = [
-            (0, reminder, NotificationKind.REMINDER, new_owner_id, None),
-            (1, escalation, NotificationKind.ESCALATION, manager_id, None),
-            (1, followers, NotificationKind.ESCALATION_NOTE, case.channel_id, case.card_ts),
-        ]
-    else:
-        moves = [
-            (0, reminder, NotificationKind.REMINDER, new_owner_id, None),
-            (1, escalation, NotificationKind.ESCALATION, case.channel_id, case.card_ts),
-            (1, followers, NotificationKind.MANAGER_MISSING, new_owner_id, None),
-        ]
+    chain = escalation.chain_for(
+        session,
+        team_id=case.team_id,
+        owner_id=new_owner_id,
+        case_channel=case.channel_id,
+        escalation_channel=escalation_channel,
+    )
     for promise in queries.open_promises(session, case.id):
         promise.owner_id = new_owner_id
-        promise.escalate_to = manager_id
-        for level, kinds, to_kind, recipient, thread_ts in moves:
-            notifications.retarget(
-                session,
-                promise,
-                level=level,
-                kinds=kinds,
-                to_kind=to_kind,
-                recipient=recipient,
-                thread_ts=thread_ts,
-            )
+        outbox.redirect_pending(session, promise.id, NotificationKind.REMINDER, new_owner_id, None)
+        escalation.replan_chain(session, case, promise, chain, now, repeat)
+    card_key = cases.touch(session, case, now)
     audit.record(
         session,
         Action.CASE_REASSIGNED,
@@ -221,7 +212,7 @@ def reassign_case(
     handover = {"by": actor_id, "previous_owner": previous}
     # Unique per hand-over: the same case may change hands again later.
     stamp = f"{case.id}:{new_owner_id}:{now.isoformat()}"
-    return [
+    return [card_key] + [
         notifications.enqueue(
             session,
             team_id=case.team_id,
@@ -239,3 +230,169 @@ def reassign_case(
             (NotificationKind.HANDOVER_NOTE, case.channel_id, case.card_ts),
         )
     ]
+
+
+def _fate(session: Session, promise_id: int) -> str:
+    promise = session.get(Promise, promise_id)
+    if promise is None:
+        return "there is no such promise."
+    if promise.state is PromiseState.KEPT:
+        return f"it was kept by <@{promise.kept_by}>."
+    if promise.state is PromiseState.RESCHEDULED:
+        return "it was rescheduled; the reminder for its new time has the buttons."
+    return "it was changed meanwhile."
+
+
+def open_promise(session: Session, case: Case, promise_id: int) -> Promise:
+    """The promise a button or modal names, still open, on this case."""
+    promise = session.get(Promise, promise_id)
+    if promise is None or promise.case_id != case.id:
+        raise CaseError(f"There is no such promise on {case.ref}.")
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise_id)}")
+    return promise
+
+
+def reschedule_promise(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    new_due_at: datetime,
+    note: str,
+    customer_told: bool,
+    actor_id: str,
+    now: datetime,
+    lead: timedelta,
+    grace: timedelta,
+    repeat: timedelta = timedelta(minutes=30),
+    admins: Collection[str] = (),
+    extension: bool = False,
+) -> tuple[Promise, list[str]]:
+    """A new time for a promise, agreed before it was missed: the customer was told, so this
+    is a reschedule, not a miss. The old promise is kept as it was (state rescheduled) and a
+    new one replaces it, with the same escalation chain. A manager's extension (from an
+    escalation) needs a reason; the owner's reschedule needs the customer to have been told.
+    Returns the new promise and the outbox keys to send straight away."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "reschedule a promise on", admins)
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    if not extension and not customer_told:
+        raise CaseError(
+            "Tell the customer the new time first: a reschedule they know about keeps their trust;"
+            " one they don't is a missed promise."
+        )
+    why = clean_text(note, "note")
+    if new_due_at <= now:
+        raise CaseError("That time has already passed; the new time must be still to come.")
+    if new_due_at == promise.due_at:
+        raise CaseError("That is the time it already has.")
+    promise.state = PromiseState.RESCHEDULED
+    promise.rescheduled_at = now
+    promise.rescheduled_by = actor_id
+    promise.reschedule_note = why
+    promise.customer_told = customer_told
+    notifications.cancel_for(session, promise, "rescheduled")
+    frozen = plan(due_at=new_due_at, now=now, lead=lead, grace=grace, manager_id=promise.escalate_to)
+    replacement = Promise(
+        case_id=case.id,
+        owner_id=case.owner_id,
+        description=promise.description,
+        due_at=frozen.due_at,
+        remind_at=frozen.remind_at,
+        escalate_at=frozen.escalate_at,
+        escalate_to=promise.escalate_to,
+        escalation_chain=list(escalation.chain_of(promise, case)),
+        state=PromiseState.OPEN,
+        made_by=actor_id,
+        made_at=now,
+        replaces_id=promise.id,
+    )
+    session.add(replacement)
+    session.flush()
+    audit.record(
+        session,
+        Action.PROMISE_RESCHEDULED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        replaced_by=replacement.id,
+        old_due_at=promise.due_at.isoformat(),
+        new_due_at=new_due_at.isoformat(),
+        customer_told=customer_told,
+        note=why,
+        extension=extension,
+    )
+    _enqueue_plan(session, case, replacement, now, repeat)
+    card_key = cases.touch(session, case, now)
+    event = "extended" if extension else "rescheduled"
+    return replacement, [card_key] + escalation.tell(
+        session,
+        case,
+        replacement,
+        event,
+        actor_id,
+        now,
+        owner=extension,
+        note=why,
+        old_due_at=promise.due_at.isoformat(),
+    )
+
+
+def history(session: Session, promise: Promise) -> list[Promise]:
+    """The promises this one replaced, oldest first (each reschedule is one)."""
+    earlier: list[Promise] = []
+    current = promise
+    while current.replaces_id is not None and len(earlier) < 50:
+        previous = session.get(Promise, current.replaces_id)
+        if previous is None:
+            break
+        earlier.append(previous)
+        current = previous
+    return list(reversed(earlier))
+
+
+SNOOZE = timedelta(minutes=15)
+
+
+def snooze_reminder(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    admins: Collection[str] = (),
+) -> datetime:
+    """Remind the owner again in 15 minutes. The due time and the escalation don't move:
+    snoozing a reminder is not a new promise to the customer."""
+    require_may_change(session, case, actor_id, "snooze a reminder on", admins)
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    levels = [row.level for row in outbox.planned(session, promise.id, (NotificationKind.REMINDER,))]
+    level = max(levels, default=0) + 1
+    again = now + SNOOZE
+    notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.REMINDER,
+        recipient=promise.owner_id,
+        run_at=again,
+        now=now,
+        promise=promise,
+        level=level,
+        dedupe_key=notifications.promise_key(promise, NotificationKind.REMINDER, level),
+    )
+    audit.record(
+        session,
+        Action.REMINDER_SNOOZED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+    )
+    return again

@@ -2,8 +2,8 @@
 (their Slack time zone), so "09:00-17:00" means nine to five wherever they are, across DST.
 
 The format, for the WORKING_HOURS setting and for `/case hours`: days then hours, for example
-`mon-fri 09:00-17:00`, `mon,tue,thu 08:30-16:30` or `sun-thu 22:00-06:00` (a night shift that
-crosses midnight belongs to the day it starts on)."""
+`mon-fri 09:00-17:00`, `mon,tue,thu 08:30-16:30`, `sun-thu 22:00-06:00` (a night shift that
+crosses midnight belongs to the day it starts on) or `mon-sun 00:00-24:00` (any time)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class WorkingHours:
     end: time
 
     def __str__(self) -> str:
-        return f"{_days_text(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end == time(0, 0) else f"{self.end:%H:%M}"
+        return f"{_days_text(self.days)} {self.start:%H:%M}-{end}"
 
     def _shift_of(self, local: datetime) -> tuple[datetime, datetime] | None:
         """The shift (start, end, as local wall-clock datetimes) that `local` falls in."""
@@ -73,8 +74,10 @@ def parse(text: str) -> WorkingHours:
             f"{text!r} is not working hours; write days then hours, like `mon-fri 09:00-17:00`"
         )
     days = _parse_days(match["days"])
-    start, end = _clock(match["start"]), _clock(match["end"])
-    if start == end:
+    start = _clock(match["start"])
+    # 24:00 ends the day: "mon-sun 00:00-24:00" is always.
+    end = time(0, 0) if match["end"] == "24:00" else _clock(match["end"])
+    if start == end and match["end"] != "24:00":
         raise WorkingHoursError("working hours must start and end at different times")
     return WorkingHours(days=days, start=start, end=end)
 

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import authz, cases, promises
+from bot import authz, cases, promises, workhours
 from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
@@ -29,12 +29,13 @@ from handlers.parse import (
     OpenCase,
     OpenCaseModal,
     ReassignCase,
+    SetHours,
     SetManager,
     ShowCase,
     parse_case_command,
 )
 from storage import queries
-from storage.models import Case, Promise
+from storage.models import Case, Promise, Recurrence
 
 log = logging.getLogger(__name__)
 
@@ -99,22 +100,19 @@ def run(
         )
     if isinstance(request, ReassignCase):
         return reassign(services, team_id=team_id, actor_id=actor_id, request=request)
+    if isinstance(request, KeepPromise):
+        return keep(services, team_id=team_id, actor_id=actor_id, case_id=request.case_id)
+    if isinstance(request, CloseCase):
+        return close(services, team_id=team_id, actor_id=actor_id, case_id=request.case_id, note=request.note)
+    if isinstance(request, SetHours):
+        return set_hours(services, team_id=team_id, actor_id=actor_id, hours=request.hours)
     now = services.clock.now()
-    admins = services.settings.admins
     with services.db.transaction() as session:
-        if isinstance(request, KeepPromise):
-            case = cases.find_case(session, team_id, request.case_id)
-            promise = promises.keep_promise(session, case=case, actor_id=actor_id, now=now, admins=admins)
-            return render.promise_kept(case, promise)
         if isinstance(request, ShowCase):
             cases.find_case(session, team_id, request.case_id)
             detailed = queries.case_with_history(session, team_id, request.case_id)
             assert detailed is not None
             return render.case_details(detailed, now)
-        if isinstance(request, CloseCase):
-            case = cases.find_case(session, team_id, request.case_id)
-            cases.close_case(session, case=case, actor_id=actor_id, note=request.note, now=now, admins=admins)
-            return render.case_closed(case)
         if isinstance(request, SetManager):
             if request.manager_id is None:
                 link = queries.manager_of(session, team_id, actor_id)
@@ -128,6 +126,71 @@ def run(
     raise AssertionError(f"unhandled request {request!r}")
 
 
+def keep(
+    services: Services, *, team_id: str, actor_id: str, case_id: int, promise_id: int | None = None
+) -> render.Message:
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, case_id)
+        promise = promises.keep_promise(
+            session,
+            case=case,
+            actor_id=actor_id,
+            now=services.clock.now(),
+            admins=services.settings.admins,
+            promise_id=promise_id,
+        )
+        reply = render.promise_kept(case, promise)
+    services.dispatcher.deliver_now([cases.card_update_key(case)])
+    return reply
+
+
+def close(
+    services: Services,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    note: str,
+    recurrence: Recurrence | None = None,
+    category: str | None = None,
+) -> render.Message:
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.close_case(
+            session,
+            case=case,
+            actor_id=actor_id,
+            note=note,
+            now=services.clock.now(),
+            admins=services.settings.admins,
+            recurrence=recurrence,
+            category=category,
+        )
+        reply = render.case_closed(case)
+    services.dispatcher.deliver_now([cases.card_update_key(case)])
+    return reply
+
+
+def set_hours(services: Services, *, team_id: str, actor_id: str, hours: str | None) -> render.Message:
+    default = services.settings.working_hours
+    if hours is None:
+        with services.db.transaction() as session:
+            current = people.working_hours(session, team_id, actor_id, default)
+        return render.working_hours_are(str(current), own=str(current) != str(default))
+    if hours == "default":
+        chosen = None
+    else:
+        try:
+            chosen = str(workhours.parse(hours))
+        except workhours.WorkingHoursError as error:
+            raise CaseError(str(error)) from None
+    with services.db.transaction() as session:
+        cases.set_working_hours(
+            session, team_id=team_id, user_id=actor_id, hours=chosen, now=services.clock.now()
+        )
+    return render.working_hours_set(chosen or str(default), own=chosen is not None)
+
+
 def reassign(services: Services, *, team_id: str, actor_id: str, request: ReassignCase) -> render.Message:
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, request.case_id)
@@ -139,6 +202,8 @@ def reassign(services: Services, *, team_id: str, actor_id: str, request: Reassi
             new_owner_id=request.new_owner_id,
             now=services.clock.now(),
             admins=services.settings.admins,
+            repeat=services.settings.escalation_repeat,
+            escalation_channel=services.settings.escalation_channel,
         )
         reply = render.case_reassigned(case, previous, len(queries.open_promises(session, case.id)))
     services.dispatcher.deliver_now(send_now)
@@ -203,7 +268,7 @@ def make_promise(
         )
     services.dispatcher.deliver_now(send_now)
     services.dispatcher.wake()
-    return render.promise_confirmation(case, promise)
+    return render.promise_confirmation(case, promise, services.settings.escalation_repeat)
 
 
 def record_promise(
@@ -229,4 +294,6 @@ def record_promise(
         grace=services.settings.escalation_grace,
         source_ts=source_ts,
         admins=services.settings.admins,
+        repeat=services.settings.escalation_repeat,
+        escalation_channel=services.settings.escalation_channel,
     )

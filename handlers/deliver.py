@@ -10,19 +10,33 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
+from bot import escalation, promises
 from bot.clock import Clock
-from bot.dispatcher import Dead, Outcome, Retry, Sent, Skipped, backoff
+from bot.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
+from bot.settings import Settings
 from bot.workspaces import SlackClients
-from handlers import render
+from handlers import people, render
+from handlers.card import CardFacts, case_card
+from storage import queries
 from storage.db import Database
-from storage.models import Case, CaseState, NotificationKind, Promise, PromiseState
+from storage.models import (
+    Case,
+    CasePriority,
+    CaseState,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    Promise,
+    PromiseState,
+)
 from storage.outbox import Claim
 
 log = logging.getLogger(__name__)
@@ -57,7 +71,6 @@ PERMANENT_ERRORS = {
     "team_access_not_granted",
     "not_allowed_token_type",
 }
-# Notifications about a promise that mean nothing once it is kept or its case is closed.
 # How far back, and through how many pages of 200, to look for an earlier delivery.
 LOOK_BACK = timedelta(hours=1)
 LOOK_BACK_PAGES = 10
@@ -65,6 +78,10 @@ LOOK_BACK_PAGES = 10
 # Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).
 SLACK_SIDE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
+# How long an escalation note waits for its escalation before looking again.
+NOTE_WAIT = timedelta(seconds=5)
+
+# Notifications about a promise that mean nothing once it is kept or its case is closed.
 PROMISE_BOUND = {
     NotificationKind.REMINDER.value,
     NotificationKind.ESCALATION.value,
@@ -80,24 +97,34 @@ class Target:
     broadcast: bool = False
 
 
+@dataclass
+class Scene:
+    """Everything rendering a row reads, loaded in one transaction."""
+
+    case: Case
+    promise: Promise | None
+    card: CardFacts | None = None
+    escalation: render.EscalationFacts | None = None
+    # For an escalation note: how its escalation went.
+    sibling: Notification | None = None
+
+
 class SlackSender:
     """Sends each row with the bot token of the row's workspace (one deployment may serve
     several: bot/workspaces.py)."""
 
-    def __init__(self, clients: SlackClients, db: Database, clock: Clock):
+    def __init__(self, clients: SlackClients, db: Database, clock: Clock, settings: Settings):
         self.clients = clients
         self.db = db
         self.clock = clock
+        self.settings = settings
 
     def deliver(self, claim: Claim) -> Outcome:
         with self.db.transaction() as session:
-            case = session.get(Case, claim.case_id) if claim.case_id else None
-            promise = session.get(Promise, claim.promise_id) if claim.promise_id else None
-            if case is not None:
-                # Load what rendering reads while the session is open.
-                _ = case.ref, case.summary
-        if case is None:
+            scene = self._scene(session, claim)
+        if scene is None:
             return Dead(f"case {claim.case_id} not found")
+        case, promise = scene.case, scene.promise
         if claim.kind in PROMISE_BOUND and promise is not None:
             if promise.state is not PromiseState.OPEN:
                 return Skipped(f"promise {promise.state.value}")
@@ -110,7 +137,14 @@ class SlackSender:
         try:
             if claim.kind == NotificationKind.CONTACT_REACTION.value:
                 return self._react(client, claim)
-            target, message = self._compose(claim, case, promise)
+            not_yet = self._not_yet(claim, scene)
+            if not_yet is not None:
+                return not_yet
+            if claim.kind == NotificationKind.CARD_UPDATE.value:
+                return self._update_card(client, claim, scene)
+            if claim.kind == NotificationKind.ESCALATION.value:
+                scene.escalation = self._escalation_facts(claim, scene)
+            target, message = self._compose(claim, scene)
             if claim.maybe_delivered:
                 found = self._find_earlier(client, claim, target)
                 if found is not None:
@@ -132,32 +166,137 @@ class SlackSender:
 
     # -- what and where ----------------------------------------------------------------
 
-    def _compose(self, claim: Claim, case: Case, promise: Promise | None) -> tuple[Target, render.Message]:
+    def _scene(self, session: Session, claim: Claim) -> Scene | None:
+        case = session.get(Case, claim.case_id) if claim.case_id else None
+        if case is None:
+            return None
+        promise_id = claim.promise_id or claim.payload.get("promise_id")
+        promise = session.get(Promise, promise_id) if promise_id else None
+        # Load what rendering reads while the session is open.
+        _ = case.ref, case.summary
+        scene = Scene(case=case, promise=promise)
         kind = NotificationKind(claim.kind)
+        if kind in (NotificationKind.CASE_CARD, NotificationKind.CARD_UPDATE):
+            still_open = queries.open_promises(session, case.id)
+            scene.card = CardFacts(
+                next_promise=still_open[0] if still_open else None,
+                open_promises=len(still_open),
+                contacts=queries.contact_count(session, case.id),
+            )
+        if kind is NotificationKind.ESCALATION and promise is not None:
+            scene.escalation = render.EscalationFacts(
+                level=claim.level,
+                last_contact=queries.last_contact(session, case.id),
+                history=promises.history(session, promise),
+                owner_local_time=None,
+                owner_status=None,
+            )
+        if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
+            scene.sibling = queries.notification_of(
+                session, promise.id, NotificationKind.ESCALATION, claim.level
+            )
+        return scene
+
+    def _not_yet(self, claim: Claim, scene: Scene) -> Outcome | None:
+        """Rows that must wait, or are no longer needed, for reasons of their own."""
+        kind = NotificationKind(claim.kind)
+        promise = scene.promise
         now = self.clock.now()
+        if kind is NotificationKind.CARD_UPDATE:
+            if claim.payload.get("version", 0) < scene.case.version:
+                return Skipped("a newer card update follows")
+            if not scene.case.card_ts:
+                return Skipped("the card isn't posted yet; it will show the latest")
+        if kind is NotificationKind.ESCALATION and promise is not None:
+            if promise.acknowledged_at is not None:
+                return Skipped("acknowledged")
+            if not escalation.is_channel(claim.recipient):
+                until = self._outside_working_hours(claim, scene)
+                if until is not None:
+                    with self.db.transaction() as session:
+                        escalation.move_later_levels(
+                            session, promise.id, claim.level, until, self.settings.escalation_repeat
+                        )
+                    return Deferred(until=until, reason="outside the recipient's working hours")
+            with self.db.transaction() as session:
+                # This level goes out now: the next gets its full ESCALATION_REPEAT from now.
+                escalation.move_later_levels(
+                    session, promise.id, claim.level, now, self.settings.escalation_repeat
+                )
+        if kind is NotificationKind.ESCALATION_NOTE:
+            # Said only once its escalation went out (it may be waiting for working hours).
+            sibling = scene.sibling
+            if promise is not None and promise.acknowledged_at is not None:
+                return Skipped("acknowledged")
+            if sibling is None or sibling.state in (NotificationState.CANCELLED, NotificationState.DEAD):
+                return Skipped("its escalation was not sent")
+            if sibling.state is not NotificationState.SENT:
+                return Deferred(
+                    until=max(sibling.run_at, now + NOTE_WAIT), reason="its escalation is not out yet"
+                )
+        return None
+
+    def _outside_working_hours(self, claim: Claim, scene: Scene) -> datetime | None:
+        if scene.case.priority is CasePriority.URGENT:
+            return None
+        client = self.clients.interactive(claim.team_id)
+        tz = people.time_zone(client, self.db, self.clock, claim.team_id, claim.recipient)
+        with self.db.transaction() as session:
+            hours = people.working_hours(session, claim.team_id, claim.recipient, self.settings.working_hours)
+        return escalation.hold_until(hours, moment=self.clock.now(), tz=tz, priority=scene.case.priority)
+
+    def _escalation_facts(self, claim: Claim, scene: Scene) -> render.EscalationFacts | None:
+        facts = scene.escalation
+        if facts is None or scene.promise is None:
+            return facts
+        local, status = people.local_time_and_status(
+            self.clients.interactive(claim.team_id), scene.promise.owner_id, self.clock.now()
+        )
+        return replace(facts, owner_local_time=local, owner_status=status)
+
+    def _compose(self, claim: Claim, scene: Scene) -> tuple[Target, render.Message]:
+        kind = NotificationKind(claim.kind)
+        case, promise = scene.case, scene.promise
+        now = self.clock.now()
+        repeat = self.settings.escalation_repeat
         if kind is NotificationKind.CASE_CARD:
-            return Target(case.channel_id), render.case_card(case)
+            assert scene.card is not None
+            return Target(case.channel_id), case_card(case, scene.card, now)
         if kind in (NotificationKind.HANDOVER, NotificationKind.HANDOVER_NOTE):
             by, previous = claim.payload["by"], claim.payload["previous_owner"]
             if kind is NotificationKind.HANDOVER:
                 return Target(claim.recipient), render.handed_over(case, by, previous)
             return Target(case.channel_id, case.card_ts), render.handover_note(case, by, previous)
+        if kind is NotificationKind.CASE_NOTE:
+            return Target(case.channel_id, case.card_ts), render.case_note(case, promise, claim.payload)
+        if kind is NotificationKind.PERSON_NOTE:
+            return Target(claim.recipient), render.person_note(case, promise, claim.payload)
         assert promise is not None, f"{kind.value} needs a promise"
         if kind is NotificationKind.PROMISE_NOTE:
-            return Target(case.channel_id, case.card_ts), render.promise_note(case, promise)
+            return Target(case.channel_id, case.card_ts), render.promise_note(case, promise, repeat)
         if kind is NotificationKind.ESCALATION_NOTE:
-            return Target(case.channel_id, case.card_ts), render.escalation_note(case, promise, now)
+            to = scene.sibling.recipient if scene.sibling is not None else claim.recipient
+            return Target(case.channel_id, case.card_ts), render.escalation_note(case, promise, now, to)
         if kind is NotificationKind.REMINDER:
             return Target(claim.recipient), render.reminder(case, promise)
         if kind is NotificationKind.MANAGER_MISSING:
             return Target(claim.recipient), render.manager_missing(case, promise)
         if kind is NotificationKind.ESCALATION:
+            assert scene.escalation is not None
+            decision = render.escalation(case, promise, now, scene.escalation)
             if claim.recipient == case.channel_id:
-                return Target(case.channel_id, case.card_ts, broadcast=True), render.escalation(
-                    case, promise, now
-                )
-            return Target(claim.recipient), render.escalation(case, promise, now)
+                return Target(case.channel_id, case.card_ts, broadcast=True), decision
+            return Target(claim.recipient), decision
         raise ValueError(f"unknown notification kind {claim.kind}")
+
+    def _update_card(self, client: WebClient, claim: Claim, scene: Scene) -> Outcome:
+        assert scene.card is not None and scene.case.card_ts
+        card = case_card(scene.case, scene.card, self.clock.now())
+        # chat.update is idempotent: a repeat after a timeout draws the same card again.
+        client.chat_update(
+            channel=scene.case.channel_id, ts=scene.case.card_ts, text=card.text, blocks=card.blocks
+        )
+        return Sent(channel=scene.case.channel_id, ts=scene.case.card_ts)
 
     # -- Slack calls -------------------------------------------------------------------
 

@@ -1,18 +1,111 @@
-"""Every action_id / callback_id, as stable strings: renaming a Python name must never break a
-button or modal on a message Slack still shows."""
+"""Every action_id / callback_id / block_id, as stable strings: renaming a Python name must never
+break a button or modal on a message Slack still shows. Buttons and modals carry their subject
+(the case, and the promise when there is one) in `value` / `private_metadata` as `Subject`."""
 
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class CallbackId(StrEnum):
     OPEN_CASE = "casekeeper.open_case"
+    MAKE_PROMISE = "casekeeper.make_promise"
+    CLOSE_CASE = "casekeeper.close_case"
+    RESCHEDULE = "casekeeper.reschedule"
+    EXTEND = "casekeeper.extend"
+    REASSIGN = "casekeeper.reassign"
+    LOG_CONTACT = "casekeeper.log_contact"
 
 
 class BlockId(StrEnum):
     CUSTOMER = "customer"
     SUMMARY = "summary"
+    ACCOUNT = "account"
+    ORDER = "order"
+    TRACKING = "tracking"
+    PRIORITY = "priority"
+    VIA = "via"
+    WHEN_DATE = "when_date"
+    WHEN_TIME = "when_time"
+    WHEN_TEXT = "when_text"
+    WHAT = "what"
+    RESOLUTION = "resolution"
+    RECURRENCE = "recurrence"
+    CATEGORY = "category"
+    NOTE = "note"
+    TOLD = "told"
+    NEW_OWNER = "new_owner"
+    CONTACT = "contact"
+    # Blocks that carry buttons.
+    CARD_ACTIONS = "case_actions"
+    REMINDER_ACTIONS = "reminder_actions"
+    ESCALATION_ACTIONS = "escalation_actions"
+    PAGE_ACTIONS = "page_actions"
 
 
 class ActionId(StrEnum):
+    # Inputs inside modals.
     CUSTOMER = "customer_input"
     SUMMARY = "summary_input"
+    ACCOUNT = "account_input"
+    ORDER = "order_input"
+    TRACKING = "tracking_input"
+    PRIORITY = "priority_input"
+    VIA = "via_input"
+    WHEN_DATE = "when_date_input"
+    WHEN_TIME = "when_time_input"
+    WHEN_TEXT = "when_text_input"
+    WHAT = "what_input"
+    RESOLUTION = "resolution_input"
+    RECURRENCE = "recurrence_input"
+    CATEGORY = "category_input"
+    NOTE = "note_input"
+    TOLD = "told_input"
+    NEW_OWNER = "new_owner_input"
+    CONTACT = "contact_input"
+    # Buttons on the case card.
+    CARD_LOG_CONTACT = "case.log_contact"
+    CARD_PROMISE = "case.promise"
+    CARD_DONE = "case.done"
+    CARD_CLOSE = "case.close"
+    # Buttons on a reminder.
+    REMINDER_DONE = "reminder.done"
+    REMINDER_RESCHEDULE = "reminder.reschedule"
+    REMINDER_SNOOZE = "reminder.snooze"
+    REMINDER_ESCALATE = "reminder.escalate_now"
+    # Buttons on an escalation.
+    ESCALATION_ACKNOWLEDGE = "escalation.acknowledge"
+    ESCALATION_TAKE_OVER = "escalation.take_over"
+    ESCALATION_REASSIGN = "escalation.reassign"
+    ESCALATION_EXTEND = "escalation.extend"
+    # Paging through a long contact log (`/case show`).
+    CONTACTS_PAGE = "case.contacts_page"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a button or modal is about, and where to answer."""
+
+    case_id: int
+    promise_id: int | None = None
+    # Where the person clicked (to answer them there), and the message to redraw, if any.
+    channel_id: str | None = None
+    message_ts: str | None = None
+    page: int | None = None
+
+    def encode(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str | None) -> Subject:
+        data: dict[str, Any] = json.loads(raw or "{}")
+        return cls(
+            case_id=int(data["case_id"]),
+            promise_id=int(data["promise_id"]) if data.get("promise_id") is not None else None,
+            channel_id=data.get("channel_id"),
+            message_ts=data.get("message_ts"),
+            page=int(data["page"]) if data.get("page") is not None else None,
+        )

@@ -28,6 +28,7 @@ USAGE = {
     "close": "`/case close CASE-7 [note]`",
     "reassign": "`/case reassign CASE-7 @sam`",
     "list": "`/case list`",
+    "hours": "`/case hours mon-fri 09:00-17:00`",
     "help": "`/case help`",
 }
 
@@ -66,6 +67,11 @@ class SetManager:
 
 
 @dataclass(frozen=True)
+class SetHours:
+    hours: str | None  # None: show them; "default": back to the deployment's
+
+
+@dataclass(frozen=True)
 class CloseCase:
     case_id: int
     note: str
@@ -97,6 +103,7 @@ CaseRequest = (
     | CloseCase
     | ReassignCase
     | ListCases
+    | SetHours
     | Help
 )
 
@@ -140,6 +147,8 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb in ("reassign", "handover"):
         case_id, tail = _case_and_rest(rest, "reassign")
         return ReassignCase(case_id=case_id, new_owner_id=_one_mention(tail, "reassign"))
+    if verb == "hours":
+        return SetHours(hours=rest or None)
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()

@@ -7,12 +7,16 @@ shows at once)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
+from bot import workhours
 from bot.clock import Clock
+from bot.workhours import WorkingHours
 from storage import queries
 from storage.db import Database
 from storage.models import Person
@@ -42,3 +46,34 @@ def time_zone(client: WebClient, db: Database, clock: Clock, team_id: str, user_
             person.tz = tz
             person.fetched_at = now
     return tz
+
+
+def working_hours(session: Session, team_id: str, user_id: str, default: WorkingHours) -> WorkingHours:
+    """Their own (`/case hours`), or the deployment's WORKING_HOURS."""
+    known = queries.person(session, team_id, user_id)
+    if known is not None and known.working_hours:
+        try:
+            return workhours.parse(known.working_hours)
+        except workhours.WorkingHoursError:
+            log.warning("people.bad_working_hours user=%s", user_id)
+    return default
+
+
+def local_time_and_status(client: WebClient, user_id: str, now: datetime) -> tuple[str | None, str | None]:
+    """What a manager deciding about an escalation wants to know of the owner: is it the middle
+    of their night, are they on holiday. Asked fresh (statuses change); None when Slack can't say."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, OSError) as error:
+        log.warning("people.status_lookup_failed user=%s error=%s", user_id, error)
+        return None, None
+    local = None
+    tz = user.get("tz")
+    if tz:
+        try:
+            local = f"{now.astimezone(ZoneInfo(tz)):%H:%M} ({tz})"
+        except (ZoneInfoNotFoundError, ValueError):
+            local = None
+    profile = user.get("profile") or {}
+    status = " ".join(p for p in (profile.get("status_emoji"), profile.get("status_text")) if p) or None
+    return local, status

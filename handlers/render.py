@@ -13,14 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
+from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from storage.models import Case, CaseState, Contact, Promise, PromiseState
 
@@ -66,107 +69,195 @@ def customer_of(case: Case) -> str:
     return safe(case.customer) if case.customer else "_not given_"
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT)))
 
 
-def _context(text: str) -> ContextBlock:
+def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT))])
 
 
-def _message(text: str, blocks: list[Block]) -> Message:
+def message(text: str, blocks: list[Block]) -> Message:
     return Message(text=clip(text, 3900), blocks=[b.to_dict() for b in blocks])
 
 
-def case_card(case: Case) -> Message:
-    state = "Open" if case.state is CaseState.OPEN else "Closed"
-    fields = [
-        MarkdownTextObject(text=f"*Customer*\n{customer_of(case)}"),
-        MarkdownTextObject(text=f"*Owner*\n<@{case.owner_id}>"),
-        MarkdownTextObject(text=f"*Status*\n{state}"),
-        MarkdownTextObject(text=f"*Opened*\n{when(case.opened_at)}"),
-    ]
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(f"{case.ref} · {safe(case.customer or 'new case')}", 150)),
-        _section(safe(case.summary)),
-        SectionBlock(fields=fields),
-        _context(
-            "Reply in this thread to log each customer contact."
-            " Start a reply with `promise in 2 hours: …` to record a promise."
-        ),
-    ]
-    customer = safe(case.customer or "a customer")
-    text = f"{case.ref} opened by <@{case.owner_id}> for {customer}: {safe(case.summary)}"
-    return _message(text, blocks)
+def recipient(to: str, case: Case) -> str:
+    if to == case.channel_id:
+        return "this channel"
+    return f"<#{to}>" if to.startswith(("C", "G")) else f"<@{to}>"
 
 
-def plan_line(promise: Promise, owner_view: bool = True) -> str:
-    target = f"<@{promise.escalate_to}>" if promise.escalate_to else "this channel (no manager set)"
+def chain_text(case: Case, promise: Promise, repeat: timedelta) -> str:
+    """Who hears of a miss, in order: "<@maria>, then <@boss> after 30m, then #support-leads"."""
+    chain = promise.escalation_chain or [promise.escalate_to or case.channel_id]
+    steps = [recipient(chain[0], case)]
+    steps += [f"then {recipient(to, case)} after {duration(repeat)} unacknowledged" for to in chain[1:]]
+    return ", ".join(steps)
+
+
+def plan_line(case: Case, promise: Promise, repeat: timedelta, owner_view: bool = True) -> str:
     reminder_to = "you" if owner_view else f"<@{promise.owner_id}>"
     return (
         f"reminder to {reminder_to} at {when(promise.remind_at, '{time}')}"
         f" · due {when(promise.due_at)}"
-        f" · escalates to {target} at {when(promise.escalate_at, '{time}')}"
+        f" · if missed, at {when(promise.escalate_at, '{time}')} it escalates to"
+        f" {chain_text(case, promise, repeat)}"
     )
 
 
-def promise_confirmation(case: Case, promise: Promise) -> Message:
-    text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {plan_line(promise)}"
+def promise_confirmation(case: Case, promise: Promise, repeat: timedelta) -> Message:
+    line = plan_line(case, promise, repeat)
+    text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {line}"
     blocks: list[Block] = [
-        _section(f":handshake: Promise recorded on *{case.ref}*: “{safe(promise.description)}”"),
-        _context(plan_line(promise)),
+        section(f":handshake: Promise recorded on *{case.ref}*: “{safe(promise.description)}”"),
+        context(line),
     ]
     if not promise.escalate_to:
-        blocks.append(_context("Set who hears about missed promises with " + USAGE["manager"] + "."))
-    return _message(text, blocks)
+        blocks.append(context("Set who hears about missed promises with " + USAGE["manager"] + "."))
+    return message(text, blocks)
 
 
-def promise_note(case: Case, promise: Promise) -> Message:
-    line = plan_line(promise, owner_view=False)
+def promise_note(case: Case, promise: Promise, repeat: timedelta) -> Message:
+    line = plan_line(case, promise, repeat, owner_view=False)
     text = f"Promise by <@{promise.owner_id}>: “{safe(promise.description)}”. {line}"
-    return _message(text, [_section(f":handshake: *Promise:* “{safe(promise.description)}”"), _context(line)])
+    return message(text, [section(f":handshake: *Promise:* “{safe(promise.description)}”"), context(line)])
 
 
-def reminder(case: Case, promise: Promise) -> Message:
+def _button(
+    text: str,
+    action: ActionId,
+    subject: Subject,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=text, action_id=action.value, value=subject.encode(), style=style, confirm=confirm
+    )
+
+
+def reminder(case: Case, promise: Promise, *, resolved: str | None = None) -> Message:
+    """The owner's reminder, with what they can do about it; `resolved` replaces the buttons
+    once they did something (the message is redrawn in place)."""
     text = (
         f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
         f" due {when(promise.due_at)}."
     )
     blocks: list[Block] = [
-        _section(
+        section(
             f":alarm_clock: *Reminder for {case.ref}* · {customer_of(case)}\n"
             f"You promised: “{safe(promise.description)}”\nDue {when(promise.due_at)}"
         ),
-        _context(
-            f"Kept it? `/case done {case.ref}`. Can't make it? Tell the customer now and offer a new time."
-        ),
     ]
-    return _message(safe(text), blocks)
+    if resolved:
+        blocks.append(context(resolved))
+    else:
+        subject = Subject(case_id=case.id, promise_id=promise.id)
+        blocks.append(
+            ActionsBlock(
+                block_id=BlockId.REMINDER_ACTIONS.value,
+                elements=[
+                    _button("Done", ActionId.REMINDER_DONE, subject, "primary"),
+                    _button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
+                    _button("Snooze 15 min", ActionId.REMINDER_SNOOZE, subject),
+                    _button(
+                        "Escalate now",
+                        ActionId.REMINDER_ESCALATE,
+                        subject,
+                        "danger",
+                        ConfirmObject(
+                            title="Ask for help now?",
+                            text="Your manager hears about it now, before the promise is missed.",
+                            confirm="Escalate",
+                            deny="Cancel",
+                        ),
+                    ),
+                ],
+            )
+        )
+        blocks.append(context("Can't make it? Tell the customer now and offer a new time, then Reschedule."))
+    return message(safe(text), blocks)
 
 
-def escalation(case: Case, promise: Promise, now: datetime) -> Message:
+@dataclass(frozen=True)
+class EscalationFacts:
+    """What a manager needs to decide, read when the escalation is sent."""
+
+    level: int
+    last_contact: Contact | None
+    history: list[Promise]
+    owner_local_time: str | None
+    owner_status: str | None
+
+
+def escalation(
+    case: Case, promise: Promise, now: datetime, facts: EscalationFacts, *, resolved: str | None = None
+) -> Message:
+    """A decision, not a page: everything needed to act, and the buttons to do it."""
     late = duration(max(timedelta(0), now - promise.due_at))
     text = (
         f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
         f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
     )
+    level = f" · level {facts.level}: not acknowledged at the level before" if facts.level > 1 else ""
     blocks: list[Block] = [
-        _section(
-            f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}\n"
+        section(
+            f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}{level}\n"
             f"<@{promise.owner_id}> promised: “{safe(promise.description)}”\n"
             f"Due {when(promise.due_at)} · *{late} late*"
         ),
-        _context(f"Case: {safe(clip(case.summary, 300))}"),
-        _context(f"When it is dealt with, `/case done {case.ref}` stops further escalation."),
+        section(f"*Case:* {safe(clip(case.summary, 600))}"),
     ]
-    return _message(safe(text), blocks)
+    if facts.history:
+        lines = [
+            f"• was due {when(p.due_at)}; given a new time by"
+            f" <@{p.rescheduled_by}> {when(p.rescheduled_at) if p.rescheduled_at else ''}"
+            f"{' (customer told)' if p.customer_told else ''}: {safe(clip(p.reschedule_note or '', 200))}"
+            for p in facts.history[-5:]
+        ]
+        more = f"\n_and {len(facts.history) - 5} earlier_" if len(facts.history) > 5 else ""
+        blocks.append(section("*Its history*\n" + "\n".join(lines) + more))
+    if facts.last_contact is not None:
+        contact = facts.last_contact
+        blocks.append(
+            context(
+                f"Last contact {when(contact.posted_at)} by <@{contact.author_id}>:"
+                f" {safe(clip(contact.text, 300))}"
+            )
+        )
+    else:
+        blocks.append(context("No contact with the customer logged yet."))
+    owner = f"<@{promise.owner_id}>"
+    if facts.owner_local_time:
+        owner += f"'s local time: {facts.owner_local_time}"
+    if facts.owner_status:
+        owner += f" · status: {safe(clip(facts.owner_status, 100))}"
+    blocks.append(context(owner))
+    if resolved:
+        blocks.append(context(resolved))
+    else:
+        subject = Subject(case_id=case.id, promise_id=promise.id)
+        blocks.append(
+            ActionsBlock(
+                block_id=BlockId.ESCALATION_ACTIONS.value,
+                elements=[
+                    _button("Acknowledge", ActionId.ESCALATION_ACKNOWLEDGE, subject, "primary"),
+                    _button("Take over", ActionId.ESCALATION_TAKE_OVER, subject),
+                    _button("Reassign", ActionId.ESCALATION_REASSIGN, subject),
+                    _button("Extend with reason", ActionId.ESCALATION_EXTEND, subject),
+                ],
+            )
+        )
+        blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
+    return message(safe(text), blocks)
 
 
-def escalation_note(case: Case, promise: Promise, now: datetime) -> Message:
+def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Message:
     late = duration(max(timedelta(0), now - promise.due_at))
-    target = f"<@{promise.escalate_to}>" if promise.escalate_to else "this channel"
-    text = f":warning: The promise “{safe(promise.description)}” is {late} overdue; escalated to {target}."
-    return _message(text, [_section(text)])
+    text = (
+        f":warning: The promise “{safe(promise.description)}” is {late} overdue;"
+        f" escalated to {recipient(to, case)}."
+    )
+    return message(text, [section(text)])
 
 
 def manager_missing(case: Case, promise: Promise) -> Message:
@@ -174,7 +265,47 @@ def manager_missing(case: Case, promise: Promise) -> Message:
         f"{case.ref}: your promise “{safe(promise.description)}” was missed and escalated to the case channel"
         f" because you have no manager set. Set one with {USAGE['manager']}."
     )
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
+
+
+def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
+    """Something someone did, said in the case thread: every choice is on the record."""
+    by, event = f"<@{payload.get('by')}>", payload.get("event")
+    what = f"“{safe(promise.description)}”" if promise is not None else "the promise"
+    note = safe(clip(str(payload.get("note") or ""), 500))
+    if event == "acknowledged":
+        text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
+    elif event in ("rescheduled", "extended") and promise is not None:
+        old = payload.get("old_due_at")
+        was = f" from {when(datetime.fromisoformat(old))}" if old else ""
+        if event == "rescheduled":
+            text = (
+                f":calendar: {by} rescheduled {what}{was} to {when(promise.due_at)};"
+                f" the customer was told. Note: {note}"
+            )
+        else:
+            text = f":calendar: {by} extended {what}{was} to {when(promise.due_at)}. Reason: {note}"
+    elif event == "contact":
+        via = f" by {payload.get('via')}" if payload.get("via") else ""
+        said = safe(clip(str(payload.get("text") or ""), 2500))
+        text = f":speech_balloon: Contact{via} logged by {by}: {said}"
+    else:
+        text = f"{by}: {event}"
+    return message(text, [section(text)])
+
+
+def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
+    """The same, told to the owner by DM."""
+    by, event = f"<@{payload.get('by')}>", payload.get("event")
+    what = f"“{safe(promise.description)}”" if promise is not None else "your promise"
+    if event == "acknowledged":
+        text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
+    elif event == "extended" and promise is not None:
+        note = safe(clip(str(payload.get("note") or ""), 500))
+        text = f"{by} gave {what} on {case.ref} a new time: {when(promise.due_at)}. Reason: {note}"
+    else:
+        text = f"{by} did something on {case.ref}: {event}."
+    return message(text, [section(text)])
 
 
 def contact_line(contact: Contact) -> str:
@@ -209,9 +340,9 @@ def case_details(case: Case, now: datetime) -> Message:
         f"*{case.ref}* · {customer_of(case)} · {state}\n{safe(case.summary)}\n"
         f"Owner <@{case.owner_id}> · opened {when(case.opened_at)}"
     )
-    blocks: list[Block] = [_section(head)]
+    blocks: list[Block] = [section(head)]
     if case.close_note:
-        blocks.append(_context(f"Closing note: {safe(case.close_note)}"))
+        blocks.append(context(f"Closing note: {safe(case.close_note)}"))
     blocks.append(DividerBlock())
     contacts = list(case.contacts)
     if contacts:
@@ -220,27 +351,27 @@ def case_details(case: Case, now: datetime) -> Message:
         header = f"*Contacts ({len(contacts)})*"
         if len(contacts) > len(shown):
             header += f" · the latest {len(shown)}; the rest are in the case thread"
-        blocks.append(_section(header + "\n" + "\n".join(lines)))
+        blocks.append(section(header + "\n" + "\n".join(lines)))
     else:
-        blocks.append(_section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
+        blocks.append(section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
     promises = list(case.promises)
     if promises:
         blocks.append(
-            _section(f"*Promises ({len(promises)})*\n" + "\n".join(promise_line(p, now) for p in promises))
+            section(f"*Promises ({len(promises)})*\n" + "\n".join(promise_line(p, now) for p in promises))
         )
     else:
-        blocks.append(_section("*Promises*\nNone yet."))
+        blocks.append(section("*Promises*\nNone yet."))
     text = (
         f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
         f" {len(contacts)} contact(s), {len(promises)} promise(s)."
     )
-    return _message(safe(text), blocks)
+    return message(safe(text), blocks)
 
 
 def case_list(cases: list[Case], now: datetime) -> Message:
     if not cases:
         text = "You have no open cases. Open one with " + USAGE["open"] + "."
-        return _message(text, [_section(text)])
+        return message(text, [section(text)])
     lines = []
     for case in cases[:40]:
         open_promises = [p for p in case.promises if p.state is PromiseState.OPEN]
@@ -250,7 +381,7 @@ def case_list(cases: list[Case], now: datetime) -> Message:
     if len(cases) > 40:
         header += " · the oldest 40"
     text = f"You have {len(cases)} open case(s)."
-    return _message(text, [_section(header + "\n" + "\n".join(lines))])
+    return message(text, [section(header + "\n" + "\n".join(lines))])
 
 
 def help_message() -> Message:
@@ -264,14 +395,15 @@ def help_message() -> Message:
         f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
         f"• {USAGE['reassign']}: hand the case and its promises to someone else",
         f"• {USAGE['manager']}: who hears about your missed promises",
+        f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",
         "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`.",
     ]
     text = "\n".join(lines)
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
 
 
 def error_message(text: str) -> Message:
-    return _message(text, [_section(f":warning: {text}")])
+    return message(text, [section(f":warning: {text}")])
 
 
 def case_opened(case: Case) -> Message:
@@ -279,12 +411,12 @@ def case_opened(case: Case) -> Message:
         f"{case.ref} is open and its card is in this channel. Reply in the card's thread to log each"
         " contact with the customer."
     )
-    return _message(text, [_section(f":white_check_mark: {text}")])
+    return message(text, [section(f":white_check_mark: {text}")])
 
 
 def card_delayed(case: Case) -> Message:
     text = f"{case.ref} is saved. Slack didn't take its card yet; I'll keep trying and post it here."
-    return _message(text, [_section(f":hourglass_flowing_sand: {text}")])
+    return message(text, [section(f":hourglass_flowing_sand: {text}")])
 
 
 def card_refused(case: Case, error: str) -> Message:
@@ -297,7 +429,7 @@ def card_refused(case: Case, error: str) -> Message:
         " `/invite @casekeeper` and open the case again there; `/case show "
         f"{case.ref}` shows it meanwhile."
     )
-    return _message(text, [_section(f":warning: {text}")])
+    return message(text, [section(f":warning: {text}")])
 
 
 def promise_kept(case: Case, promise: Promise) -> Message:
@@ -308,12 +440,12 @@ def promise_kept(case: Case, promise: Promise) -> Message:
         f"Kept: {case.ref} “{safe(promise.description)}” ({verdict})."
         " No more reminders or escalations for it."
     )
-    return _message(text, [_section(f":white_check_mark: {text}")])
+    return message(text, [section(f":white_check_mark: {text}")])
 
 
 def case_closed(case: Case) -> Message:
     text = f"{case.ref} is closed." + (f" Note: {safe(case.close_note)}" if case.close_note else "")
-    return _message(text, [_section(f":lock: {text}")])
+    return message(text, [section(f":lock: {text}")])
 
 
 def handed_over(case: Case, by: str, previous_owner: str) -> Message:
@@ -324,15 +456,15 @@ def handed_over(case: Case, by: str, previous_owner: str) -> Message:
         " Its promises' reminders come to you from now on."
     )
     blocks: list[Block] = [
-        _section(
+        section(
             f":inbox_tray: *{case.ref} is yours now* · {customer_of(case)}\n"
             f"{safe(clip(case.summary, 300))}\n<@{by}> {given}."
         ),
-        _context(
+        context(
             f"Its contacts and promises: `/case show {case.ref}`. Reminders for its promises come to you."
         ),
     ]
-    return _message(safe(text), blocks)
+    return message(safe(text), blocks)
 
 
 def handover_note(case: Case, by: str, previous_owner: str) -> Message:
@@ -340,7 +472,7 @@ def handover_note(case: Case, by: str, previous_owner: str) -> Message:
     text = (
         f":arrows_counterclockwise: <@{by}> handed {case.ref} from <@{previous_owner}> to <@{case.owner_id}>."
     )
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
 
 
 def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Message:
@@ -351,7 +483,7 @@ def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Mess
             f" Its {open_promises} open promise(s) keep their times: reminders go to <@{case.owner_id}>,"
             " escalations to their manager."
         )
-    return _message(text, [_section(f":white_check_mark: {text}")])
+    return message(text, [section(f":white_check_mark: {text}")])
 
 
 def manager_set(manager_id: str) -> Message:
@@ -359,7 +491,7 @@ def manager_set(manager_id: str) -> Message:
         f"Your missed promises now escalate to <@{manager_id}>. Promises already made keep the plan"
         " they were made with."
     )
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
 
 
 def manager_is(manager_id: str | None) -> Message:
@@ -370,4 +502,21 @@ def manager_is(manager_id: str | None) -> Message:
         )
     else:
         text = f"Your missed promises escalate to <@{manager_id}>. Change it with {USAGE['manager']}."
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
+
+
+def working_hours_are(hours: str, *, own: bool) -> Message:
+    whose = "your own" if own else "the team's default"
+    text = (
+        f"Escalations reach you {hours} ({whose}, on your Slack time zone); outside them they wait"
+        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}."
+    )
+    return message(text, [section(text)])
+
+
+def working_hours_set(hours: str, *, own: bool) -> Message:
+    if own:
+        text = f"Escalations now reach you {hours}, on your Slack time zone. Reminders are never held back."
+    else:
+        text = f"You're back on the team's working hours: {hours}."
+    return message(text, [section(f":white_check_mark: {text}")])

@@ -125,7 +125,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
             now=now,
         )
         if reaction_key:
-            send_now.append(reaction_key)
+            send_now += [reaction_key, cases.card_update_key(case)]
         if promise_request is not None and due_at is not None and reaction_key:
             try:
                 with session.begin_nested():

@@ -189,36 +189,89 @@ def restore_run_at(session: Session, rows: list[tuple[int, datetime]]) -> None:
         )
 
 
-def retarget_pending(
-    session: Session,
-    *,
-    promise_id: int,
-    level: int,
-    kinds: tuple[NotificationKind, ...],
-    to_kind: NotificationKind,
-    dedupe_key: str,
-    recipient: str,
-    thread_ts: str | None,
+def planned(session: Session, promise_id: int, kinds: tuple[NotificationKind, ...]) -> list[Notification]:
+    """A promise's messages of these kinds, in any state, by level."""
+    return list(
+        session.execute(
+            select(Notification)
+            .where(Notification.promise_id == promise_id, Notification.kind.in_(kinds))
+            .order_by(Notification.level, Notification.id)
+        ).scalars()
+    )
+
+
+def redirect_pending(
+    session: Session, promise_id: int, kind: NotificationKind, recipient: str, thread_ts: str | None
 ) -> int:
-    """Point a promise's unsent message (of one of `kinds`, at `level`) somewhere else, keeping
-    its time: the plan changes hands, the schedule doesn't. One row per (promise, kind, level)
-    stays one row, so a message can't be owed twice."""
+    """Send a promise's unsent messages of one kind to someone else, at their planned times.
+    A claimed row too: should its sender die, the re-send goes to the new recipient (one being
+    sent this very moment still reaches the old one; its claim is fenced)."""
     result = session.execute(
         update(Notification)
         .where(
             Notification.promise_id == promise_id,
-            Notification.level == level,
-            Notification.kind.in_(kinds),
-            # A claimed row too: should its sender die, the re-send goes to the new recipient.
-            # (One being sent this very moment still reaches the old one; its claim is fenced.)
+            Notification.kind == kind,
             Notification.state.in_([NotificationState.PENDING, NotificationState.CLAIMED]),
         )
+        .values(recipient=recipient, thread_ts=thread_ts)
+    )
+    return result.rowcount
+
+
+def set_run_at(session: Session, row_id: int, run_at: datetime) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == row_id, Notification.state == NotificationState.PENDING)
+        .values(run_at=run_at)
+    )
+
+
+def cancel_row(session: Session, row_id: int, reason: str) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == row_id, Notification.state == NotificationState.PENDING)
+        .values(state=NotificationState.CANCELLED, last_error=reason)
+    )
+
+
+def revive(session: Session, row_id: int, recipient: str, thread_ts: str | None, run_at: datetime) -> None:
+    """A message cancelled because the plan changed is owed again (the plan changed back)."""
+    session.execute(
+        update(Notification)
+        .where(Notification.id == row_id, Notification.state == NotificationState.CANCELLED)
         .values(
-            kind=to_kind,
-            dedupe_key=dedupe_key,
+            state=NotificationState.PENDING,
             recipient=recipient,
             thread_ts=thread_ts,
+            run_at=run_at,
+            attempts=0,
+            last_error=None,
         )
+    )
+
+
+def mark_deferred(session: Session, claim: Claim, until: datetime) -> None:
+    """Not now (the recipient is off work): back in line at `until`. Not an attempt."""
+    session.execute(
+        _fenced(claim).values(
+            state=NotificationState.PENDING,
+            run_at=until,
+            claim_token=None,
+            claimed_until=None,
+            attempts=Notification.attempts - 1,
+        )
+    )
+
+
+def cancel_kinds(session: Session, promise_id: int, kinds: tuple[NotificationKind, ...], reason: str) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.promise_id == promise_id,
+            Notification.kind.in_(kinds),
+            Notification.state == NotificationState.PENDING,
+        )
+        .values(state=NotificationState.CANCELLED, last_error=reason)
     )
     return result.rowcount
 

@@ -1,8 +1,9 @@
-"""Reads the domain needs, by name. Writes go through the models themselves."""
+"""Reads the domain needs, by name. Writes go through the models themselves, except counters
+that must not lose an update between two processes."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -10,6 +11,8 @@ from storage.models import (
     CaseState,
     Contact,
     ManagerLink,
+    Notification,
+    NotificationKind,
     Person,
     Promise,
     PromiseState,
@@ -76,4 +79,38 @@ def manager_of(session: Session, team_id: str, user_id: str) -> ManagerLink | No
 def person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.execute(
         select(Person).where(Person.team_id == team_id, Person.user_id == user_id)
+    ).scalar_one_or_none()
+
+
+def bump_case_version(session: Session, case_id: int) -> int:
+    """One more change the case card must show. In SQL, so two processes changing the same
+    case at once get two versions (a read-modify-write in Python could give both the same)."""
+    return session.execute(
+        update(Case).where(Case.id == case_id).values(version=Case.version + 1).returning(Case.version)
+    ).scalar_one()
+
+
+def contact_count(session: Session, case_id: int) -> int:
+    """Contacts on the record (a deleted Slack message is still a contact that happened)."""
+    return session.execute(
+        select(func.count()).select_from(Contact).where(Contact.case_id == case_id)
+    ).scalar_one()
+
+
+def last_contact(session: Session, case_id: int) -> Contact | None:
+    return session.execute(
+        select(Contact)
+        .where(Contact.case_id == case_id)
+        .order_by(Contact.posted_at.desc(), Contact.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def notification_of(
+    session: Session, promise_id: int, kind: NotificationKind, level: int
+) -> Notification | None:
+    return session.execute(
+        select(Notification).where(
+            Notification.promise_id == promise_id, Notification.kind == kind, Notification.level == level
+        )
     ).scalar_one_or_none()

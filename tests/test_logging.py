@@ -100,7 +100,7 @@ def test_a_whole_run_logs_json_lines_and_never_a_credential(tmp_path, slack):
     events = {entry["event"]: entry for entry in entries}
     assert {"web.listening", "notification.retry", "notification.sent", "shutdown.done"} <= events.keys()
     sent = [entry for entry in entries if entry["event"] == "notification.sent"]
-    assert {entry["kind"] for entry in sent} == {"case_card", "contact_reaction"}
+    assert {entry["kind"] for entry in sent} == {"case_card", "contact_reaction", "card_update"}
     assert all(isinstance(entry["id"], int) for entry in sent)
     whole = bot.log()
     assert BOT_TOKEN not in whole and SIGNING_SECRET not in whole

@@ -143,6 +143,7 @@ SLACK_BITS = st.sampled_from(
 )
 VERBS = [
     "open", "promise", "done", "kept", "show", "manager", "close", "reassign", "handover", "list", "help",
+    "hours",
 ]
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\u3000", " \n ", "\u00a0"])
 

@@ -1,0 +1,268 @@
+"""The escalation chain of a promise: who hears of a miss, level by level, and when.
+
+Level 1 is the owner's manager, level 2 that manager's manager, and the last level a channel
+(ESCALATION_CHANNEL, or the case's own). The chain is frozen onto the promise when it is made
+(as PagerDuty and Grafana OnCall do): a later `/case manager` doesn't change promises already
+made; only a reassign does. Every level is one outbox row written up front, so nothing is lost
+in a crash and `UNIQUE(promise, kind, level)` sends each level once. A level's planned time
+is provisional: when a level goes out (or waits for working hours) the later ones move so
+that each gets ESCALATION_REPEAT to acknowledge before the next.
+
+Nothing here talks to Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import audit, notifications
+from bot.audit import Action
+from bot.authz import manager_chain, may_change
+from bot.errors import CaseError
+from bot.workhours import WorkingHours
+from storage import outbox
+from storage.models import Case, CasePriority, NotificationKind, NotificationState, Promise, PromiseState
+
+# Users above the owner who are paged before the channel: the manager and theirs.
+PEOPLE_LEVELS = 2
+ESCALATION_KINDS = (NotificationKind.ESCALATION, NotificationKind.ESCALATION_NOTE)
+
+
+def is_channel(recipient: str) -> bool:
+    return recipient.startswith(("C", "G"))
+
+
+def chain_for(
+    session: Session, *, team_id: str, owner_id: str, case_channel: str, escalation_channel: str | None
+) -> list[str]:
+    """The owner's manager and their manager (as far as they are set), then a channel."""
+    people = manager_chain(session, team_id, owner_id)[:PEOPLE_LEVELS]
+    return [*people, escalation_channel or case_channel]
+
+
+def chain_of(promise: Promise, case: Case) -> list[str]:
+    """The frozen chain; promises made before chains existed escalate once, as they were made."""
+    if promise.escalation_chain:
+        return list(promise.escalation_chain)
+    return [promise.escalate_to or case.channel_id]
+
+
+def first_person(chain: list[str]) -> str | None:
+    return next((to for to in chain if not is_channel(to)), None)
+
+
+def plan_chain(session: Session, case: Case, promise: Promise, now: datetime, repeat: timedelta) -> None:
+    """Write every level of the promise's chain to the outbox (in the caller's transaction)."""
+    _apply(session, case, promise, chain_of(promise, case), now, repeat)
+
+
+def replan_chain(
+    session: Session, case: Case, promise: Promise, chain: list[str], now: datetime, repeat: timedelta
+) -> None:
+    """A reassign: the same times, the new owner's chain. Levels already sent stay sent; levels
+    the new chain lacks are cancelled; levels it adds are planned."""
+    promise.escalation_chain = chain
+    promise.escalate_to = first_person(chain)
+    if promise.acknowledged_at is None:
+        _apply(session, case, promise, chain, now, repeat)
+
+
+def _apply(
+    session: Session, case: Case, promise: Promise, chain: list[str], now: datetime, repeat: timedelta
+) -> None:
+    wanted: dict[tuple[NotificationKind, int], tuple[str, str | None]] = {}
+    for level, to in enumerate(chain, start=1):
+        in_case_thread = to == case.channel_id
+        wanted[(NotificationKind.ESCALATION, level)] = (to, case.card_ts if in_case_thread else None)
+        if not in_case_thread:
+            # Everyone following the case hears that it went up, and to whom.
+            wanted[(NotificationKind.ESCALATION_NOTE, level)] = (case.channel_id, case.card_ts)
+    if first_person(chain) is None:
+        # Nobody above the owner: they are asked to name a manager.
+        wanted[(NotificationKind.MANAGER_MISSING, 1)] = (promise.owner_id, None)
+    kinds = (*ESCALATION_KINDS, NotificationKind.MANAGER_MISSING)
+    existing = {
+        (NotificationKind(row.kind), row.level): row for row in outbox.planned(session, promise.id, kinds)
+    }
+    for (kind, level), row in existing.items():
+        if (kind, level) not in wanted and row.state in (
+            NotificationState.PENDING,
+            NotificationState.CLAIMED,
+        ):
+            outbox.cancel_row(session, row.id, "plan changed")
+    for (kind, level), (to, thread_ts) in wanted.items():
+        run_at = promise.escalate_at + (level - 1) * repeat
+        row = existing.get((kind, level))
+        if row is None:
+            notifications.enqueue(
+                session,
+                team_id=case.team_id,
+                kind=kind,
+                recipient=to,
+                thread_ts=thread_ts,
+                run_at=run_at,
+                now=now,
+                promise=promise,
+                level=level,
+                dedupe_key=notifications.promise_key(promise, kind, level),
+            )
+        elif row.state is NotificationState.CANCELLED and row.last_error == "plan changed":
+            outbox.revive(session, row.id, to, thread_ts, max(run_at, now))
+        elif row.state in (NotificationState.PENDING, NotificationState.CLAIMED):
+            row.recipient, row.thread_ts = to, thread_ts
+
+
+def hold_until(quiet: WorkingHours, *, moment: datetime, tz: str, priority: CasePriority) -> datetime | None:
+    """When an escalation to someone in `tz` may go out, if not now: outside their working
+    hours it waits for the next one, unless the case is urgent."""
+    if priority is CasePriority.URGENT:
+        return None
+    return quiet.next_start(moment, tz)
+
+
+def move_later_levels(
+    session: Session, promise_id: int, level: int, base: datetime, repeat: timedelta
+) -> None:
+    """Level `level` goes out at `base`: every later level gets its ESCALATION_REPEAT after."""
+    for row in outbox.planned(session, promise_id, ESCALATION_KINDS):
+        if row.level > level and row.state is NotificationState.PENDING:
+            earliest = base + (row.level - level) * repeat
+            if row.run_at < earliest:
+                outbox.set_run_at(session, row.id, earliest)
+
+
+def may_acknowledge(
+    session: Session, case: Case, promise: Promise, actor_id: str, admins: Collection[str]
+) -> bool:
+    if actor_id == promise.owner_id:
+        return False
+    if actor_id in chain_of(promise, case) or may_change(session, case, actor_id, admins):
+        return True
+    # Once the channel has heard of it, anyone there may take it on.
+    return any(
+        is_channel(row.recipient) and row.state is NotificationState.SENT
+        for row in outbox.planned(session, promise.id, (NotificationKind.ESCALATION,))
+    )
+
+
+def acknowledge(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    admins: Collection[str] = (),
+) -> list[str]:
+    """Someone above the owner has it: the chain stops and the owner is told who took it.
+    Returns the outbox keys to send straight away."""
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(
+            f"“{promise.description}” on {case.ref} is {promise.state.value} already: nothing to acknowledge."
+        )
+    if promise.acknowledged_by:
+        who = "You" if promise.acknowledged_by == actor_id else f"<@{promise.acknowledged_by}>"
+        raise CaseError(f"{who} acknowledged “{promise.description}” on {case.ref} already.")
+    if not may_acknowledge(session, case, promise, actor_id, admins):
+        if actor_id == promise.owner_id:
+            raise CaseError(
+                "You can't acknowledge your own missed promise: keep it, or reschedule it with the customer."
+            )
+        raise CaseError(f"Only the people {case.ref} escalates to can acknowledge it.")
+    promise.acknowledged_by = actor_id
+    promise.acknowledged_at = now
+    outbox.cancel_kinds(session, promise.id, ESCALATION_KINDS, "acknowledged")
+    audit.record(
+        session,
+        Action.ESCALATION_ACKNOWLEDGED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+    )
+    return tell(session, case, promise, "acknowledged", actor_id, now, owner=True)
+
+
+def escalate_now(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    repeat: timedelta,
+    admins: Collection[str] = (),
+) -> tuple[list[str], str]:
+    """The owner (or someone above them) asks for help before the promise is missed: the next
+    level not yet told is told now. Returns the outbox key and who it goes to."""
+    from bot.authz import require_may_change
+
+    require_may_change(session, case, actor_id, "escalate", admins)
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(
+            f"“{promise.description}” on {case.ref} is {promise.state.value} already: nothing to escalate."
+        )
+    if promise.acknowledged_by:
+        raise CaseError(f"<@{promise.acknowledged_by}> has acknowledged it already.")
+    pending = [
+        row
+        for row in outbox.planned(session, promise.id, (NotificationKind.ESCALATION,))
+        if row.state is NotificationState.PENDING
+    ]
+    if not pending:
+        raise CaseError(f"Everyone in the escalation plan of {case.ref} has been told already.")
+    row = pending[0]
+    outbox.set_run_at(session, row.id, now)
+    for note in outbox.planned(session, promise.id, (NotificationKind.ESCALATION_NOTE,)):
+        if note.level == row.level and note.state is NotificationState.PENDING:
+            outbox.set_run_at(session, note.id, now)
+    move_later_levels(session, promise.id, row.level, now, repeat)
+    audit.record(
+        session,
+        Action.ESCALATED_EARLY,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        level=row.level,
+    )
+    return [row.dedupe_key], row.recipient
+
+
+def tell(
+    session: Session,
+    case: Case,
+    promise: Promise | None,
+    event: str,
+    actor_id: str,
+    now: datetime,
+    *,
+    owner: bool = False,
+    **detail: str | None,
+) -> list[str]:
+    """Say in the case thread (and, with owner=True, to the owner by DM) what someone did.
+    Returns the outbox keys, to be sent straight away."""
+    payload = {"event": event, "by": actor_id, "promise_id": promise.id if promise else None, **detail}
+    stamp = f"{case.id}:{event}:{promise.id if promise else '-'}:{now.isoformat()}"
+    targets = [(NotificationKind.CASE_NOTE, case.channel_id, case.card_ts)]
+    if owner and actor_id != case.owner_id:
+        targets.append((NotificationKind.PERSON_NOTE, case.owner_id, None))
+    return [
+        notifications.enqueue(
+            session,
+            team_id=case.team_id,
+            kind=kind,
+            recipient=recipient,
+            thread_ts=thread_ts,
+            run_at=now,
+            now=now,
+            case_id=case.id,
+            payload=payload,
+            dedupe_key=f"{kind.value}:{stamp}",
+        )
+        for kind, recipient, thread_ts in targets
+    ]
