@@ -5,21 +5,30 @@ Two halves, both speaking real HTTP on 127.0.0.1 so the bot under test runs unpa
 * `FakeSlackAPI` plays the Slack Web API (the bot's slack_sdk client points its base_url here) and
   a response_url endpoint. It records every call, keeps the messages the bot posted, and can be
   told to misbehave (errors, rate limits, slowness, dropped connections).
-* `SlackEventsClient` plays Slack calling the bot: slash commands and Events API callbacks,
-  signed with the signing secret exactly as Slack documents it.
+* `SlackEventsClient` plays Slack calling the bot: slash commands, Events API callbacks and
+  interactions (block_actions, view_submission, view_closed, app_home_opened), signed with the
+  signing secret exactly as Slack documents it.
+
+Like Slack, the stand-in holds the bot to the rules of interactivity: a trigger_id opens one
+view, within 3 seconds; views keep an id and a hash (views.update with a stale hash is refused);
+and every view and every blocks payload is checked with slack_sdk's own Block Kit models and
+Slack's documented limits. What Slack would refuse is answered with Slack's error and recorded
+(`FakeSlackAPI.rejected`), so a test can't pass while the person saw nothing.
 
 A bot in Socket Mode gets the same commands and events over a WebSocket instead:
 `apps.connections.open` hands it a URL of `FakeSlackAPI.socket_mode` (a `SocketModeServer`), and
 `SocketModeEventsClient` sends them there as envelopes and waits for the bot's acks.
 
-Standard library only, so it can run anywhere the bot's tests run; Socket Mode alone needs the
-`websockets` package (a dev extra), imported when a client first asks for a connection.
+Standard library at import time, so it can run anywhere the bot's tests run; the Block Kit checks
+use slack_sdk (the bot's own dependency) and Socket Mode the `websockets` package (a dev extra),
+each imported when first needed.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import hmac
 import json
@@ -34,7 +43,8 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as time_of_day
 from decimal import Decimal, InvalidOperation
 from email.message import Message as HeaderMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,13 +57,20 @@ __all__ = [
     "FakeSlackAPI",
     "Message",
     "Reaction",
+    "Rejection",
     "Reply",
     "Response",
     "SlackEventsClient",
     "SocketModeEventsClient",
     "SocketModeServer",
+    "StoredView",
     "TsClock",
+    "block_problems",
+    "entry_for",
+    "find_element",
     "sign",
+    "state_values",
+    "view_problems",
 ]
 
 # Form-encoded Web API arguments that Slack documents as "JSON, URL-encoded as a string".
@@ -178,9 +195,91 @@ class Response:
     path: str
     body: dict[str, Any]
     at: float
+    # Where Slack shows it and to whom, when the response_url was issued for a known place
+    # (see FakeSlackAPI.response_url); message_ts is the ts Slack gives what it shows.
+    channel: str | None = None
+    user: str | None = None
+    message_ts: str = ""
+
+    @property
+    def is_ephemeral(self) -> bool:
+        """Only the person it answers sees it, unless the bot said response_type=in_channel."""
+        return self.body.get("response_type", "ephemeral") != "in_channel"
 
     def all_text(self) -> str:
         return "\n".join(texts_in(self.body))
+
+
+@dataclass
+class Rejection:
+    """A call Slack would have refused for its payload (bad blocks or view, a spent trigger):
+    the bot's bug, not Slack's weather. See FakeSlackAPI.rejected."""
+
+    method: str
+    error: str
+    reason: str
+    params: dict[str, Any]
+    at: float
+
+    def __str__(self) -> str:
+        return f"{self.method} -> {self.error}: {self.reason}"
+
+
+@dataclass
+class StoredView:
+    """A modal or Home tab as Slack keeps it: `view` is what views.* answered (id, hash, state,
+    root_view_id, ...), updated in place by views.update and response_action=update."""
+
+    id: str
+    user: str
+    view: dict[str, Any]
+    # How it appeared: views.open, views.push, views.publish or response_action.
+    method: str
+    closed: bool = False
+    # Earlier versions of `view`, oldest first.
+    history: list[dict[str, Any]] = field(default_factory=list)
+    # A sequence number of the last change, to find the view that changed last.
+    changed: int = 0
+
+    @property
+    def type(self) -> str:
+        return str(self.view.get("type") or "")
+
+    @property
+    def callback_id(self) -> str:
+        return str(self.view.get("callback_id") or "")
+
+    @property
+    def hash(self) -> str:
+        return str(self.view.get("hash") or "")
+
+    @property
+    def private_metadata(self) -> str:
+        return str(self.view.get("private_metadata") or "")
+
+    @property
+    def blocks(self) -> list[Any]:
+        return list(self.view.get("blocks") or [])
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """What the person has entered so far, as state.values ({block_id: {action_id: ...}})."""
+        return dict((self.view.get("state") or {}).get("values") or {})
+
+    def all_text(self) -> str:
+        return "\n".join(texts_in([self.view.get("title"), self.view.get("blocks")]))
+
+    def mentions(self, s: str) -> bool:
+        return s in self.all_text()
+
+
+@dataclass
+class _Trigger:
+    user: str
+    issued: float  # time.monotonic(): Slack's 3 seconds are real seconds, whatever the test clock says
+    # The view the interaction came from; views.push needs one.
+    view_id: str | None = None
+    used: bool = False
 
 
 def texts_in(value: Any) -> list[str]:
@@ -250,6 +349,15 @@ class _ApiError(Exception):
         self.code = code
 
 
+class _Rejected(_ApiError):
+    """Slack refusing the payload itself (a bug in the caller, not the weather): answered like
+    _ApiError, with Slack's response_metadata.messages, and recorded in FakeSlackAPI.rejected."""
+
+    def __init__(self, code: str, problems: list[str]):
+        super().__init__(code)
+        self.problems = problems
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
@@ -258,6 +366,422 @@ def _truthy(value: Any) -> bool:
 
 def _dm_id(user_id: str) -> str:
     return "D" + user_id[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# Block Kit: what Slack refuses, and how it reports what a person entered
+# --------------------------------------------------------------------------------------------
+
+# Slack's documented limits that slack_sdk's models cannot check one block at a time.
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_MESSAGE_TEXT = 40_000
+MAX_SECTION_FIELD_TEXT = 2000
+
+# Each stateful element and the key Slack reports its value under, in state.values and actions.
+_STATE_KEYS: dict[str, str] = {
+    "plain_text_input": "value",
+    "number_input": "value",
+    "email_text_input": "value",
+    "url_text_input": "value",
+    "rich_text_input": "rich_text_value",
+    "static_select": "selected_option",
+    "external_select": "selected_option",
+    "radio_buttons": "selected_option",
+    "checkboxes": "selected_options",
+    "multi_static_select": "selected_options",
+    "multi_external_select": "selected_options",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+    "datetimepicker": "selected_date_time",
+    "users_select": "selected_user",
+    "multi_users_select": "selected_users",
+    "conversations_select": "selected_conversation",
+    "multi_conversations_select": "selected_conversations",
+    "channels_select": "selected_channel",
+    "multi_channels_select": "selected_channels",
+}
+# Where an element declares its initial value, per state key.
+_INITIAL_KEYS: dict[str, str] = {
+    "value": "initial_value",
+    "rich_text_value": "initial_value",
+    "selected_option": "initial_option",
+    "selected_options": "initial_options",
+    "selected_date": "initial_date",
+    "selected_time": "initial_time",
+    "selected_date_time": "initial_date_time",
+    "selected_user": "initial_user",
+    "selected_users": "initial_users",
+    "selected_conversation": "initial_conversation",
+    "selected_conversations": "initial_conversations",
+    "selected_channel": "initial_channel",
+    "selected_channels": "initial_channels",
+}
+# Unfilled, these are an empty list in Slack's payloads; every other key is null.
+_LIST_KEYS = frozenset({"selected_options", "selected_users", "selected_conversations", "selected_channels"})
+
+
+def _problem(message: str, pointer: str) -> str:
+    # The shape of Slack's response_metadata.messages, so a failure reads like Slack's.
+    return f"[ERROR] {message} [json-pointer:{pointer}]"
+
+
+def block_problems(
+    blocks: Any, *, max_blocks: int | None = MAX_MESSAGE_BLOCKS, pointer: str = "/blocks"
+) -> list[str]:
+    """Why Slack would refuse these blocks (invalid_blocks); [] when it would take them.
+
+    Each block goes through slack_sdk's own model and every validator of every object inside
+    it (lengths, counts, which elements an input block takes); on top of that, what needs the
+    whole list: the block count, unique block_ids, action_ids unique within their block."""
+    if not isinstance(blocks, list):
+        return [_problem("must be an array", pointer)]
+    problems: list[str] = []
+    if max_blocks is not None and len(blocks) > max_blocks:
+        problems.append(_problem(f"must contain at most {max_blocks} items, has {len(blocks)}", pointer))
+    first_index: dict[str, int] = {}
+    for index, block in enumerate(blocks):
+        where = f"{pointer}/{index}"
+        if not isinstance(block, dict):
+            problems.append(_problem("must be an object", where))
+            continue
+        problems.extend(_model_problems(block, where))
+        block_id = block.get("block_id")
+        if isinstance(block_id, str):
+            if block_id in first_index:
+                problems.append(
+                    _problem(f"block_id {block_id!r} is already used by block {first_index[block_id]}", where)
+                )
+            first_index.setdefault(block_id, index)
+        action_ids = [e.get("action_id") for e in _elements(block) if isinstance(e.get("action_id"), str)]
+        for action_id in sorted({a for a in action_ids if action_ids.count(a) > 1}):
+            problems.append(_problem(f"action_id {action_id!r} is used twice in this block", where))
+        for n, item in enumerate((block.get("fields") or []) if block.get("type") == "section" else []):
+            text = item.get("text") if isinstance(item, dict) else None
+            if isinstance(text, str) and len(text) > MAX_SECTION_FIELD_TEXT:
+                problems.append(
+                    _problem(
+                        f"must be at most {MAX_SECTION_FIELD_TEXT} characters", f"{where}/fields/{n}/text"
+                    )
+                )
+    return problems
+
+
+def view_problems(view: Any, *, pointer: str = "/view") -> list[str]:
+    """Why Slack would refuse this view (invalid_arguments); [] when it would take it."""
+    # slack_sdk is the bot's own dependency; imported here so the stand-in's other uses (the
+    # demo's HTTP half) keep to the standard library at import time.
+    from slack_sdk.models.views import View
+
+    if not isinstance(view, dict):
+        return [_problem("must be an object", pointer)]
+    kind = view.get("type")
+    if kind not in ("modal", "home"):
+        return [_problem(f"type must be modal or home, not {kind!r}", f"{pointer}/type")]
+    problems: list[str] = []
+    for key in ("title", "submit", "close"):
+        item = view.get(key)
+        if item is not None and not (isinstance(item, dict) and item.get("type") == "plain_text"):
+            problems.append(_problem("must be a plain_text object", f"{pointer}/{key}"))
+    if kind == "modal" and view.get("title") is None:
+        problems.append(_problem("a modal needs a title", f"{pointer}/title"))
+    blocks = view.get("blocks")
+    has_inputs = isinstance(blocks, list) and any(
+        isinstance(b, dict) and b.get("type") == "input" for b in blocks
+    )
+    if kind == "modal" and has_inputs and view.get("submit") is None:
+        problems.append(_problem("a modal with input blocks needs a submit button", f"{pointer}/submit"))
+    if not problems:
+        try:
+            model = View(**view)
+            model.validate_json()  # title <= 24, 1-100 blocks, private_metadata <= 3000, ...
+        except Exception as error:  # SlackObjectFormationError, or a constructor's TypeError
+            problems.append(_problem(str(error), pointer))
+    # The count was checked by View's own validator above.
+    problems.extend(block_problems(blocks, max_blocks=None, pointer=f"{pointer}/blocks"))
+    return problems
+
+
+@functools.cache
+def _known_block_types() -> frozenset[str]:
+    from slack_sdk.models.blocks import Block
+
+    found: set[str] = set()
+    pending = list(Block.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if isinstance(getattr(cls, "type", None), str):
+            found.add(cls.type)
+    return frozenset(found)
+
+
+def _model_problems(block: dict[str, Any], where: str) -> list[str]:
+    from slack_sdk.models.blocks import Block
+
+    # Checked first: Block.parse logs a warning and returns None for an unknown type.
+    if block.get("type") not in _known_block_types():
+        return [_problem(f"unsupported block type {block.get('type')!r}", f"{where}/type")]
+    try:
+        model = Block.parse(block)
+    except Exception as error:
+        return [_problem(f"is not a valid {block.get('type')} block: {error}", where)]
+    if model is None:
+        return [_problem("is not a block", where)]
+    return _tree_problems(model, where)
+
+
+def _tree_problems(model: Any, where: str) -> list[str]:
+    """validate_json() checks one object; Slack checks the whole tree, so walk it."""
+    from slack_sdk.models.basic_objects import JsonObject
+
+    problems: list[str] = []
+    try:
+        model.validate_json()
+    except Exception as error:
+        problems.append(_problem(str(error), where))
+    for name in sorted(getattr(model, "attributes", ())):
+        try:
+            child = getattr(model, name, None)
+        except Exception:
+            continue
+        if isinstance(child, JsonObject):
+            problems.extend(_tree_problems(child, f"{where}/{name}"))
+        elif isinstance(child, list | tuple):
+            for n, item in enumerate(child):
+                if isinstance(item, JsonObject):
+                    problems.extend(_tree_problems(item, f"{where}/{name}/{n}"))
+    return problems
+
+
+def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interactive elements a block holds, in order."""
+    kind = block.get("type")
+    if kind == "input":
+        element = block.get("element")
+        return [element] if isinstance(element, dict) else []
+    if kind in ("actions", "context_actions"):
+        return [e for e in block.get("elements") or [] if isinstance(e, dict)]
+    accessory = block.get("accessory")
+    return [accessory] if isinstance(accessory, dict) else []
+
+
+def with_slack_ids(blocks: list[Any] | None, seed: str) -> list[Any]:
+    """The blocks as Slack stores them: a block_id on every block and an action_id on every
+    element that had none. Derived from `seed` (a message or view version) so that a later
+    click on the same version finds the same ids, and a new version gets new ones."""
+    filled = copy.deepcopy(blocks or [])
+    for index, block in enumerate(filled):
+        if not isinstance(block, dict):
+            continue
+        if not block.get("block_id"):
+            block["block_id"] = _short_id(f"{seed}:{index}", 4)
+        for n, element in enumerate(_elements(block)):
+            if not element.get("action_id"):
+                element["action_id"] = _short_id(f"{seed}:{index}:{n}", 5)
+    return filled
+
+
+def _short_id(seed: str, length: int) -> str:
+    digest = hashlib.sha1(seed.encode()).digest()
+    return base64.b32encode(digest).decode()[:length].replace("=", "A")
+
+
+def find_element(
+    blocks: list[Any] | None, action_id: str, *, value: str | None = None, block_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The (block, element) a person would act on; `value` picks one of several buttons that
+    share an action_id. Fails with the action_ids that are there, which is what a test needs."""
+    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    present: list[str] = []
+    for block in blocks or []:
+        if not isinstance(block, dict):
+            continue
+        for element in _elements(block):
+            label = f"{element.get('action_id')} ({element.get('type')}"
+            label += f", value={element['value']!r})" if "value" in element else ")"
+            present.append(label)
+            if element.get("action_id") != action_id:
+                continue
+            if block_id is not None and block.get("block_id") != block_id:
+                continue
+            if value is not None and element.get("type") == "button" and element.get("value") != value:
+                continue
+            candidates.append((block, element))
+    wanted = action_id + (f" with value={value!r}" if value is not None else "")
+    wanted += f" in block {block_id!r}" if block_id is not None else ""
+    if not candidates:
+        shown = ", ".join(present) if present else "none"
+        raise AssertionError(f"no element {wanted}; the action_ids there: {shown}")
+    if len(candidates) > 1:
+        raise AssertionError(f"{len(candidates)} elements match {wanted}; say which with value= or block_id=")
+    return candidates[0]
+
+
+def initial_entry(element: dict[str, Any]) -> dict[str, Any]:
+    """What state.values holds for an element nobody touched: its initial value, or null
+    (an empty list for the multi-value ones), as Slack sends unfilled inputs."""
+    kind = str(element.get("type"))
+    key = _STATE_KEYS[kind]
+    initial = element.get(_INITIAL_KEYS[key])
+    if initial is None:
+        initial = [] if key in _LIST_KEYS else None
+    return {"type": kind, key: copy.deepcopy(initial)}
+
+
+def entry_for(element: dict[str, Any], chosen: Any) -> dict[str, Any]:
+    """A person's choice as Slack reports it for this element: {"type", <its key>: ...}.
+
+    `chosen` is plain Python: text (or a number) for text and number inputs; an option's value
+    or its text for selects, radio buttons and overflow menus (a list for checkboxes and
+    multi-selects); a date or "YYYY-MM-DD"; a time or "HH:MM"; a user, channel or
+    conversation id. None means the person left it empty."""
+    kind = str(element.get("type"))
+    if kind == "overflow":
+        return {"type": kind, "selected_option": _find_option(element, chosen)}
+    if kind not in _STATE_KEYS:
+        raise AssertionError(f"a {kind} element holds no value")
+    key = _STATE_KEYS[kind]
+    if chosen is None:
+        return {"type": kind, key: [] if key in _LIST_KEYS else None}
+    if key == "value":
+        return {"type": kind, "value": _text_value(element, chosen)}
+    if key == "rich_text_value":
+        rich = chosen if isinstance(chosen, dict) else _rich_text(str(chosen))
+        return {"type": kind, key: rich}
+    if key == "selected_option":
+        return {"type": kind, key: _find_option(element, chosen)}
+    if key == "selected_options":
+        many = list(chosen) if isinstance(chosen, list | tuple | set | frozenset) else [chosen]
+        return {"type": kind, key: [_find_option(element, one) for one in many]}
+    if key == "selected_date":
+        return {"type": kind, key: _date_value(chosen)}
+    if key == "selected_time":
+        return {"type": kind, key: _time_value(chosen)}
+    if key == "selected_date_time":
+        if isinstance(chosen, datetime):
+            if chosen.tzinfo is None:
+                raise AssertionError("a datetimepicker takes an aware datetime")
+            return {"type": kind, key: int(chosen.timestamp())}
+        return {"type": kind, key: int(chosen)}
+    if key in _LIST_KEYS:
+        many = [chosen] if isinstance(chosen, str) else list(chosen)
+        return {"type": kind, key: [str(one) for one in many]}
+    return {"type": kind, key: str(chosen)}
+
+
+def is_empty(entry: dict[str, Any]) -> bool:
+    return all(value in (None, "", []) for key, value in entry.items() if key != "type")
+
+
+def _text_value(element: dict[str, Any], chosen: Any) -> str:
+    text = format(chosen, "f") if isinstance(chosen, Decimal) else str(chosen)
+    if element.get("type") == "number_input":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise AssertionError(f"a number_input takes a number, not {text!r}") from None
+        if not element.get("is_decimal_allowed") and number != number.to_integral_value():
+            raise AssertionError(f"number_input {element.get('action_id')!r} takes whole numbers only")
+    return text
+
+
+def _find_option(element: dict[str, Any], chosen: Any) -> dict[str, Any]:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options.extend(group.get("options") or [])
+    if not options and element.get("type") in ("external_select", "multi_external_select"):
+        # External options come from the app's options endpoint; take the choice as given.
+        if isinstance(chosen, dict):
+            return copy.deepcopy(chosen)
+        return {"text": {"type": "plain_text", "text": str(chosen)}, "value": str(chosen)}
+    wanted = chosen.get("value") if isinstance(chosen, dict) else chosen
+    for match in (lambda o: o.get("value") == wanted, lambda o: (o.get("text") or {}).get("text") == wanted):
+        for option in options:
+            if match(option):
+                return copy.deepcopy(option)
+    shown = ", ".join(repr(o.get("value")) for o in options) or "none"
+    raise AssertionError(f"{element.get('action_id')!r} has no option {wanted!r}; its options: {shown}")
+
+
+def _date_value(chosen: Any) -> str:
+    if isinstance(chosen, datetime):
+        raise AssertionError("a datepicker takes a date, not a datetime")
+    if isinstance(chosen, date):
+        return chosen.isoformat()
+    text = str(chosen)
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise AssertionError(f"a datepicker gives YYYY-MM-DD, not {text!r}") from None
+    if len(text) != 10:
+        raise AssertionError(f"a datepicker gives YYYY-MM-DD, not {text!r}")
+    return text
+
+
+def _time_value(chosen: Any) -> str:
+    if isinstance(chosen, time_of_day):
+        return f"{chosen.hour:02d}:{chosen.minute:02d}"
+    text = str(chosen)
+    parts = text.split(":")
+    if len(parts) != 2 or not all(len(p) == 2 and p.isdigit() for p in parts):
+        raise AssertionError(f"a timepicker gives HH:MM, not {text!r}")
+    if int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise AssertionError(f"a timepicker gives HH:MM, not {text!r}")
+    return text
+
+
+def _rich_text(text: str) -> dict[str, Any]:
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+    }
+
+
+def stateful_elements(blocks: list[Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """(block_id, element) for every element whose value Slack reports in state.values."""
+    found = []
+    for block in blocks or []:
+        if isinstance(block, dict):
+            for element in _elements(block):
+                if element.get("type") in _STATE_KEYS:
+                    found.append((str(block.get("block_id")), element))
+    return found
+
+
+def state_values(blocks: list[Any] | None, entered: dict[str, Any] | None = None) -> dict[str, Any]:
+    """state.values as Slack sends it: every stateful element, with what the person entered
+    (`entered`, keyed like state.values) or else its initial value or null."""
+    entered = entered or {}
+    values: dict[str, Any] = {}
+    for block_id, element in stateful_elements(blocks):
+        action_id = str(element.get("action_id"))
+        entry = (entered.get(block_id) or {}).get(action_id)
+        values.setdefault(block_id, {})[action_id] = copy.deepcopy(entry) if entry else initial_entry(element)
+    return values
+
+
+def submission_problems(view: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Why Slack's client would not let a person submit this modal: a required input left
+    empty, text shorter or longer than the element allows."""
+    problems = []
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        block_id = str(block.get("block_id"))
+        entry = (values.get(block_id) or {}).get(str(element.get("action_id")))
+        if entry is None or is_empty(entry):
+            if not block.get("optional"):
+                problems.append(f"{block_id!r} is required")
+            continue
+        text = entry.get("value")
+        if isinstance(text, str):
+            if element.get("max_length") is not None and len(text) > int(element["max_length"]):
+                problems.append(f"{block_id!r} takes at most {element['max_length']} characters")
+            if element.get("min_length") is not None and len(text) < int(element["min_length"]):
+                problems.append(f"{block_id!r} needs at least {element['min_length']} characters")
+    return problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +842,8 @@ class FakeSlackAPI:
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._counter = 0
+        # How long a trigger_id stays good. Slack's expire after 3 seconds; None never expires.
+        self.trigger_ttl: float | None = 3.0
         self._clear_recorded()
         self._init_workspaces()
         self.socket_mode = SocketModeServer(app_id="A1")
@@ -330,6 +856,14 @@ class FakeSlackAPI:
             self._ephemerals: list[Ephemeral] = []
             self._responses: list[Response] = []
             self._views: list[Call] = []
+            self._rejected: list[Rejection] = []
+            self._rejections_expected = False
+            self._triggers: dict[str, _Trigger] = {}
+            # Every view by id, in the order they appeared; a person's Home tab by user.
+            self._stored_views: dict[str, StoredView] = {}
+            self._homes: dict[str, str] = {}
+            # response_url path -> where its answers go: {"channel", "user", "message_ts"}.
+            self._response_targets: dict[str, dict[str, Any]] = {}
             self._faults: list[_Fault] = []
             self._delays: dict[str, float] = {}
             self._answer_delays: dict[str, float] = {}
@@ -378,12 +912,30 @@ class FakeSlackAPI:
     def base_url(self) -> str:
         return f"{self.root_url}/api/"
 
-    def response_url(self, name: str = "") -> str:
+    def response_url(
+        self,
+        name: str = "",
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
+        """A response_url. Given the place it answers in (and, for an interaction with a
+        message, that message's ts), its posts are recorded with it, and replace_original /
+        delete_original change that message as Slack would."""
         with self._lock:
             self._counter += 1
             n = self._counter
         slug = urllib.parse.quote(name, safe="") if name else "r"
-        return f"{self.root_url}/respond/{slug}-{n}"
+        url = f"{self.root_url}/respond/{slug}-{n}"
+        if channel is not None or user is not None or message_ts is not None:
+            with self._lock:
+                self._response_targets[urllib.parse.urlsplit(url).path] = {
+                    "channel": channel,
+                    "user": user,
+                    "message_ts": message_ts,
+                }
+        return url
 
     # ---- configuration ---------------------------------------------------------------------
 
@@ -682,6 +1234,167 @@ class FakeSlackAPI:
         """Forget everything recorded and every fault; users and channels stay configured."""
         self._clear_recorded()
 
+    # ---- interactivity: triggers, views, rejections ----------------------------------------
+
+    def issue_trigger(self, user: str, *, view_id: str | None = None) -> str:
+        """A fresh trigger_id for an interaction by `user` (from inside view `view_id`, if any):
+        views.open / views.push take it once, within trigger_ttl seconds, as Slack does."""
+        trigger_id = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+        with self._lock:
+            self._triggers[trigger_id] = _Trigger(user=user, issued=time.monotonic(), view_id=view_id)
+        return trigger_id
+
+    @property
+    def rejected(self) -> list[Rejection]:
+        """Every call refused for its payload: invalid blocks or views, spent or unknown trigger
+        ids, a bad response_action. The `slack` fixture fails a test that leaves any here."""
+        with self._lock:
+            return [copy.deepcopy(r) for r in self._rejected]
+
+    def expect_rejections(self) -> None:
+        """This test provokes rejections on purpose; don't fail it for them."""
+        with self._lock:
+            self._rejections_expected = True
+
+    @property
+    def rejections_expected(self) -> bool:
+        with self._lock:
+            return self._rejections_expected
+
+    def reject(self, method: str, error: str, reason: str, params: dict[str, Any] | None = None) -> None:
+        """Record a refusal (the stand-in's methods and the events client call this)."""
+        with self._lock:
+            self._rejected.append(Rejection(method, error, reason, copy.deepcopy(params or {}), time.time()))
+
+    def view(self, view_id: str) -> StoredView | None:
+        with self._lock:
+            stored = self._stored_views.get(view_id)
+            return copy.deepcopy(stored) if stored is not None else None
+
+    def all_views(self, user: str | None = None) -> list[StoredView]:
+        """Every modal and Home tab ever shown (to `user`), oldest first, closed ones too."""
+        with self._lock:
+            return [copy.deepcopy(v) for v in self._stored_views.values() if user is None or v.user == user]
+
+    def open_views(self, user: str | None = None) -> list[StoredView]:
+        """The modals still open (for `user`), oldest first: a pushed view after its parent."""
+        return [v for v in self.all_views(user) if v.type == "modal" and not v.closed]
+
+    def last_view(self, user: str | None = None, *, callback_id: str | None = None) -> StoredView | None:
+        """The modal (for `user`, with `callback_id`) that appeared or changed last, open or closed."""
+        with self._lock:
+            found = [
+                v
+                for v in self._stored_views.values()
+                if v.type == "modal"
+                and (user is None or v.user == user)
+                and (callback_id is None or v.callback_id == callback_id)
+            ]
+            # Sorted by when each last changed: views.update can change an older view.
+            found.sort(key=lambda v: v.changed)
+            return copy.deepcopy(found[-1]) if found else None
+
+    def home_of(self, user: str) -> StoredView | None:
+        """The Home tab last published for `user`."""
+        with self._lock:
+            view_id = self._homes.get(user)
+            return copy.deepcopy(self._stored_views[view_id]) if view_id else None
+
+    def remember_entry(self, view_id: str, block_id: str, action_id: str, entry: dict[str, Any]) -> None:
+        """What a person entered in an open view, kept for later payloads (state.values)."""
+        with self._lock:
+            stored = self._stored_views[view_id]
+            values = stored.view.setdefault("state", {}).setdefault("values", {})
+            values.setdefault(block_id, {})[action_id] = copy.deepcopy(entry)
+
+    def view_submission_answered(self, view_id: str, status: int, answer: dict[str, Any] | None) -> None:
+        """Do what Slack does with the bot's answer to a view_submission: close the view (an
+        empty 200), show errors, update it, push another, or clear the whole stack."""
+        if status != 200:
+            return  # Slack shows its own error in the modal, which stays open
+        action = (answer or {}).get("response_action")
+        with self._lock:
+            stored = self._stored_views[view_id]
+            if action is None:
+                stored.closed = True
+            elif action == "clear":
+                for other in self._stored_views.values():
+                    if other.view.get("root_view_id") == stored.view.get("root_view_id"):
+                        other.closed = True
+            elif action == "errors":
+                self._check_errors(stored, (answer or {}).get("errors"))
+            elif action in ("update", "push"):
+                view = (answer or {}).get("view")
+                problems = view_problems(view)
+                if not problems and view.get("type") != "modal":
+                    problems = [_problem("response_action views must be modals", "/view/type")]
+                if problems:
+                    self.reject(f"response_action={action}", "invalid_arguments", "; ".join(problems), answer)
+                elif action == "update":
+                    self._replace_view(stored, view)
+                else:
+                    self._push_view(stored, view, method="response_action")
+            else:
+                self.reject("view_submission", "invalid_response_action", f"unknown {action!r}", answer)
+
+    def close_view(self, view_id: str, *, is_cleared: bool = False) -> None:
+        """The person closed the modal (with is_cleared, the whole stack)."""
+        with self._lock:
+            stored = self._stored_views[view_id]
+            stored.closed = True
+            if is_cleared:
+                for other in self._stored_views.values():
+                    if other.view.get("root_view_id") == stored.view.get("root_view_id"):
+                        other.closed = True
+
+    def _check_errors(self, stored: StoredView, errors: Any) -> None:
+        # Slack shows each error under its input block; a key naming anything else makes the
+        # whole submission fail in the person's face ("We had some trouble connecting").
+        inputs = {
+            b.get("block_id") for b in stored.blocks if isinstance(b, dict) and b.get("type") == "input"
+        }
+        if not isinstance(errors, dict) or not errors:
+            self.reject("view_submission", "invalid_errors", "response_action=errors needs errors", {})
+            return
+        unknown = sorted(str(k) for k in errors if k not in inputs)
+        if unknown:
+            reason = (
+                f"errors for {unknown}, which are not input blocks of the view (inputs: {sorted(inputs)})"
+            )
+            self.reject("view_submission", "invalid_errors", reason, {"errors": errors})
+
+    def message_payload(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message as Slack puts it in an interaction payload: as conversations.history
+        would show it, with Slack's generated block_id / action_id filled in."""
+        with self._lock:
+            message = self._find_message(channel, ts)
+            if message is None:
+                return None
+            out = self._message_dict(message)
+            if message.blocks is not None:
+                out["blocks"] = with_slack_ids(message.blocks, f"{channel}:{ts}:{len(message.history)}")
+            return out
+
+    def current_ephemeral(self, message_ts: str) -> Ephemeral | None:
+        with self._lock:
+            for ephemeral in self._ephemerals:
+                if ephemeral.message_ts == message_ts:
+                    return copy.deepcopy(ephemeral)
+        return None
+
+    def current_response(self, response: Response) -> Response | None:
+        """What a person sees now where `response` was shown: the latest response that replaced
+        it, or None once one deleted it."""
+        if not response.message_ts:
+            return response
+        with self._lock:
+            latest = [r for r in self._responses if r.message_ts == response.message_ts]
+        if not latest:
+            return response
+        if latest[-1].body.get("delete_original"):
+            return None
+        return copy.deepcopy(latest[-1])
+
     # ---- HTTP handling ---------------------------------------------------------------------
 
     def _handle(self, request: _Handler) -> None:
@@ -766,9 +1479,54 @@ class FakeSlackAPI:
                 self._responses.append(Response(path, {"_raw": raw.decode("utf-8", "replace")}, arrived))
             _send(request, 400, b"invalid_payload", "text/plain")
             return
+        problems = block_problems(body["blocks"]) if "blocks" in body else []
+        if problems:
+            # Slack shows nothing and answers 400 with the error as plain text.
+            self.reject("response_url", "invalid_blocks", "; ".join(problems), body)
+            _send(request, 400, b"invalid_blocks", "text/plain")
+            return
         with self._lock:
-            self._responses.append(Response(path, body, arrived))
+            target = self._response_targets.get(path) or {}
+            message_ts = self._apply_response(target, body) or self.ts_clock.next()
+            self._responses.append(
+                Response(path, body, arrived, target.get("channel"), target.get("user"), message_ts)
+            )
         _send(request, 200, b"ok", "text/html")
+
+    def _apply_response(self, target: dict[str, Any], body: dict[str, Any]) -> str | None:
+        """replace_original / delete_original on the message an interaction came from; the ts
+        the response now shows under when it takes that message's place."""
+        original_ts = target.get("message_ts")
+        replace, delete = _truthy(body.get("replace_original")), _truthy(body.get("delete_original"))
+        if not original_ts or not (replace or delete):
+            return None
+        message = self._find_message(str(target.get("channel")), str(original_ts))
+        if message is not None:
+            if delete:
+                self._messages.remove(message)
+            else:
+                message.history.append(
+                    {
+                        "text": message.text,
+                        "blocks": copy.deepcopy(message.blocks),
+                        "metadata": copy.deepcopy(message.metadata),
+                        "at": time.time(),
+                        "edited_ts": self.ts_clock.next(),
+                    }
+                )
+                message.text = str(body.get("text") or "")
+                message.blocks = copy.deepcopy(body.get("blocks"))
+            return None
+        for ephemeral in self._ephemerals:
+            if ephemeral.message_ts == original_ts:
+                if delete:
+                    self._ephemerals.remove(ephemeral)
+                else:
+                    ephemeral.text = str(body.get("text") or "")
+                    ephemeral.blocks = copy.deepcopy(body.get("blocks"))
+                return None
+        # An earlier response: this one takes its place (see current_response).
+        return str(original_ts)
 
     def _open_socket_connection(self, token: str | None) -> dict[str, Any]:
         """apps.connections.open takes only an app-level token; the bot's xoxb- is refused."""
@@ -801,6 +1559,9 @@ class FakeSlackAPI:
                 # Methods answer as the workspace whose token was used (auth.test, users.info).
                 self._caller_token = token
                 return {"ok": True, **handler(self, params)}
+        except _Rejected as error:
+            self.reject(method, error.code, "; ".join(error.problems), params)
+            return {"ok": False, "error": error.code, "response_metadata": {"messages": error.problems}}
         except _ApiError as error:
             return {"ok": False, "error": error.code}
 
@@ -895,11 +1656,18 @@ class FakeSlackAPI:
         text = params.get("text")
         blocks = params.get("blocks")
         attachments = params.get("attachments")
-        if blocks is not None and not isinstance(blocks, list):
-            raise _ApiError("invalid_blocks")
+        if blocks is not None:
+            problems = block_problems(blocks, max_blocks=MAX_MESSAGE_BLOCKS)
+            if problems:
+                raise _Rejected("invalid_blocks", problems)
         if attachments is not None and not isinstance(attachments, list):
             raise _ApiError("invalid_attachments")
-        return (text if isinstance(text, str) else ("" if text is None else str(text))), blocks, attachments
+        text = text if isinstance(text, str) else ("" if text is None else str(text))
+        if len(text) > MAX_MESSAGE_TEXT:
+            raise _Rejected(
+                "msg_too_long", [f"text is {len(text):,} characters; Slack takes {MAX_MESSAGE_TEXT:,}"]
+            )
+        return text, blocks, attachments
 
     def _m_chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"))
@@ -1129,24 +1897,180 @@ class FakeSlackAPI:
             "response_metadata": {"next_cursor": ""},
         }
 
-    def _m_views(self, params: dict[str, Any]) -> dict[str, Any]:
+    # Views. Slack keeps each one by id with a hash that changes on every update; a stale hash
+    # is refused (hash_conflict), so two updates racing cannot silently overwrite each other.
+
+    def _view_param(self, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")
         if not isinstance(view, dict):
-            raise _ApiError("invalid_arguments")
-        with self._lock:
-            self._counter += 1
-            view_id = f"V{self._counter:08d}"
-        return {"view": {**copy.deepcopy(view), "id": view_id, "team_id": self.team_id}}
+            raise _Rejected("invalid_arguments", [_problem("view must be a JSON object", "/view")])
+        return view
+
+    def _valid_view(self, view: dict[str, Any], kind: str) -> None:
+        problems = view_problems(view)
+        if not problems and view.get("type") != kind:
+            problems = [_problem(f"this method takes a {kind} view, not {view.get('type')!r}", "/view/type")]
+        if problems:
+            raise _Rejected("invalid_arguments", problems)
+
+    def _take_trigger(self, params: dict[str, Any]) -> _Trigger:
+        trigger_id = str(params.get("trigger_id") or params.get("interactivity_pointer") or "")
+        if not trigger_id:
+            raise _Rejected("invalid_arguments", [_problem("trigger_id is required", "/trigger_id")])
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            raise _Rejected("invalid_trigger_id", [f"trigger_id {trigger_id!r} was never issued"])
+        if trigger.used:
+            raise _Rejected("exchanged_trigger_id", [f"trigger_id {trigger_id!r} was already used"])
+        age = time.monotonic() - trigger.issued
+        if self.trigger_ttl is not None and age > self.trigger_ttl:
+            raise _Rejected(
+                "expired_trigger_id", [f"trigger_id used {age:.1f}s after the interaction; Slack allows 3s"]
+            )
+        return trigger
+
+    def _check_external_id(self, view: dict[str, Any], keep: str | None = None) -> None:
+        external_id = view.get("external_id")
+        if not external_id:
+            return
+        for other in self._stored_views.values():
+            if other.id != keep and other.view.get("external_id") == external_id:
+                raise _ApiError("duplicate_external_id")
+
+    def _new_hash(self) -> str:
+        return f"{int(time.time())}.{uuid.uuid4().hex[:8]}"
+
+    def _build_view(
+        self, view: dict[str, Any], view_id: str, *, root: str, previous: str | None
+    ) -> dict[str, Any]:
+        """A view as Slack answers and stores it: the app's fields plus Slack's own."""
+        view_hash = self._new_hash()
+        return {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view["type"],
+            "blocks": with_slack_ids(view.get("blocks"), f"{view_id}:{view_hash}"),
+            "private_metadata": view.get("private_metadata") or "",
+            "callback_id": view.get("callback_id") or "",
+            "state": {"values": {}},
+            "hash": view_hash,
+            "title": copy.deepcopy(view.get("title")),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "close": copy.deepcopy(view.get("close")),
+            "submit": copy.deepcopy(view.get("submit")),
+            "previous_view_id": previous,
+            "root_view_id": root,
+            "app_id": "A1",
+            "external_id": view.get("external_id") or "",
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+
+    def _store_view(
+        self, view: dict[str, Any], user: str, method: str, *, parent: StoredView | None = None
+    ) -> StoredView:
+        self._counter += 1
+        view_id = f"V{self._counter:08d}"
+        root = parent.view["root_view_id"] if parent is not None else view_id
+        built = self._build_view(view, view_id, root=root, previous=parent.id if parent else None)
+        stored = StoredView(id=view_id, user=user, view=built, method=method, changed=self._counter)
+        self._stored_views[view_id] = stored
+        return stored
+
+    def _replace_view(self, stored: StoredView, view: dict[str, Any]) -> None:
+        self._check_external_id(view, keep=stored.id)
+        stored.history.append(copy.deepcopy(stored.view))
+        built = self._build_view(
+            view, stored.id, root=stored.view["root_view_id"], previous=stored.view["previous_view_id"]
+        )
+        # Slack keeps what was entered in elements whose block_id and action_id survive the
+        # update (generated ids change with every version, so those are lost, as in Slack).
+        surviving = {(block_id, e.get("action_id")) for block_id, e in stateful_elements(built["blocks"])}
+        kept: dict[str, Any] = {}
+        for block_id, actions in stored.state.items():
+            for action_id, entry in actions.items():
+                if (block_id, action_id) in surviving:
+                    kept.setdefault(block_id, {})[action_id] = entry
+        built["state"] = {"values": kept}
+        stored.view = built
+        self._counter += 1
+        stored.changed = self._counter
+
+    def _push_view(self, parent: StoredView, view: dict[str, Any], method: str) -> StoredView:
+        stack = [
+            v for v in self._stored_views.values() if v.view["root_view_id"] == parent.view["root_view_id"]
+        ]
+        if len([v for v in stack if not v.closed]) >= 3:
+            raise _Rejected("push_limit_reached", ["a modal stack holds at most 3 views"])
+        self._check_external_id(view)
+        return self._store_view(view, parent.user, method, parent=parent)
+
+    def _record_view_call(self, method: str, params: dict[str, Any]) -> None:
+        self._views.append(Call(method, copy.deepcopy(params), time.time(), 200))
 
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        result = self._m_views(params)
-        self._views.append(Call("views.open", copy.deepcopy(params), time.time(), 200))
-        return result
+        view = self._view_param(params)
+        trigger = self._take_trigger(params)
+        self._valid_view(view, "modal")
+        self._check_external_id(view)
+        trigger.used = True
+        stored = self._store_view(view, trigger.user, "views.open")
+        self._record_view_call("views.open", params)
+        return {"view": copy.deepcopy(stored.view)}
+
+    def _m_views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = self._view_param(params)
+        trigger = self._take_trigger(params)
+        self._valid_view(view, "modal")
+        parent = self._stored_views.get(trigger.view_id or "")
+        if parent is None or parent.closed or parent.type != "modal":
+            # Our reading: only an interaction inside an open modal gives a stack to push onto.
+            raise _Rejected("not_found", ["views.push needs a trigger_id from inside an open modal"])
+        trigger.used = True
+        stored = self._push_view(parent, view, "views.push")
+        self._record_view_call("views.push", params)
+        return {"view": copy.deepcopy(stored.view)}
+
+    def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = self._view_param(params)
+        view_id, external_id = params.get("view_id"), params.get("external_id")
+        if not view_id and not external_id:
+            raise _Rejected("invalid_arguments", [_problem("view_id or external_id is required", "/view_id")])
+        if view_id:
+            stored = self._stored_views.get(str(view_id))
+        else:
+            stored = next(
+                (v for v in self._stored_views.values() if v.view.get("external_id") == external_id), None
+            )
+        if stored is None or stored.closed:
+            raise _ApiError("not_found")
+        if params.get("hash") and params["hash"] != stored.hash:
+            raise _ApiError("hash_conflict")
+        self._valid_view(view, stored.type)
+        self._replace_view(stored, view)
+        self._record_view_call("views.update", params)
+        return {"view": copy.deepcopy(stored.view)}
 
     def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
-        result = self._m_views(params)
-        self._views.append(Call("views.publish", copy.deepcopy(params), time.time(), 200))
-        return result
+        view = self._view_param(params)
+        user = str(params.get("user_id") or "")
+        if not user:
+            raise _Rejected("invalid_arguments", [_problem("user_id is required", "/user_id")])
+        if not user.startswith(("U", "W")):
+            raise _ApiError("user_not_found")
+        self._valid_view(view, "home")
+        current = self._stored_views.get(self._homes.get(user, ""))
+        if current is not None and params.get("hash") and params["hash"] != current.hash:
+            raise _ApiError("hash_conflict")
+        if current is None:
+            self._check_external_id(view)
+            current = self._store_view(view, user, "views.publish")
+            self._homes[user] = current.id
+        else:
+            self._replace_view(current, view)
+        self._record_view_call("views.publish", params)
+        return {"view": copy.deepcopy(current.view)}
 
 
 _METHODS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] = {
@@ -1165,6 +2089,8 @@ _METHODS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] = 
     "conversations.replies": FakeSlackAPI._m_conversations_replies,
     "views.open": FakeSlackAPI._m_views_open,
     "views.publish": FakeSlackAPI._m_views_publish,
+    "views.push": FakeSlackAPI._m_views_push,
+    "views.update": FakeSlackAPI._m_views_update,
 }
 
 
@@ -1542,13 +2468,16 @@ class SlackEventsClient:
     ) -> dict[str, str]:
         """The fields of a slash command as Slack sends them (form-encode to get the body)."""
         if self.api is not None:
-            response_url = self.api.response_url("command")
+            response_url = self.api.response_url("command", channel=channel, user=user)
             channel_name = self.api.channel_name(channel)
             user_name = user_name or self.api.user_name(user)
+            # Registered with the stand-in: its views.open takes it once, within 3 seconds.
+            trigger_id = self.api.issue_trigger(user)
         else:
             response_url = "http://127.0.0.1:9/respond"
             channel_name = "directmessage" if channel.startswith("D") else channel.lower()
             user_name = user_name or user.lower()
+            trigger_id = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
         return {
             "token": self.VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -1562,11 +2491,300 @@ class SlackEventsClient:
             "api_app_id": self.APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
+            "trigger_id": trigger_id,
         }
 
     def _send_command(self, form: dict[str, str]) -> Reply:
         return self.post(urllib.parse.urlencode(form).encode("utf-8"), "application/x-www-form-urlencoded")
+
+    # ---- interactivity ---------------------------------------------------------------------
+    #
+    # Slack posts interactions as application/x-www-form-urlencoded with one field, payload,
+    # holding the JSON; signed like everything else. Each carries a fresh trigger_id, which the
+    # stand-in learns about so its views.open / views.push can hold the bot to Slack's rules.
+
+    def interactive(self, payload: dict[str, Any]) -> Reply:
+        """Send an interaction payload the way Slack does."""
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode("utf-8")
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def block_action(
+        self,
+        source: Message | Ephemeral | Response | StoredView,
+        action_id: str,
+        *,
+        user: str | None = None,
+        value: Any = None,
+        option: Any = None,
+        options: list[Any] | None = None,
+        date: Any = None,
+        time: Any = None,
+        selected_user: str | None = None,
+        block_id: str | None = None,
+    ) -> Reply:
+        """A person acting on an element of a message or view; see block_action_payload."""
+        return self.interactive(
+            self.block_action_payload(
+                source,
+                action_id,
+                user=user,
+                value=value,
+                option=option,
+                options=options,
+                date=date,
+                time=time,
+                selected_user=selected_user,
+                block_id=block_id,
+            )
+        )
+
+    def block_action_payload(
+        self,
+        source: Message | Ephemeral | Response | StoredView,
+        action_id: str,
+        *,
+        user: str | None = None,
+        value: Any = None,
+        option: Any = None,
+        options: list[Any] | None = None,
+        date: Any = None,
+        time: Any = None,
+        selected_user: str | None = None,
+        block_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The block_actions payload for `user` acting on the element with `action_id` in the
+        current version of `source` (a message, an ephemeral, a response_url answer or a view).
+
+        For a button, `value` picks which of several sharing the action_id; for a text or
+        number input it is what was typed. A select, radio or overflow takes `option` (an
+        option's value or text), checkboxes and multi-selects `options`, pickers `date` /
+        `time`, user selects `selected_user`."""
+        if isinstance(source, StoredView):
+            stored = self._current_view(source)
+            actor = user or stored.user
+            if actor != stored.user:
+                raise AssertionError(f"{actor} cannot act in {stored.user}'s view {stored.id}")
+            blocks = stored.blocks
+        else:
+            actor = user or "UAGENT"
+            surface = self._message_surface(source, actor)
+            blocks = surface["blocks"]
+        block, element = find_element(blocks, action_id, value=value, block_id=block_id)
+        action = _action(block, element, self.next_ts(), value, option, options, date, time, selected_user)
+        stateful = element.get("type") in _STATE_KEYS
+        if isinstance(source, StoredView):
+            if stateful and self.api is not None:
+                # What the person picked stays in the view: later payloads carry it in state.values.
+                self.api.remember_entry(
+                    stored.id, str(block["block_id"]), str(element["action_id"]), _entry_of(action)
+                )
+                stored = self._current_view(stored)
+            payload = self._interaction_base("block_actions", actor, view_id=stored.id)
+            payload["container"] = {"type": "view", "view_id": stored.id}
+            payload["view"] = _view_with_state(stored)
+            payload["actions"] = [action]
+            return payload
+        entered: dict[str, Any] = {}
+        if stateful:
+            entered = {str(block["block_id"]): {str(element["action_id"]): _entry_of(action)}}
+        payload = self._interaction_base("block_actions", actor)
+        payload["container"] = surface["container"]
+        payload["channel"] = surface["channel"]
+        if surface["message"] is not None:
+            payload["message"] = surface["message"]
+        payload["state"] = {"values": state_values(blocks, entered)}
+        payload["response_url"] = surface["response_url"]
+        payload["actions"] = [action]
+        return payload
+
+    def view_submission(
+        self,
+        view: StoredView,
+        values: dict[str, Any] | None = None,
+        *,
+        user: str | None = None,
+        check_inputs: bool = True,
+    ) -> Reply:
+        """A person pressing Submit; afterwards the stand-in does with the view what the bot's
+        answer says (close it, show errors, update, push, clear). See view_submission_payload."""
+        payload = self.view_submission_payload(view, values, user=user, check_inputs=check_inputs)
+        reply = self.interactive(payload)
+        if self.api is not None:
+            self.api.view_submission_answered(payload["view"]["id"], reply.status, reply.json)
+        return reply
+
+    def view_submission_payload(
+        self,
+        view: StoredView,
+        values: dict[str, Any] | None = None,
+        *,
+        user: str | None = None,
+        check_inputs: bool = True,
+    ) -> dict[str, Any]:
+        """The view_submission payload for the current version of `view`, with `values`
+        ({block_id: python value}, or {block_id: {action_id: value}} for a block of several
+        elements; see entry_for) over whatever was entered before and the initial values.
+
+        Slack's client refuses to submit a modal with a required input empty or text outside
+        min_length/max_length; so does this, unless check_inputs=False (what a forged request
+        could send)."""
+        stored = self._current_view(view)
+        actor = user or stored.user
+        if actor != stored.user:
+            raise AssertionError(f"{actor} cannot submit {stored.user}'s view {stored.id}")
+        if stored.type != "modal":
+            raise AssertionError(f"view {stored.id} is a {stored.type} view; only modals are submitted")
+        entered = stored.state
+        by_block: dict[str, list[dict[str, Any]]] = {}
+        for block_id, element in stateful_elements(stored.blocks):
+            by_block.setdefault(block_id, []).append(element)
+        for block_id, given in (values or {}).items():
+            elements = by_block.get(block_id)
+            if not elements:
+                raise AssertionError(
+                    f"view {stored.id} has no input block {block_id!r}; it has {sorted(by_block)}"
+                )
+            action_ids = {str(e.get("action_id")) for e in elements}
+            if isinstance(given, dict) and given and set(given) <= action_ids:
+                chosen = given
+            elif len(elements) == 1:
+                chosen = {str(elements[0].get("action_id")): given}
+            else:
+                raise AssertionError(
+                    f"block {block_id!r} holds {sorted(action_ids)}: give {{action_id: value}}"
+                )
+            for element in elements:
+                action_id = str(element.get("action_id"))
+                if action_id in chosen:
+                    entered.setdefault(block_id, {})[action_id] = entry_for(element, chosen[action_id])
+        full = state_values(stored.blocks, entered)
+        if check_inputs:
+            problems = submission_problems(stored.view, full)
+            if problems:
+                raise AssertionError(f"Slack would not let {actor} submit {stored.id}: {'; '.join(problems)}")
+        if self.api is not None:
+            for block_id, actions in entered.items():
+                for action_id, entry in actions.items():
+                    self.api.remember_entry(stored.id, block_id, action_id, entry)
+        submitted = copy.deepcopy(stored.view)
+        submitted["state"] = {"values": full}
+        payload = self._interaction_base("view_submission", actor, view_id=stored.id)
+        payload["view"] = submitted
+        payload["response_urls"] = []
+        return payload
+
+    def view_closed(self, view: StoredView, *, user: str | None = None, is_cleared: bool = False) -> Reply:
+        """A person closing a modal (Cancel, or the X: is_cleared closes the whole stack).
+        Slack tells the app only when the view asked with notify_on_close; this always sends."""
+        stored = self._current_view(view)
+        actor = user or stored.user
+        payload = self._interaction_base("view_closed", actor)
+        payload.pop("trigger_id")
+        payload["view"] = _view_with_state(stored)
+        payload["is_cleared"] = is_cleared
+        if self.api is not None:
+            self.api.close_view(stored.id, is_cleared=is_cleared)
+        return self.interactive(payload)
+
+    def home_opened(self, user: str, tab: str = "home") -> Reply:
+        """app_home_opened: `user` opened the app's Home (or Messages) tab. As in Slack, the
+        event carries the Home view once one was published for them."""
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": _dm_id(user),
+            "tab": tab,
+            "event_ts": self.next_ts(),
+        }
+        home = self.api.home_of(user) if self.api is not None else None
+        if home is not None and tab == "home":
+            event["view"] = _view_with_state(home)
+        return self.event(event)
+
+    def _interaction_base(self, kind: str, user: str, *, view_id: str | None = None) -> dict[str, Any]:
+        name = self.api.user_name(user) if self.api is not None else user.lower()
+        if self.api is not None:
+            trigger_id = self.api.issue_trigger(user, view_id=view_id)
+        else:
+            trigger_id = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+        return {
+            "type": kind,
+            "team": {"id": self.team_id, "domain": "casekeeper-test"},
+            "user": {"id": user, "username": name, "name": name, "team_id": self.team_id},
+            "api_app_id": self.APP_ID,
+            "token": self.VERIFICATION_TOKEN,
+            "trigger_id": trigger_id,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    def _current_view(self, view: StoredView) -> StoredView:
+        if self.api is None:
+            return view
+        current = self.api.view(view.id)
+        if current is None:
+            raise AssertionError(f"Slack never showed view {view.id}")
+        if current.closed:
+            raise AssertionError(f"view {view.id} ({current.callback_id or current.type}) is closed")
+        return current
+
+    def _message_surface(self, source: Message | Ephemeral | Response, actor: str) -> dict[str, Any]:
+        """Where a person acts in a message: its current blocks, and the container, channel,
+        message and response_url Slack puts in the payload."""
+        message: dict[str, Any] | None = None
+        if isinstance(source, Message):
+            channel, message_ts, is_ephemeral = source.channel, source.ts, False
+            if self.api is not None:
+                message = self.api.message_payload(channel, message_ts)
+                if message is None:
+                    raise AssertionError(f"message {message_ts} in {channel} is gone")
+            else:
+                message = {"type": "message", "ts": message_ts, "text": source.text, "blocks": source.blocks}
+            blocks = message.get("blocks")
+        elif isinstance(source, Ephemeral):
+            current = self.api.current_ephemeral(source.message_ts) if self.api is not None else source
+            if current is None:
+                raise AssertionError(f"ephemeral message {source.message_ts} is gone")
+            if actor != current.user:
+                raise AssertionError(f"only {current.user} sees this ephemeral message, not {actor}")
+            channel, message_ts, is_ephemeral = current.channel, current.message_ts, True
+            blocks = with_slack_ids(current.blocks, f"{channel}:{message_ts}")
+        else:
+            shown = self.api.current_response(source) if self.api is not None else source
+            if shown is None:
+                raise AssertionError(f"the response at {source.path} was deleted")
+            if shown.user is not None and shown.is_ephemeral and actor != shown.user:
+                raise AssertionError(f"only {shown.user} sees this response, not {actor}")
+            channel, message_ts = shown.channel or "", shown.message_ts or self.next_ts()
+            is_ephemeral = shown.is_ephemeral
+            blocks = with_slack_ids(shown.body.get("blocks"), f"{channel}:{message_ts}:{shown.at}")
+            if not is_ephemeral:
+                message = {
+                    "type": "message",
+                    "ts": message_ts,
+                    "text": shown.body.get("text", ""),
+                    "blocks": blocks,
+                    "user": self.api.bot_user_id if self.api is not None else "UBOT",
+                    "bot_id": self.api.bot_id if self.api is not None else "BBOT",
+                    "team": self.team_id,
+                }
+        channel_name = self.api.channel_name(channel) if self.api is not None else channel.lower()
+        if self.api is not None:
+            response_url = self.api.response_url("action", channel=channel, user=actor, message_ts=message_ts)
+        else:
+            response_url = "http://127.0.0.1:9/respond"
+        return {
+            "blocks": blocks,
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": is_ephemeral,
+            },
+            "channel": {"id": channel, "name": channel_name},
+            "message": message,
+            "response_url": response_url,
+        }
 
     # ---- events ----------------------------------------------------------------------------
 
@@ -1751,6 +2969,9 @@ class SocketModeEventsClient(SlackEventsClient):
     def _send_event(self, envelope: dict[str, Any], retry_num: int | None) -> Reply:
         return self.deliver("events_api", envelope, retry_attempt=retry_num)
 
+    def interactive(self, payload: dict[str, Any]) -> Reply:
+        return self.deliver("interactive", payload)
+
     def post(self, *args: Any, **kwargs: Any) -> Reply:
         raise TypeError("Socket Mode has no HTTP requests to the bot: use deliver()")
 
@@ -1761,3 +2982,55 @@ def _channel_type(channel: str) -> str:
     if channel.startswith("G"):
         return "group"
     return "channel"
+
+
+def _action(
+    block: dict[str, Any],
+    element: dict[str, Any],
+    action_ts: str,
+    value: Any,
+    option: Any,
+    options: list[Any] | None,
+    date: Any,
+    time: Any,
+    selected_user: str | None,
+) -> dict[str, Any]:
+    """One entry of a block_actions payload's `actions`, in Slack's shape for the element."""
+    kind = str(element.get("type"))
+    action: dict[str, Any] = {
+        "type": kind,
+        "action_id": element.get("action_id"),
+        "block_id": block.get("block_id"),
+    }
+    if kind == "button":
+        action["text"] = copy.deepcopy(element.get("text"))
+        for key in ("value", "style", "url"):
+            if key in element:
+                action[key] = element[key]
+    else:
+        chosen = next((c for c in (option, options, date, time, selected_user, value) if c is not None), None)
+        if chosen is None:
+            raise AssertionError(
+                f"say what was chosen in {kind} {element.get('action_id')!r} "
+                "(option=, options=, date=, time=, selected_user= or value=)"
+            )
+        entry = entry_for(element, chosen)
+        entry.pop("type")
+        action.update(entry)
+        if "placeholder" in element:
+            action["placeholder"] = copy.deepcopy(element["placeholder"])
+    action["action_ts"] = action_ts
+    return action
+
+
+def _entry_of(action: dict[str, Any]) -> dict[str, Any]:
+    """The state.values entry an action leaves behind."""
+    key = _STATE_KEYS[action["type"]]
+    return {"type": action["type"], key: copy.deepcopy(action.get(key))}
+
+
+def _view_with_state(stored: StoredView) -> dict[str, Any]:
+    """The view as Slack sends it in payloads: state.values for every stateful element."""
+    view = copy.deepcopy(stored.view)
+    view["state"] = {"values": state_values(stored.blocks, stored.state)}
+    return view

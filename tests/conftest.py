@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot import workhours
 from bot.app import build_app, build_services
 from bot.clock import ManualClock
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient, texts_in
+from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from bot.web import make_server
 from storage.db import Database
 
@@ -107,6 +108,11 @@ def slack(clock: ManualClock) -> Iterator[FakeSlackAPI]:
     api.set_user("UOTHER", name="olga", tz="Asia/Tokyo")
     yield api
     api.stop()
+    # Slack would have refused these (a bad view, 51 blocks, a spent trigger_id): the person saw
+    # nothing, even if the bot logged it and carried on. Tests that provoke one say so first
+    # with slack.expect_rejections().
+    if api.rejected and not api.rejections_expected:
+        pytest.fail("Slack refused calls:\n" + "\n".join(f"  {r}" for r in api.rejected), pytrace=False)
 
 
 def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> Settings:
@@ -120,6 +126,9 @@ def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> S
         reminder_lead=timedelta(minutes=15),
         escalation_grace=timedelta(0),
         escalation_repeat=timedelta(minutes=30),
+        # Most tests are about what escalates, not when people work: tests/test_escalation_chain.py
+        # covers working hours with the deployment default.
+        working_hours=workhours.parse("mon-sun 00:00-24:00"),
     )
     return replace(settings, **overrides)
 
@@ -202,6 +211,82 @@ class Person:
 
     def dms(self) -> list[Any]:
         return self.slack.dms_to(self.user_id)
+
+    # ---- interactivity: what they click, submit and open ----------------------------------
+
+    def click(
+        self,
+        where: Any,
+        action_id: str,
+        *,
+        value: Any = None,
+        option: Any = None,
+        options: list[Any] | None = None,
+        date: Any = None,
+        time: Any = None,
+        selected_user: str | None = None,
+        block_id: str | None = None,
+    ) -> Reply:
+        """Act on the element `action_id` in a message, ephemeral, response or view (its current
+        version), as Slack would post it; waits for the work the bot started. `value` picks one
+        of several buttons sharing the action_id (or is the text typed into an input); option,
+        options, date, time, selected_user are what was chosen in selects and pickers."""
+        reply = self.client.block_action(
+            where,
+            action_id,
+            user=self.user_id,
+            value=value,
+            option=option,
+            options=options,
+            date=date,
+            time=time,
+            selected_user=selected_user,
+            block_id=block_id,
+        )
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
+
+    def submit(
+        self, view: StoredView, values: dict[str, Any] | None = None, *, check_inputs: bool = True
+    ) -> Reply:
+        """Fill in `values` ({block_id: python value}) and press Submit. The Reply's .json holds
+        the bot's response_action / errors; the stand-in has already acted on it."""
+        reply = self.client.view_submission(view, values, user=self.user_id, check_inputs=check_inputs)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
+
+    def close(self, view: StoredView) -> Reply | None:
+        """Press Cancel. Slack tells the bot only if the view asked (notify_on_close)."""
+        current = self.slack.view(view.id) or view
+        if not current.view.get("notify_on_close"):
+            self.slack.close_view(view.id)
+            return None
+        reply = self.client.view_closed(current, user=self.user_id)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
+
+    def modal(self, callback_id: str | None = None) -> StoredView:
+        """The modal on top of their screen (with `callback_id`)."""
+        shown = [v for v in self.slack.open_views(self.user_id) if callback_id in (None, v.callback_id)]
+        if not shown:
+            every = [
+                f"{v.id} {v.callback_id!r} closed={v.closed}" for v in self.slack.all_views(self.user_id)
+            ]
+            raise AssertionError(
+                f"no open modal{f' {callback_id!r}' if callback_id else ''} for {self.user_id}; "
+                f"their views: {every or 'none'}; {self.slack.describe_calls()}"
+            )
+        return shown[-1]
+
+    def open_home(self, tab: str = "home") -> StoredView | None:
+        """Open the app's Home tab: app_home_opened, then the Home the bot published, if any."""
+        reply = self.client.home_opened(self.user_id, tab=tab)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return self.slack.home_of(self.user_id)
 
 
 @dataclass
