@@ -63,7 +63,7 @@ def build_services(
 
 
 def build_app(services: Services, *, listener_executor: Executor | None = None) -> App:
-    from handlers import commands, errors, home, inbox, modals, threads, uninstall
+    from handlers import actions, commands, errors, home, inbox, modals, threads, uninstall
 
     settings = services.settings
     oauth: dict[str, Any] = {}
@@ -94,6 +94,7 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
     commands.register(app, services)
     threads.register(app, services)
     modals.register(app, services)
+    actions.register(app, services)
     home.register(app, services)
     uninstall.register(app, services)
     return app

@@ -191,6 +191,49 @@ def log_contact(
     return contact, reaction_key
 
 
+def log_contact_from_form(
+    session: Session, *, case: Case, key: str, author_id: str, text: str, via: str | None, now: datetime
+) -> list[str]:
+    """A contact logged with the card's button rather than a thread reply. It has no Slack
+    message of its own until the bot says it in the thread, so `key` (the modal's view id)
+    stands in for the message ts and keeps a double submission from logging it twice.
+    Returns the outbox keys to send straight away (the note in the thread, the card)."""
+    require_open(case)
+    said = clean_text(text, "contact")
+    if via is not None and via not in CONTACT_MEDIA:
+        raise CaseError(f"“{via}” is not a way customers get in touch; pick one from the list.")
+    if queries.contact_at(session, case.channel_id, key) is not None:
+        return []
+    contact = Contact(
+        case_id=case.id,
+        channel_id=case.channel_id,
+        ts=key,
+        author_id=author_id,
+        text=said,
+        via=via,
+        posted_at=now,
+        logged_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(
+        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, via=via
+    )
+    note = notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.CASE_NOTE,
+        recipient=case.channel_id,
+        thread_ts=case.card_ts,
+        run_at=now,
+        now=now,
+        case_id=case.id,
+        payload={"event": "contact", "by": author_id, "via": via, "text": said},
+        dedupe_key=f"case_note:contact:{case.channel_id}:{key}",
+    )
+    return [note, touch(session, case, now)]
+
+
 def edit_contact(
     session: Session, *, channel_id: str, ts: str, new_text: str, now: datetime
 ) -> Contact | None:

@@ -211,7 +211,14 @@ def reassign(services: Services, *, team_id: str, actor_id: str, request: Reassi
 
 
 def open_case(
-    services: Services, *, team_id: str, owner_id: str, channel_id: str, customer: str | None, summary: str
+    services: Services,
+    *,
+    team_id: str,
+    owner_id: str,
+    channel_id: str,
+    customer: str | None,
+    summary: str,
+    details: cases.CaseDetails | None = None,
 ) -> render.Message:
     with services.db.transaction() as session:
         case, card_key = cases.open_case(
@@ -222,6 +229,7 @@ def open_case(
             customer=customer,
             summary=summary,
             now=services.clock.now(),
+            details=details,
         )
     outcome = services.dispatcher.deliver_now([card_key]).get(card_key)
     if isinstance(outcome, Dead):
@@ -252,8 +260,33 @@ def make_promise(
         owner_id = case.owner_id
     # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
     tz = people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
-    now = services.clock.now()
-    due_at = parse_when(when, tz, now)
+    due_at = parse_when(when, tz, services.clock.now())
+    reply, send_now = promise_with_time(
+        services,
+        team_id=team_id,
+        actor_id=actor_id,
+        case_id=case_id,
+        due_at=due_at,
+        what=what,
+        source_ts=source_ts,
+    )
+    services.dispatcher.deliver_now(send_now)
+    services.dispatcher.wake()
+    return reply
+
+
+def promise_with_time(
+    services: Services,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    due_at: datetime,
+    what: str,
+    source_ts: str | None = None,
+) -> tuple[render.Message, list[str]]:
+    """Record a promise whose time is already read. Returns the confirmation and the outbox
+    keys to send once the person has been answered."""
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, case_id)
         promise, send_now = record_promise(
@@ -263,12 +296,11 @@ def make_promise(
             what=what,
             due_at=due_at,
             made_by=actor_id,
-            now=now,
+            now=services.clock.now(),
             source_ts=source_ts,
         )
-    services.dispatcher.deliver_now(send_now)
-    services.dispatcher.wake()
-    return render.promise_confirmation(case, promise, services.settings.escalation_repeat)
+        reply = render.promise_confirmation(case, promise, services.settings.escalation_repeat)
+    return reply, send_now
 
 
 def record_promise(

@@ -82,7 +82,9 @@ class ActionId(StrEnum):
     ESCALATION_REASSIGN = "escalation.reassign"
     ESCALATION_EXTEND = "escalation.extend"
     # Paging through a long contact log (`/case show`).
-    CONTACTS_PAGE = "case.contacts_page"
+    # (Two ids: action_ids must be unique within their block.)
+    CONTACTS_OLDER = "case.contacts_older"
+    CONTACTS_NEWER = "case.contacts_newer"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from storage.models import Case, CaseState, Contact, Promise, PromiseState
 
 SECTION_TEXT_LIMIT = 3000
 MAX_CONTACTS_SHOWN = 15
+# A message holds at most 50 blocks; promises beyond these are counted, not listed.
+MAX_PROMISES_SHOWN = 40
 
 _BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>")
 
@@ -318,6 +320,12 @@ def contact_line(contact: Contact) -> str:
 
 
 def promise_line(promise: Promise, now: datetime) -> str:
+    if promise.state is PromiseState.RESCHEDULED:
+        told = "the customer told" if promise.customer_told else "the customer not told"
+        return (
+            f"• :calendar: “{safe(promise.description)}” was due {when(promise.due_at)};"
+            f" given a new time by <@{promise.rescheduled_by}> ({told})"
+        )
     if promise.state is PromiseState.KEPT and promise.kept_at is not None:
         lateness = promise.kept_at - promise.due_at
         verdict = "on time" if lateness <= timedelta(0) else f"{duration(lateness)} late"
@@ -328,7 +336,25 @@ def promise_line(promise: Promise, now: datetime) -> str:
     return f"• {icon} “{safe(promise.description)}” {status}"
 
 
-def case_details(case: Case, now: datetime) -> Message:
+def packed(header: str, lines: list[str]) -> list[SectionBlock]:
+    """Lines in as few sections as fit Slack's 3000 characters each: nothing is cut off."""
+    blocks: list[SectionBlock] = []
+    current = header
+    for line in lines:
+        line = clip(line, SECTION_TEXT_LIMIT - 10)
+        if len(current) + 1 + len(line) > SECTION_TEXT_LIMIT:
+            blocks.append(section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(section(current))
+    return blocks
+
+
+def case_details(case: Case, now: datetime, page: int = 0) -> Message:
+    """`/case show`: the case, a page of its contacts (the newest first page, with buttons to
+    page back through the older ones), and every promise."""
     state = (
         "open"
         if case.state is CaseState.OPEN
@@ -342,23 +368,36 @@ def case_details(case: Case, now: datetime) -> Message:
     )
     blocks: list[Block] = [section(head)]
     if case.close_note:
-        blocks.append(context(f"Closing note: {safe(case.close_note)}"))
+        blocks.append(context(f"Resolution: {safe(case.close_note)}"))
     blocks.append(DividerBlock())
     contacts = list(case.contacts)
+    pages = max(1, -(-len(contacts) // MAX_CONTACTS_SHOWN))
+    page = min(max(page, 0), pages - 1)
     if contacts:
-        shown = contacts[-MAX_CONTACTS_SHOWN:]
-        lines = [contact_line(c) for c in shown]
+        end = len(contacts) - page * MAX_CONTACTS_SHOWN
+        start = max(0, end - MAX_CONTACTS_SHOWN)
         header = f"*Contacts ({len(contacts)})*"
-        if len(contacts) > len(shown):
-            header += f" · the latest {len(shown)}; the rest are in the case thread"
-        blocks.append(section(header + "\n" + "\n".join(lines)))
+        if pages > 1:
+            header += f" · {start + 1}–{end}, oldest first (page {page + 1} of {pages}, newest is page 1)"
+        blocks += packed(header, [contact_line(c) for c in contacts[start:end]])
+        if pages > 1:
+            buttons = []
+            if page + 1 < pages:
+                older = Subject(case_id=case.id, page=page + 1)
+                buttons.append(_button("Older contacts", ActionId.CONTACTS_OLDER, older))
+            if page > 0:
+                newer = Subject(case_id=case.id, page=page - 1)
+                buttons.append(_button("Newer contacts", ActionId.CONTACTS_NEWER, newer))
+            blocks.append(ActionsBlock(block_id=BlockId.PAGE_ACTIONS.value, elements=buttons))
     else:
         blocks.append(section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
     promises = list(case.promises)
     if promises:
-        blocks.append(
-            section(f"*Promises ({len(promises)})*\n" + "\n".join(promise_line(p, now) for p in promises))
-        )
+        lines = [promise_line(p, now) for p in promises[-MAX_PROMISES_SHOWN:]]
+        header = f"*Promises ({len(promises)})*"
+        if len(promises) > MAX_PROMISES_SHOWN:
+            header += f" · the latest {MAX_PROMISES_SHOWN}"
+        blocks += packed(header, lines)
     else:
         blocks.append(section("*Promises*\nNone yet."))
     text = (
@@ -520,3 +559,13 @@ def working_hours_set(hours: str, *, own: bool) -> Message:
     else:
         text = f"You're back on the team's working hours: {hours}."
     return message(text, [section(f":white_check_mark: {text}")])
+
+
+def contact_logged(case: Case) -> Message:
+    text = f"Contact logged on {case.ref}; it is in the case thread."
+    return message(text, [section(f":white_check_mark: {text}")])
+
+
+def escalated_now(case: Case, to: str) -> Message:
+    text = f"{case.ref}: escalated to {to} now. Keep the customer posted meanwhile."
+    return message(text, [section(f":rotating_light: {text}")])
