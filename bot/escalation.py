@@ -133,6 +133,13 @@ def move_later_levels(
                 outbox.set_run_at(session, row.id, earliest)
 
 
+def deciders(promise: Promise, case: Case, admins: Collection[str]) -> set[str]:
+    """Who may act on an escalation besides the owner's current managers: the people it was
+    planned to reach (the chain is frozen; the owner may have changed manager since) and the
+    admins. Used as the extra allowed ids for take over, reassign and extend."""
+    return {to for to in chain_of(promise, case) if not is_channel(to)} | set(admins)
+
+
 def may_acknowledge(
     session: Session, case: Case, promise: Promise, actor_id: str, admins: Collection[str]
 ) -> bool:

@@ -107,10 +107,16 @@ def _clock(text: str) -> time:
 
 
 def _days_text(days: frozenset[int]) -> str:
-    ordered = sorted(days)
-    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
-        return f"{DAYS[ordered[0]]}-{DAYS[ordered[-1]]}"
-    return ",".join(DAYS[d] for d in ordered)
+    """mon-fri, sun-thu (a run that wraps past Sunday), or a list."""
+    if len(days) > 2 and len(days) < 7:
+        for first in days:
+            if (first - 1) % 7 not in days:
+                run = [(first + i) % 7 for i in range(len(days))]
+                if set(run) == days:
+                    return f"{DAYS[run[0]]}-{DAYS[run[-1]]}"
+    if len(days) == 7:
+        return "mon-sun"
+    return ",".join(DAYS[d] for d in sorted(days))
 
 
 def _zone(tz: str) -> ZoneInfo:

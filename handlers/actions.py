@@ -139,6 +139,9 @@ def hand_over(
                 send_now += escalation.acknowledge(
                     session, case=case, promise=promise, actor_id=actor_id, now=now, admins=settings.admins
                 )
+        allowed = set(settings.admins)
+        if subject.promise_id is not None:
+            allowed |= escalation.deciders(promise, case, settings.admins)
         previous = case.owner_id
         send_now += promises.reassign_case(
             session,
@@ -146,7 +149,7 @@ def hand_over(
             actor_id=actor_id,
             new_owner_id=new_owner,
             now=now,
-            admins=settings.admins,
+            admins=allowed,
             repeat=settings.escalation_repeat,
             escalation_channel=settings.escalation_channel,
         )

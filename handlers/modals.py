@@ -34,7 +34,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import cases, promises
+from bot import cases, escalation, promises
 from bot.cases import CONTACT_MEDIA, CaseDetails
 from bot.errors import CaseError
 from bot.services import Services
@@ -539,6 +539,9 @@ def register(app: App, services: Services) -> None:
             with services.db.transaction() as session:
                 case = cases.find_case(session, team_id, subject.case_id)
                 promise = promises.open_promise(session, case, subject.promise_id)
+                allowed = (
+                    escalation.deciders(promise, case, settings.admins) if extension else settings.admins
+                )
                 replacement, send_now = promises.reschedule_promise(
                     session,
                     case=case,
@@ -551,7 +554,7 @@ def register(app: App, services: Services) -> None:
                     lead=settings.reminder_lead,
                     grace=settings.escalation_grace,
                     repeat=settings.escalation_repeat,
-                    admins=settings.admins,
+                    admins=allowed,
                     extension=extension,
                 )
                 verb = "Extended" if extension else "Rescheduled"

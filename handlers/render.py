@@ -195,17 +195,27 @@ def escalation(
     case: Case, promise: Promise, now: datetime, facts: EscalationFacts, *, resolved: str | None = None
 ) -> Message:
     """A decision, not a page: everything needed to act, and the buttons to do it."""
-    late = duration(max(timedelta(0), now - promise.due_at))
-    text = (
-        f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-        f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
-    )
+    if now < promise.due_at:
+        # The owner asked for help before the due time (Escalate now): nothing is missed yet.
+        left = duration(promise.due_at - now)
+        text = (
+            f"Help asked: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
+            f" “{promise.description}”, due {when(promise.due_at)}, in {left}, and asks for help."
+        )
+        headline = f":sos: *{case.ref}: <@{promise.owner_id}> asks for help* · {customer_of(case)}"
+        status = f"Due {when(promise.due_at)} · *in {left}*"
+    else:
+        late = duration(now - promise.due_at)
+        text = (
+            f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
+            f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
+        )
+        headline = f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}"
+        status = f"Due {when(promise.due_at)} · *{late} late*"
     level = f" · level {facts.level}: not acknowledged at the level before" if facts.level > 1 else ""
     blocks: list[Block] = [
         section(
-            f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}{level}\n"
-            f"<@{promise.owner_id}> promised: “{safe(promise.description)}”\n"
-            f"Due {when(promise.due_at)} · *{late} late*"
+            f"{headline}{level}\n<@{promise.owner_id}> promised: “{safe(promise.description)}”\n{status}"
         ),
         section(f"*Case:* {safe(clip(case.summary, 600))}"),
     ]
@@ -254,11 +264,17 @@ def escalation(
 
 
 def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Message:
-    late = duration(max(timedelta(0), now - promise.due_at))
-    text = (
-        f":warning: The promise “{safe(promise.description)}” is {late} overdue;"
-        f" escalated to {recipient(to, case)}."
-    )
+    if now < promise.due_at:
+        text = (
+            f":sos: <@{promise.owner_id}> asked for help with “{safe(promise.description)}”"
+            f" (due in {duration(promise.due_at - now)}); escalated to {recipient(to, case)}."
+        )
+    else:
+        late = duration(now - promise.due_at)
+        text = (
+            f":warning: The promise “{safe(promise.description)}” is {late} overdue;"
+            f" escalated to {recipient(to, case)}."
+        )
     return message(text, [section(text)])
 
 

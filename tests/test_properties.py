@@ -30,6 +30,7 @@ from handlers.parse import (
     OpenCaseModal,
     PromiseReply,
     ReassignCase,
+    SetHours,
     SetManager,
     ShowCase,
     parse_case_command,
@@ -69,10 +70,11 @@ TIME_REFUSALS = [
     r"“[^”]+” is too far from today; a promise needs a time within the next year\.",
     r"\d\d:\d\d does not exist on \w{3} \d\d in \S+ \(the clocks change\)\.",
 ]
+FIELDS = "(customer|summary|promise|note|contact|category)"
 TEXT_REFUSALS = [
-    r"The (customer|summary|promise|note|contact) is empty\.",
-    r"The (customer|summary|promise|note|contact) contains control characters; please type it again",
-    r"The (customer|summary|promise|note|contact) is [\d,]+ characters long; keep it under [\d,]+ \(",
+    rf"The {FIELDS} is empty\.",
+    rf"The {FIELDS} contains control characters; please type it again",
+    rf"The {FIELDS} is [\d,]+ characters long; keep it under [\d,]+ \(",
 ]
 # Slack shows an ephemeral reply in full, but a refusal is one or two lines, not an essay.
 MAX_MESSAGE = 300
@@ -171,6 +173,7 @@ verb_then_text = st.builds(
 command_text = st.one_of(st.text(ANY_CHAR, max_size=300), slack_text, long_text, verb_then_text)
 
 REQUEST_TYPES = (
+    SetHours,
     OpenCase,
     OpenCaseModal,
     MakePromise,
