@@ -328,6 +328,9 @@ class _User:
     tz: str
     email: str | None = None
     is_bot: bool = False
+    # Their profile status, as users.info reports it (status_text, status_emoji).
+    status_text: str = ""
+    status_emoji: str = ""
 
 
 @dataclass
@@ -948,12 +951,16 @@ class FakeSlackAPI:
         tz: str | None = None,
         email: str | None = None,
         is_bot: bool = False,
+        status_text: str = "",
+        status_emoji: str = "",
     ) -> None:
         tz = tz or self.default_tz
         ZoneInfo(tz)  # a typo in a test's zone should fail here, loudly
         name = name or user_id.lower()
         with self._lock:
-            self._users[user_id] = _User(user_id, name, real_name or name.title(), tz, email, is_bot)
+            self._users[user_id] = _User(
+                user_id, name, real_name or name.title(), tz, email, is_bot, status_text, status_emoji
+            )
 
     def set_channel(
         self, channel_id: str, *, member: bool = True, exists: bool = True, name: str | None = None
@@ -1815,6 +1822,8 @@ class FakeSlackAPI:
                     "display_name_normalized": user.name,
                     "email": user.email or f"{user.name}@example.com",
                     "team": self.team_id,
+                    "status_text": user.status_text,
+                    "status_emoji": user.status_emoji,
                 },
             }
         }

@@ -264,6 +264,9 @@ def test_the_frozen_manager_may_still_take_over(agent, manager, other, slack, bo
 
 
 def test_escalation_dm_has_what_the_manager_needs_to_decide(agent, manager, slack, bot, clock):
+    slack.set_user(
+        "UAGENT", name="alex", tz="America/New_York", status_text="At the dentist", status_emoji=":tooth:"
+    )
     agent.command("manager <@UMGR|maria>")
     case = agent.open_case("Acme Corp: refund not received")
     promise(agent, case)
@@ -289,7 +292,7 @@ def test_escalation_dm_has_what_the_manager_needs_to_decide(agent, manager, slac
     assert "history" in text and f"was due <!date^{old_due}^" in text
     assert "Told them tomorrow's courier brings it" in text and "customer told" in text
     assert "10:15 (America/New_York)" in text  # the owner's local time at 15:15 UTC
-    # The stand-in's users.info has no profile status, so "status:" can't be shown here.
+    assert "status: :tooth: At the dentist" in text
 
 
 # -- the other decisions -----------------------------------------------------------------------------
