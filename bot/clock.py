@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -42,3 +43,12 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         with self._lock:
             self._now = moment.astimezone(UTC)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone, or UTC when Slack gave none we know."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    # OSError: a name that is a directory of the tz database ("America") or too long for a path.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from bot.authz import MAX_CHAIN
+from bot.clock import zone
 from storage import insights as stored
 from storage.models import Case, Promise, PromiseState
 
@@ -127,19 +127,12 @@ def team_of(
     return team
 
 
-def _zone(tz_name: str) -> tzinfo:
-    try:
-        return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
 def end_of_local_day(now: datetime, tz_name: str) -> datetime:
     """The next midnight on the person's own wall clock, in UTC. Computed from the local date
     (not now + 24h) so a DST change that day still ends the day at midnight."""
-    zone = _zone(tz_name)
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
+    local_zone = zone(tz_name)
+    tomorrow = now.astimezone(local_zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=local_zone).astimezone(UTC)
 
 
 # ---- what one person's home shows, read in one transaction ---------------------------------

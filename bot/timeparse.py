@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import dateparser
 
+from bot.clock import zone
 from bot.errors import CaseError
 from bot.validation import quoted
 
@@ -58,15 +59,6 @@ _DATEPARSER_SETTINGS = {
     "STRICT_PARSING": False,
     "PARSERS": ["relative-time", "absolute-time"],
 }
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The IANA zone, or UTC when Slack gave none we know."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    # OSError: a name that is a directory of the tz database ("America") or too long for a path.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return ZoneInfo("UTC")
 
 
 def parse_when(text: str, tz_name: str | None, now: datetime) -> datetime:

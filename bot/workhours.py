@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.clock import zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT = "mon-fri 09:00-17:00"
@@ -49,18 +50,18 @@ class WorkingHours:
     def next_start(self, moment: datetime, tz: str) -> datetime | None:
         """None when `moment` is inside working hours; otherwise when the next shift starts
         (UTC). A nonexistent local start (a DST gap) starts at the first real minute after."""
-        zone = _zone(tz)
-        local = moment.astimezone(zone)
+        local_zone = zone(tz)
+        local = moment.astimezone(local_zone)
         if self._shift_of(local) is not None:
             return None
         for ahead in range(8):
             day = local.date() + timedelta(days=ahead)
             if day.weekday() not in self.days:
                 continue
-            begins = datetime.combine(day, self.start, tzinfo=zone)
+            begins = datetime.combine(day, self.start, tzinfo=local_zone)
             # Wall-clock times in a DST gap don't exist; fold the other way lands after it.
             begins_utc = begins.astimezone(UTC)
-            if begins_utc.astimezone(zone).replace(tzinfo=None) != begins.replace(tzinfo=None):
+            if begins_utc.astimezone(local_zone).replace(tzinfo=None) != begins.replace(tzinfo=None):
                 begins_utc = begins.replace(fold=1).astimezone(UTC)
             if begins_utc > moment:
                 return begins_utc
@@ -117,10 +118,3 @@ def _days_text(days: frozenset[int]) -> str:
     if len(days) == 7:
         return "mon-sun"
     return ",".join(DAYS[d] for d in sorted(days))
-
-
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
