@@ -137,9 +137,9 @@ def _button(
     )
 
 
-def reminder(case: Case, promise: Promise, *, resolved: str | None = None) -> Message:
-    """The owner's reminder, with what they can do about it; `resolved` replaces the buttons
-    once they did something (the message is redrawn in place)."""
+def reminder(case: Case, promise: Promise) -> Message:
+    """The owner's reminder, with what they can do about it. Once they did something,
+    handlers/actions.py redraws it in place without the buttons."""
     text = (
         f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
         f" due {when(promise.due_at)}."
@@ -150,33 +150,30 @@ def reminder(case: Case, promise: Promise, *, resolved: str | None = None) -> Me
             f"You promised: “{safe(promise.description)}”\nDue {when(promise.due_at)}"
         ),
     ]
-    if resolved:
-        blocks.append(context(resolved))
-    else:
-        subject = Subject(case_id=case.id, promise_id=promise.id)
-        blocks.append(
-            ActionsBlock(
-                block_id=BlockId.REMINDER_ACTIONS.value,
-                elements=[
-                    _button("Done", ActionId.REMINDER_DONE, subject, "primary"),
-                    _button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
-                    _button("Snooze 15 min", ActionId.REMINDER_SNOOZE, subject),
-                    _button(
-                        "Escalate now",
-                        ActionId.REMINDER_ESCALATE,
-                        subject,
-                        "danger",
-                        ConfirmObject(
-                            title="Ask for help now?",
-                            text="Your manager hears about it now, before the promise is missed.",
-                            confirm="Escalate",
-                            deny="Cancel",
-                        ),
+    subject = Subject(case_id=case.id, promise_id=promise.id)
+    blocks.append(
+        ActionsBlock(
+            block_id=BlockId.REMINDER_ACTIONS.value,
+            elements=[
+                _button("Done", ActionId.REMINDER_DONE, subject, "primary"),
+                _button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
+                _button("Snooze 15 min", ActionId.REMINDER_SNOOZE, subject),
+                _button(
+                    "Escalate now",
+                    ActionId.REMINDER_ESCALATE,
+                    subject,
+                    "danger",
+                    ConfirmObject(
+                        title="Ask for help now?",
+                        text="Your manager hears about it now, before the promise is missed.",
+                        confirm="Escalate",
+                        deny="Cancel",
                     ),
-                ],
-            )
+                ),
+            ],
         )
-        blocks.append(context("Can't make it? Tell the customer now and offer a new time, then Reschedule."))
+    )
+    blocks.append(context("Can't make it? Tell the customer now and offer a new time, then Reschedule."))
     return message(safe(text), blocks)
 
 
@@ -191,9 +188,7 @@ class EscalationFacts:
     owner_status: str | None
 
 
-def escalation(
-    case: Case, promise: Promise, now: datetime, facts: EscalationFacts, *, resolved: str | None = None
-) -> Message:
+def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFacts) -> Message:
     """A decision, not a page: everything needed to act, and the buttons to do it."""
     if now < promise.due_at:
         # The owner asked for help before the due time (Escalate now): nothing is missed yet.
@@ -244,22 +239,19 @@ def escalation(
     if facts.owner_status:
         owner += f" · status: {safe(clip(facts.owner_status, 100))}"
     blocks.append(context(owner))
-    if resolved:
-        blocks.append(context(resolved))
-    else:
-        subject = Subject(case_id=case.id, promise_id=promise.id)
-        blocks.append(
-            ActionsBlock(
-                block_id=BlockId.ESCALATION_ACTIONS.value,
-                elements=[
-                    _button("Acknowledge", ActionId.ESCALATION_ACKNOWLEDGE, subject, "primary"),
-                    _button("Take over", ActionId.ESCALATION_TAKE_OVER, subject),
-                    _button("Reassign", ActionId.ESCALATION_REASSIGN, subject),
-                    _button("Extend with reason", ActionId.ESCALATION_EXTEND, subject),
-                ],
-            )
+    subject = Subject(case_id=case.id, promise_id=promise.id)
+    blocks.append(
+        ActionsBlock(
+            block_id=BlockId.ESCALATION_ACTIONS.value,
+            elements=[
+                _button("Acknowledge", ActionId.ESCALATION_ACKNOWLEDGE, subject, "primary"),
+                _button("Take over", ActionId.ESCALATION_TAKE_OVER, subject),
+                _button("Reassign", ActionId.ESCALATION_REASSIGN, subject),
+                _button("Extend with reason", ActionId.ESCALATION_EXTEND, subject),
+            ],
         )
-        blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
+    )
+    blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
     return message(safe(text), blocks)
 
 
