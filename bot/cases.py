@@ -89,10 +89,9 @@ CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
 def _ref(value: str | None, what: str) -> str | None:
     if not value or not value.strip():
         return None
-    cleaned = value.strip()
-    if len(cleaned) > 100 or "\n" in cleaned:
-        raise CaseError(f"The {what} should be one line under 100 characters.")
-    return clean_text(cleaned, "customer", required=False) or None
+    if "\n" in value.strip():
+        raise CaseError(f"The {what} should be one line.")
+    return clean_text(value, what) or None
 
 
 def card_update_key(case: Case) -> str:

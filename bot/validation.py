@@ -7,7 +7,17 @@ import re
 
 from bot.errors import CaseError
 
-LIMITS = {"customer": 120, "summary": 500, "promise": 500, "note": 1000, "contact": 40000, "category": 80}
+LIMITS = {
+    "customer": 120,
+    "summary": 500,
+    "promise": 500,
+    "note": 1000,
+    "contact": 40000,
+    "category": 80,
+    "account number": 100,
+    "order number": 100,
+    "tracking number": 100,
+}
 # C0 and C1 controls (Unicode category Cc) except tab, newline and carriage return, which
 # people type. C1 (\x80-\x9f) shows up when Windows-1252 text was decoded as Latin-1 on its way.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -70,7 +70,7 @@ TIME_REFUSALS = [
     r"“[^”]+” is too far from today; a promise needs a time within the next year\.",
     r"\d\d:\d\d does not exist on \w{3} \d\d in \S+ \(the clocks change\)\.",
 ]
-FIELDS = "(customer|summary|promise|note|contact|category)"
+FIELDS = "(customer|summary|promise|note|contact|category|account number|order number|tracking number)"
 TEXT_REFUSALS = [
     rf"The {FIELDS} is empty\.",
     rf"The {FIELDS} contains control characters; please type it again",
