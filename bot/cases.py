@@ -218,19 +218,15 @@ def log_contact_from_form(
     audit.record(
         session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, via=via
     )
-    note = notifications.enqueue(
+    note_keys = notifications.say_now(
         session,
-        team_id=case.team_id,
-        kind=NotificationKind.CASE_NOTE,
-        recipient=case.channel_id,
-        thread_ts=case.card_ts,
-        run_at=now,
+        case=case,
         now=now,
-        case_id=case.id,
         payload={"event": "contact", "by": author_id, "via": via, "text": said},
-        dedupe_key=f"case_note:contact:{case.channel_id}:{key}",
+        stamp=f"contact:{case.channel_id}:{key}",
+        targets=[(NotificationKind.CASE_NOTE, case.channel_id, case.card_ts)],
     )
-    return [note, touch(session, case, now)]
+    return [*note_keys, touch(session, case, now)]
 
 
 def edit_contact(
@@ -286,7 +282,7 @@ def close_case(
     require_open(case)
     require_may_change(session, case, actor_id, "close", admins)
     cleaned_note = clean_text(note, "note", required=False) or None
-    category = clean_text(category, "category", required=False) or None if category else None
+    category = clean_text(category or "", "category", required=False) or None
     if recurrence is Recurrence.RECURRING and not category:
         raise CaseError(
             "Say which category the recurring problem belongs to, so its cases can be counted together."

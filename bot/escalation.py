@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
-from bot.authz import manager_chain, may_change
+from bot.authz import manager_chain, may_change, require_may_change
 from bot.errors import CaseError
 from bot.workhours import WorkingHours
 from storage import outbox
@@ -180,7 +180,7 @@ def acknowledge(
         raise CaseError(f"Only the people {case.ref} escalates to can acknowledge it.")
     promise.acknowledged_by = actor_id
     promise.acknowledged_at = now
-    outbox.cancel_kinds(session, promise.id, ESCALATION_KINDS, "acknowledged")
+    outbox.cancel_pending(session, promise.id, "acknowledged", ESCALATION_KINDS)
     audit.record(
         session,
         Action.ESCALATION_ACKNOWLEDGED,
@@ -205,8 +205,6 @@ def escalate_now(
 ) -> tuple[list[str], str]:
     """The owner (or someone above them) asks for help before the promise is missed: the next
     level not yet told is told now. Returns the outbox key and who it goes to."""
-    from bot.authz import require_may_change
-
     require_may_change(session, case, actor_id, "escalate", admins)
     if promise.state is not PromiseState.OPEN:
         raise CaseError(
@@ -258,18 +256,4 @@ def tell(
     targets = [(NotificationKind.CASE_NOTE, case.channel_id, case.card_ts)]
     if owner and actor_id != case.owner_id:
         targets.append((NotificationKind.PERSON_NOTE, case.owner_id, None))
-    return [
-        notifications.enqueue(
-            session,
-            team_id=case.team_id,
-            kind=kind,
-            recipient=recipient,
-            thread_ts=thread_ts,
-            run_at=now,
-            now=now,
-            case_id=case.id,
-            payload=payload,
-            dedupe_key=f"{kind.value}:{stamp}",
-        )
-        for kind, recipient, thread_ts in targets
-    ]
+    return notifications.say_now(session, case=case, now=now, payload=payload, stamp=stamp, targets=targets)

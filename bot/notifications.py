@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import outbox
-from storage.models import NotificationKind, NotificationState, Promise
+from storage.models import Case, NotificationKind, NotificationState, Promise
 
 
 def enqueue(
@@ -60,3 +60,31 @@ def promise_key(promise: Promise, kind: NotificationKind, level: int = 0) -> str
 
 def cancel_for(session: Session, promise: Promise, reason: str) -> int:
     return outbox.cancel_pending(session, promise.id, reason)
+
+
+def say_now(
+    session: Session,
+    *,
+    case: Case,
+    now: datetime,
+    payload: dict[str, Any],
+    stamp: str,
+    targets: list[tuple[NotificationKind, str, str | None]],
+) -> list[str]:
+    """Messages about something that just happened to a case, one per (kind, recipient,
+    thread): due now, keyed by `stamp` so the same happening is said once. Returns the keys."""
+    return [
+        enqueue(
+            session,
+            team_id=case.team_id,
+            kind=kind,
+            recipient=recipient,
+            thread_ts=thread_ts,
+            run_at=now,
+            now=now,
+            case_id=case.id,
+            payload=payload,
+            dedupe_key=f"{kind.value}:{stamp}",
+        )
+        for kind, recipient, thread_ts in targets
+    ]

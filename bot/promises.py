@@ -212,24 +212,17 @@ def reassign_case(
     handover = {"by": actor_id, "previous_owner": previous}
     # Unique per hand-over: the same case may change hands again later.
     stamp = f"{case.id}:{new_owner_id}:{now.isoformat()}"
-    return [card_key] + [
-        notifications.enqueue(
-            session,
-            team_id=case.team_id,
-            kind=kind,
-            recipient=recipient,
-            thread_ts=thread_ts,
-            run_at=now,
-            now=now,
-            case_id=case.id,
-            payload=handover,
-            dedupe_key=f"{kind.value}:{stamp}",
-        )
-        for kind, recipient, thread_ts in (
+    return [card_key] + notifications.say_now(
+        session,
+        case=case,
+        now=now,
+        payload=handover,
+        stamp=stamp,
+        targets=[
             (NotificationKind.HANDOVER, new_owner_id, None),
             (NotificationKind.HANDOVER_NOTE, case.channel_id, case.card_ts),
-        )
-    ]
+        ],
+    )
 
 
 def _fate(session: Session, promise_id: int) -> str:

@@ -9,16 +9,19 @@ acknowledged) is redrawn without its buttons, saying who did what, so nobody cli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlalchemy.orm import Session
 
 from bot import cases, escalation, promises
 from bot.services import Services
 from handlers import commands, errors, modals, render
 from handlers.ids import ActionId, BlockId, Subject
 from storage import queries
+from storage.models import Case, Promise
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +124,17 @@ def decided(blocks: list[dict[str, Any]], note: str, *, keep_buttons: bool = Fal
         after_buttons = False
         kept.append(block)
     return [*kept, note_block]
+
+
+@contextmanager
+def promise_at_hand(
+    services: Services, team_id: str, subject: Subject
+) -> Iterator[tuple[Session, Case, Promise]]:
+    """The case and the still-open promise a button or form names, in one transaction."""
+    assert subject.promise_id is not None
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, subject.case_id)
+        yield session, case, promises.open_promise(session, case, subject.promise_id)
 
 
 def hand_over(
@@ -257,10 +271,7 @@ def register(app: App, services: Services) -> None:
 
     @on(ActionId.REMINDER_SNOOZE)
     def snooze(body: dict[str, Any], subject: Subject, user: str, client: Any, respond: Respond) -> None:
-        assert subject.promise_id is not None
-        with services.db.transaction() as session:
-            case = cases.find_case(session, team(body), subject.case_id)
-            promise = promises.open_promise(session, case, subject.promise_id)
+        with promise_at_hand(services, team(body), subject) as (session, case, promise):
             again = promises.snooze_reminder(
                 session,
                 case=case,
@@ -277,10 +288,7 @@ def register(app: App, services: Services) -> None:
     def escalate_now(
         body: dict[str, Any], subject: Subject, user: str, client: Any, respond: Respond
     ) -> None:
-        assert subject.promise_id is not None
-        with services.db.transaction() as session:
-            case = cases.find_case(session, team(body), subject.case_id)
-            promise = promises.open_promise(session, case, subject.promise_id)
+        with promise_at_hand(services, team(body), subject) as (session, case, promise):
             keys, to = escalation.escalate_now(
                 session,
                 case=case,
@@ -299,10 +307,7 @@ def register(app: App, services: Services) -> None:
 
     @on(ActionId.ESCALATION_ACKNOWLEDGE)
     def acknowledge(body: dict[str, Any], subject: Subject, user: str, client: Any, respond: Respond) -> None:
-        assert subject.promise_id is not None
-        with services.db.transaction() as session:
-            case = cases.find_case(session, team(body), subject.case_id)
-            promise = promises.open_promise(session, case, subject.promise_id)
+        with promise_at_hand(services, team(body), subject) as (session, case, promise):
             keys = escalation.acknowledge(
                 session,
                 case=case,

@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.workspaces import SlackClients
 from handlers import people, render
 from handlers.card import CardFacts, case_card
-from storage import queries
+from storage import outbox, queries
 from storage.db import Database
 from storage.models import (
     Case,
@@ -192,7 +192,7 @@ class SlackSender:
                 owner_status=None,
             )
         if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
-            scene.sibling = queries.notification_of(
+            scene.sibling = outbox.notification_of(
                 session, promise.id, NotificationKind.ESCALATION, claim.level
             )
         return scene

@@ -480,9 +480,7 @@ def register(app: App, services: Services) -> None:
         what = submitted.text(BlockId.WHAT)
         if not what:
             raise FieldError(BlockId.WHAT, "Say what you promised the customer.")
-        owner_id = _case_owner(services, team_id, subject.case_id)
-        tz = people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
-        due_at = due_from(submitted, tz, services.clock.now())
+        due_at = due_from(submitted, _owner_zone(services, team_id, subject.case_id), services.clock.now())
         reply, send_now = commands.promise_with_time(
             services, team_id=team_id, actor_id=user_id, case_id=subject.case_id, due_at=due_at, what=what
         )
@@ -529,16 +527,10 @@ def register(app: App, services: Services) -> None:
                 )
             if not note:
                 raise FieldError(BlockId.NOTE, "Say why." if extension else "Say what you told the customer.")
-            owner_id = _case_owner(services, team_id, subject.case_id)
-            tz = people.time_zone(
-                services.client_for(team_id), services.db, services.clock, team_id, owner_id
-            )
             now = services.clock.now()
-            due_at = due_from(submitted, tz, now)
+            due_at = due_from(submitted, _owner_zone(services, team_id, subject.case_id), now)
             settings = services.settings
-            with services.db.transaction() as session:
-                case = cases.find_case(session, team_id, subject.case_id)
-                promise = promises.open_promise(session, case, subject.promise_id)
+            with actions.promise_at_hand(services, team_id, subject) as (session, case, promise):
                 allowed = (
                     escalation.deciders(promise, case, settings.admins) if extension else settings.admins
                 )
@@ -624,8 +616,10 @@ def register(app: App, services: Services) -> None:
     handler(CallbackId.LOG_CONTACT, BlockId.CONTACT, contact_work)
 
 
-def _case_owner(services: Services, team_id: str, case_id: int) -> str:
+def _owner_zone(services: Services, team_id: str, case_id: int) -> str:
+    """The case owner's time zone: a form's times are read on the owner's clock, as commands'."""
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        return case.owner_id
+        owner_id = case.owner_id
+    return people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)

@@ -182,11 +182,7 @@ def release(session: Session, claims: list[Claim]) -> None:
 def restore_run_at(session: Session, rows: list[tuple[int, datetime]]) -> None:
     """Put rows stepped aside during an outage back in their place in line (their due time)."""
     for row_id, run_at in rows:
-        session.execute(
-            update(Notification)
-            .where(Notification.id == row_id, Notification.state == NotificationState.PENDING)
-            .values(run_at=run_at)
-        )
+        set_run_at(session, row_id, run_at)
 
 
 def planned(session: Session, promise_id: int, kinds: tuple[NotificationKind, ...]) -> list[Notification]:
@@ -219,6 +215,7 @@ def redirect_pending(
 
 
 def set_run_at(session: Session, row_id: int, run_at: datetime) -> None:
+    """Move a row that is still waiting to `run_at`."""
     session.execute(
         update(Notification)
         .where(Notification.id == row_id, Notification.state == NotificationState.PENDING)
@@ -263,26 +260,27 @@ def mark_deferred(session: Session, claim: Claim, until: datetime) -> None:
     )
 
 
-def cancel_kinds(session: Session, promise_id: int, kinds: tuple[NotificationKind, ...], reason: str) -> int:
-    result = session.execute(
-        update(Notification)
-        .where(
-            Notification.promise_id == promise_id,
-            Notification.kind.in_(kinds),
-            Notification.state == NotificationState.PENDING,
+def cancel_pending(
+    session: Session, promise_id: int, reason: str, kinds: tuple[NotificationKind, ...] | None = None
+) -> int:
+    """Call off a promise's messages still waiting (only those of `kinds`, if given)."""
+    statement = update(Notification).where(
+        Notification.promise_id == promise_id, Notification.state == NotificationState.PENDING
+    )
+    if kinds is not None:
+        statement = statement.where(Notification.kind.in_(kinds))
+    return session.execute(statement.values(state=NotificationState.CANCELLED, last_error=reason)).rowcount
+
+
+def notification_of(
+    session: Session, promise_id: int, kind: NotificationKind, level: int
+) -> Notification | None:
+    """The one row of a promise's (kind, level)."""
+    return session.execute(
+        select(Notification).where(
+            Notification.promise_id == promise_id, Notification.kind == kind, Notification.level == level
         )
-        .values(state=NotificationState.CANCELLED, last_error=reason)
-    )
-    return result.rowcount
-
-
-def cancel_pending(session: Session, promise_id: int, reason: str) -> int:
-    result = session.execute(
-        update(Notification)
-        .where(Notification.promise_id == promise_id, Notification.state == NotificationState.PENDING)
-        .values(state=NotificationState.CANCELLED, last_error=reason)
-    )
-    return result.rowcount
+    ).scalar_one_or_none()
 
 
 def next_run_at(session: Session) -> datetime | None:

@@ -11,8 +11,6 @@ from storage.models import (
     CaseState,
     Contact,
     ManagerLink,
-    Notification,
-    NotificationKind,
     Person,
     Promise,
     PromiseState,
@@ -103,14 +101,4 @@ def last_contact(session: Session, case_id: int) -> Contact | None:
         .where(Contact.case_id == case_id)
         .order_by(Contact.posted_at.desc(), Contact.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-
-
-def notification_of(
-    session: Session, promise_id: int, kind: NotificationKind, level: int
-) -> Notification | None:
-    return session.execute(
-        select(Notification).where(
-            Notification.promise_id == promise_id, Notification.kind == kind, Notification.level == level
-        )
     ).scalar_one_or_none()
