@@ -87,10 +87,8 @@ def _apply(
         (NotificationKind(row.kind), row.level): row for row in outbox.planned(session, promise.id, kinds)
     }
     for (kind, level), row in existing.items():
-        if (kind, level) not in wanted and row.state in (
-            NotificationState.PENDING,
-            NotificationState.CLAIMED,
-        ):
+        if (kind, level) not in wanted:
+            # Only a row still waiting is called off; one being sent this moment is fenced.
             outbox.cancel_row(session, row.id, "plan changed")
     for (kind, level), (to, thread_ts) in wanted.items():
         run_at = promise.escalate_at + (level - 1) * repeat
