@@ -4,11 +4,13 @@ over plain values so they can be read and tested on their own.
 
 Definitions (README → App Home):
 - A promise *counts* in a window when its due_at falls in [now - window, now].
-- Kept on time: state kept and kept_at <= due_at. Kept late: kept and kept_at > due_at.
-  Missed: still open past its due time.
+- Kept early: state kept and kept_at < remind_at, that is before the owner needed the
+  reminder ("under-promise, over-deliver"). Kept on time: kept, not early, kept_at <= due_at.
+  Kept late: kept and kept_at > due_at. Missed: still open past its due time.
 - Rescheduled (replaced by a new promise, the customer told) is counted apart: it is neither
   kept nor missed; its replacement counts on its own due time.
-- Rate = on time / (on time + late + missed). With nothing counted there is no rate."""
+- Rate = (early + on time) / (early + on time + late + missed). With nothing counted there is
+  no rate."""
 
 from __future__ import annotations
 
@@ -33,19 +35,29 @@ MAX_TEAM_OVERDUE_SHOWN = 25
 
 
 class Outcome(StrEnum):
+    KEPT_EARLY = "kept_early"
     KEPT_ON_TIME = "kept_on_time"
     KEPT_LATE = "kept_late"
     MISSED = "missed"
     RESCHEDULED = "rescheduled"
 
 
-def outcome(state: str, due_at: datetime, kept_at: datetime | None, now: datetime) -> Outcome | None:
-    """How one promise ended, or None while it is still open and not yet due."""
+def outcome(
+    state: str,
+    due_at: datetime,
+    kept_at: datetime | None,
+    now: datetime,
+    remind_at: datetime | None = None,
+) -> Outcome | None:
+    """How one promise ended, or None while it is still open and not yet due. Without its
+    reminder time a promise can't be told kept early, only on time."""
     if state == PromiseState.RESCHEDULED:
         return Outcome.RESCHEDULED
     if state == PromiseState.KEPT:
         # A kept promise without a kept time can't be shown late: count it as kept on time
         # rather than invent a lateness (every keep records kept_at today).
+        if kept_at is not None and remind_at is not None and kept_at < remind_at:
+            return Outcome.KEPT_EARLY
         if kept_at is None or kept_at <= due_at:
             return Outcome.KEPT_ON_TIME
         return Outcome.KEPT_LATE
@@ -56,38 +68,51 @@ def outcome(state: str, due_at: datetime, kept_at: datetime | None, now: datetim
 
 @dataclass(frozen=True)
 class Tally:
+    # Kept on time but not early: `early` is counted apart, and both are kept in time.
     on_time: int = 0
     late: int = 0
     missed: int = 0
     rescheduled: int = 0
+    early: int = 0
+
+    @property
+    def in_time(self) -> int:
+        """Kept by the due time: early or on time."""
+        return self.early + self.on_time
 
     @property
     def counted(self) -> int:
         """The promises the rate is over: rescheduled ones are not among them."""
-        return self.on_time + self.late + self.missed
+        return self.in_time + self.late + self.missed
 
     @property
     def percent(self) -> int | None:
-        """Kept on time, in whole percent rounded down (so 100% means every one), or None
+        """Kept in time, in whole percent rounded down (so 100% means every one), or None
         when nothing counted: 0 of 0 is not 0%."""
         if self.counted == 0:
             return None
-        return self.on_time * 100 // self.counted
+        return self.in_time * 100 // self.counted
 
 
-def tally(
-    promises: Iterable[tuple[str, datetime, datetime | None]], now: datetime, window: timedelta
-) -> Tally:
-    """Count (state, due_at, kept_at) whose due_at falls in [now - window, now]."""
+# (state, due_at, kept_at) or (state, due_at, kept_at, remind_at): with the reminder time,
+# promises kept before it count as kept early.
+PromiseFacts = tuple[str, datetime, datetime | None] | tuple[str, datetime, datetime | None, datetime | None]
+
+
+def tally(promises: Iterable[PromiseFacts], now: datetime, window: timedelta) -> Tally:
+    """Count the promises whose due_at falls in [now - window, now]."""
     counts = dict.fromkeys(Outcome, 0)
     since = now - window
-    for state, due_at, kept_at in promises:
+    for facts in promises:
+        state, due_at, kept_at = facts[0], facts[1], facts[2]
+        remind_at = facts[3] if len(facts) > 3 else None
         if not since <= due_at <= now:
             continue
-        result = outcome(state, due_at, kept_at, now)
+        result = outcome(state, due_at, kept_at, now, remind_at)
         if result is not None:
             counts[result] += 1
     return Tally(
+        early=counts[Outcome.KEPT_EARLY],
         on_time=counts[Outcome.KEPT_ON_TIME],
         late=counts[Outcome.KEPT_LATE],
         missed=counts[Outcome.MISSED],
@@ -96,13 +121,14 @@ def tally(
 
 
 def describe(label: str, counts: Tally) -> str:
-    """One line, e.g. "Last 7 days: 8 of 10 kept on time (80%) · 1 kept late · 1 missed ·
-    2 rescheduled"."""
+    """One line, e.g. "Last 7 days: 8 of 10 kept on time (80%), 3 of them early · 1 kept late ·
+    1 missed · 2 rescheduled"."""
     rescheduled = f" · {counts.rescheduled} rescheduled" if counts.rescheduled else ""
     if counts.percent is None:
         return f"{label}: no promises were due{rescheduled}"
+    early = f", {counts.early} of them early" if counts.early else ""
     return (
-        f"{label}: {counts.on_time} of {counts.counted} kept on time ({counts.percent}%)"
+        f"{label}: {counts.in_time} of {counts.counted} kept on time ({counts.percent}%){early}"
         f" · {counts.late} kept late · {counts.missed} missed{rescheduled}"
     )
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from bot import workhours
+from bot import weekly, workhours
+from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
@@ -86,6 +87,13 @@ class Settings:
     escalation_channel: str | None = None
     # When escalations may reach people who haven't set their own (`/case hours`).
     working_hours: WorkingHours = field(default_factory=lambda: workhours.parse(workhours.DEFAULT))
+    # When managers get their weekly digest on their own clock; None: no digests.
+    digest_schedule: Weekly | None = field(default_factory=lambda: weekly.parse(weekly.DEFAULT))
+    # Open cases older than this are listed in reports and digests as getting old.
+    stale_case_age: timedelta = timedelta(days=7)
+    # A notification this overdue (the bot or Slack was down) is gathered with the others
+    # owed to the same person into one catch-up message instead of a burst.
+    catch_up_after: timedelta = timedelta(minutes=10)
     # OAuth: with both set, workspaces install the app at install_path and the bot tokens live
     # in the database (bot/workspaces.py); SLACK_BOT_TOKEN is then not used.
     client_id: str | None = None
@@ -208,6 +216,15 @@ class Settings:
         except workhours.WorkingHoursError as error:
             raise SettingsError(f"WORKING_HOURS: {error}") from None
 
+        raw_digest = text("DIGEST_SCHEDULE", weekly.DEFAULT)
+        try:
+            digest_schedule = weekly.parse(raw_digest)
+        except weekly.WeeklyError as error:
+            raise SettingsError(f"DIGEST_SCHEDULE: {error}") from None
+        raw_stale = text("STALE_CASE_DAYS", "7")
+        if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
+            raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
+
         return cls(
             bot_token=bot_token,
             signing_secret=text("SLACK_SIGNING_SECRET"),
@@ -223,6 +240,9 @@ class Settings:
             claim_lease=claim_lease,
             escalation_channel=escalation_channel,
             working_hours=working_hours,
+            digest_schedule=digest_schedule,
+            stale_case_age=timedelta(days=int(raw_stale)),
+            catch_up_after=duration("CATCH_UP_AFTER", "10m"),
             **_oauth_settings(text, bot_token=bot_token, app_token=app_token),
         )
 

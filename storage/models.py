@@ -118,6 +118,10 @@ class NotificationKind(StrEnum):
     CASE_NOTE = "case_note"
     # The same, told to one person by DM (the owner hears that their manager took it).
     PERSON_NOTE = "person_note"
+    # A manager's weekly digest of their team's promises (no case, no promise).
+    DIGEST = "digest"
+    # A recurring category reached the threshold: told to the team's managers once.
+    RECURRING_FLAG = "recurring_flag"
 
 
 class NotificationState(StrEnum):
@@ -163,6 +167,8 @@ class Case(Base):
     category: Mapped[str | None] = mapped_column(String(80))
     # Bumped by every change the case card shows: a card update renders only the newest.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The customer's IANA time zone ("Europe/Berlin"): promises are then shown on both clocks.
+    customer_tz: Mapped[str | None] = mapped_column(String(64))
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="case", order_by="Contact.ts")
     promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_at")
@@ -170,6 +176,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_thread", "channel_id", "card_ts"),
         Index("ix_cases_owner_state", "team_id", "owner_id", "state"),
+        # Reports read cases by when they were opened and closed (bot/reports.py).
+        Index("ix_cases_team_opened", "team_id", "opened_at"),
+        Index("ix_cases_team_closed", "team_id", "closed_at"),
     )
 
     @property
@@ -244,10 +253,17 @@ class Promise(Base):
     rescheduled_by: Mapped[str | None] = mapped_column(String(32))
     reschedule_note: Mapped[str | None] = mapped_column(Text)
     customer_told: Mapped[bool | None] = mapped_column()
+    # A safer time the bot suggested when the promise looked tight (bot/hygiene.py); the
+    # owner may switch to it with one click shortly after making the promise.
+    suggested_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship(back_populates="promises")
 
-    __table_args__ = (Index("ix_promises_owner_state", "owner_id", "state"),)
+    __table_args__ = (
+        Index("ix_promises_owner_state", "owner_id", "state"),
+        # Reports count promises by their due time.
+        Index("ix_promises_due_at", "due_at"),
+    )
 
 
 class ManagerLink(Base):
@@ -273,6 +289,9 @@ class Person(Base):
     tz: Mapped[str] = mapped_column(String(64))
     # Their own working hours ("mon-fri 08:00-16:00"); unset, the deployment's WORKING_HOURS.
     working_hours: Mapped[str | None] = mapped_column(String(60))
+    # When their weekly digest comes ("fri 16:00" on their own clock, or "off"); unset,
+    # the deployment's DIGEST_SCHEDULE.
+    digest_schedule: Mapped[str | None] = mapped_column(String(40))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
@@ -358,6 +377,24 @@ class InboundEvent(Base):
             postgresql_where=text("state = 'received'"),
         ),
     )
+
+
+class RecurringFlag(Base):
+    """A category of recurring problems that reached the threshold (bot/recurring.py). One row
+    per flag: the team's managers are told once, and not again for the same category until
+    the window has passed."""
+
+    __tablename__ = "recurring_flags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # The category as matched (lower case, spaces squeezed) and as first written.
+    category_key: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(80))
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_recurring_flags_category", "team_id", "category_key", "flagged_at"),)
 
 
 class AuditEntry(Base):

@@ -237,8 +237,9 @@ def test_manager_sees_the_team_overdue_promises_and_kept_rate(
     view = home_of(slack, "UMGR")
     whole = "\n".join(texts(view))
     assert "Your team" in whole
-    assert "Last 7 days: 1 of 3 kept on time (33%) · 1 kept late · 1 missed" in whole
-    assert "Last 30 days: 2 of 4 kept on time (50%) · 1 kept late · 1 missed" in whole
+    # Both were kept half an hour in, before their reminders: kept early.
+    assert "Last 7 days: 1 of 3 kept on time (33%), 1 of them early · 1 kept late · 1 missed" in whole
+    assert "Last 30 days: 2 of 4 kept on time (50%), 2 of them early · 1 kept late · 1 missed" in whole
     assert "2 people report to you" in whole
     overdue = section_starting(view, "Overdue on your team")
     assert "(1)" in overdue
@@ -270,6 +271,7 @@ def test_a_loop_in_the_manager_links_still_draws_the_home(agent, manager, signer
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 unit = pytest.mark.backend_independent
 
 
@@ -289,6 +291,36 @@ unit = pytest.mark.backend_independent
 )
 def test_outcome_of_one_promise(state, due_at, kept_at, expected):
     assert outcome(state, due_at, kept_at, NOW) == expected
+
+
+@unit
+@pytest.mark.parametrize(
+    ("kept_at", "expected"),
+    [
+        (NOW - HOUR - 16 * MINUTE, Outcome.KEPT_EARLY),  # before the reminder was due
+        (NOW - HOUR - 15 * MINUTE, Outcome.KEPT_ON_TIME),  # at the reminder: needed it
+        (NOW - HOUR, Outcome.KEPT_ON_TIME),
+        (NOW - HOUR + MINUTE, Outcome.KEPT_LATE),
+    ],
+)
+def test_kept_before_the_reminder_is_kept_early(kept_at, expected):
+    remind_at = NOW - HOUR - 15 * MINUTE
+    assert outcome(PromiseState.KEPT, NOW - HOUR, kept_at, NOW, remind_at) == expected
+
+
+@unit
+def test_early_counts_as_kept_in_time_and_is_said_apart():
+    promises = [
+        (PromiseState.KEPT, NOW - HOUR, NOW - 3 * HOUR, NOW - 2 * HOUR),  # early
+        (PromiseState.KEPT, NOW - HOUR, NOW - HOUR, NOW - 2 * HOUR),  # on time
+        (PromiseState.OPEN, NOW - HOUR, None, NOW - 2 * HOUR),  # missed
+    ]
+    counts = tally(promises, NOW, timedelta(days=7))
+    assert counts == Tally(early=1, on_time=1, missed=1)
+    assert counts.percent == 66
+    assert describe("Last 7 days", counts) == (
+        "Last 7 days: 2 of 3 kept on time (66%), 1 of them early · 0 kept late · 1 missed"
+    )
 
 
 @unit
