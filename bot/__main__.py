@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo]`: see README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export]`: see README.md."""
 
 from __future__ import annotations
 
@@ -25,7 +25,17 @@ SLACK_SETUP_HELP = {
 }
 
 
+# Operator commands with their own options, each in its own module: `python -m bot report
+# --help`. Imported only when run, so starting the bot doesn't load them.
+OPERATOR_COMMANDS = {"report": "bot.report_cli", "export": "bot.export_cli"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in OPERATOR_COMMANDS:
+        import importlib
+
+        return int(importlib.import_module(OPERATOR_COMMANDS[arguments[0]]).main(arguments[1:]))
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="casekeeper: keep the promises made to customers"
     )
@@ -36,9 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=["run", "web", "worker", "migrate", "demo"],
         help="run: web + scheduler in one process (default); web: HTTP only; worker: scheduler"
         " and notifications only; migrate: bring the database schema up to date; demo: play a"
-        " whole case against a local Slack stand-in",
+        " whole case against a local Slack stand-in. Also: report, export (each has --help)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     # The working directory's .env, as documented; not one found by walking up from this file.
     load_dotenv(find_dotenv(usecwd=True), override=False)
     try:

@@ -266,6 +266,13 @@ def _keep_revision(session: Session, contact: Contact, change: str, action: Acti
     )
 
 
+def category_key(category: str) -> str:
+    """What makes two categories the same: case and spacing don't count ("Late  delivery" is
+    "late delivery"). Categories are stored with their spaces squeezed, so SQL compares
+    lower(category) to this."""
+    return " ".join(category.split()).lower()
+
+
 def close_case(
     session: Session,
     *,
@@ -282,7 +289,7 @@ def close_case(
     require_open(case)
     require_may_change(session, case, actor_id, "close", admins)
     cleaned_note = clean_text(note, "note", required=False) or None
-    category = clean_text(category or "", "category", required=False) or None
+    category = " ".join((clean_text(category or "", "category", required=False) or "").split()) or None
     if recurrence is Recurrence.RECURRING and not category:
         raise CaseError(
             "Say which category the recurring problem belongs to, so its cases can be counted together."
