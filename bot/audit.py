@@ -26,6 +26,10 @@ class Action(StrEnum):
     ESCALATED_EARLY = "escalation.early"
     ESCALATION_ACKNOWLEDGED = "escalation.acknowledged"
     WORKING_HOURS_SET = "working_hours.set"
+    # The owner took the safer time the bot suggested for a promise just made.
+    PROMISE_SAFER_TIME = "promise.safer_time"
+    CUSTOMER_TZ_SET = "case.customer_tz"
+    RECURRING_FLAGGED = "recurring.flagged"
 
 
 def record(

@@ -13,6 +13,7 @@ from bot import audit, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.errors import CaseError
+from bot.timeparse import find_zone
 from bot.validation import clean_text
 from storage import queries
 from storage.models import (
@@ -54,6 +55,7 @@ def open_case(
         order_ref=_ref(details.order_ref, "order number"),
         tracking_ref=_ref(details.tracking_ref, "tracking number"),
         first_contact_via=details.first_contact_via,
+        customer_tz=find_zone(details.customer_tz) if details.customer_tz else None,
         version=0,
     )
     session.add(case)
@@ -81,6 +83,8 @@ class CaseDetails:
     order_ref: str | None = None
     tracking_ref: str | None = None
     first_contact_via: str | None = None
+    # As typed ("Berlin", "Europe/Berlin"); read with timeparse.find_zone.
+    customer_tz: str | None = None
 
 
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
@@ -115,6 +119,28 @@ def touch(session: Session, case: Case, now: datetime) -> str:
         case_id=case.id,
         payload={"version": version},
     )
+
+
+def set_customer_zone(
+    session: Session,
+    *,
+    case: Case,
+    zone_text: str,
+    actor_id: str,
+    now: datetime,
+    admins: Collection[str] = (),
+) -> str:
+    """The customer's time zone: promises on the case are then shown on both clocks and may be
+    given on the customer's ("3pm customer time"). Returns the zone's IANA name."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "set the customer's time zone on", admins)
+    name = find_zone(zone_text)
+    case.customer_tz = name
+    audit.record(
+        session, Action.CUSTOMER_TZ_SET, team_id=case.team_id, at=now, actor_id=actor_id, case=case, tz=name
+    )
+    touch(session, case, now)
+    return name
 
 
 def set_working_hours(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, cases, escalation, notifications
+from bot import audit, cases, escalation, hygiene, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.cases import require_open
@@ -85,6 +85,8 @@ def make_promise(
     )
     session.add(promise)
     session.flush()
+    advice = advice_for(session, case, promise, now)
+    promise.suggested_due_at = advice.suggested if advice is not None else None
     audit.record(
         session,
         Action.PROMISE_MADE,
@@ -95,6 +97,7 @@ def make_promise(
         promise=promise,
         due_at=frozen.due_at.isoformat(),
         escalation_chain=chain,
+        suggested_due_at=promise.suggested_due_at.isoformat() if promise.suggested_due_at else None,
     )
     _enqueue_plan(session, case, promise, now, repeat)
     card_key = cases.touch(session, case, now)
@@ -110,6 +113,79 @@ def make_promise(
         dedupe_key=notifications.promise_key(promise, NotificationKind.PROMISE_NOTE),
     )
     return promise, [note_key, card_key]
+
+
+def advice_for(session: Session, case: Case, promise: Promise, now: datetime) -> hygiene.Advice | None:
+    """Whether the promise looks tight, and the safer time (bot/hygiene.py)."""
+    return hygiene.check(
+        session,
+        team_id=case.team_id,
+        owner_id=promise.owner_id,
+        description=promise.description,
+        due_at=promise.due_at,
+        now=now,
+        exclude_id=promise.id,
+    )
+
+
+def use_safer_time(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    lead: timedelta,
+    grace: timedelta,
+    repeat: timedelta = timedelta(minutes=30),
+    admins: Collection[str] = (),
+) -> list[str]:
+    """Move a promise just made to the safer time the bot suggested. It is the same promise,
+    not a reschedule: the customer hears the safer time in the first place. Only shortly after
+    making it (hygiene.SUGGESTION_GOOD_FOR); later, a new time is a reschedule the customer is
+    told about. Returns the outbox keys to send straight away."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "change a promise on", admins)
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    safer = promise.suggested_due_at
+    if safer is None:
+        raise CaseError("There is no safer time suggested for that promise.")
+    if promise.due_at == safer:
+        raise CaseError("That promise has the safer time already.")
+    if now - promise.made_at > hygiene.SUGGESTION_GOOD_FOR:
+        raise CaseError(
+            "That suggestion was for the moment the promise was made. To give the customer a new"
+            " time now, reschedule it (the customer must be told)."
+        )
+    earlier = promise.due_at
+    frozen = plan(due_at=safer, now=now, lead=lead, grace=grace, manager_id=promise.escalate_to)
+    promise.due_at, promise.remind_at, promise.escalate_at = (
+        frozen.due_at,
+        frozen.remind_at,
+        frozen.escalate_at,
+    )
+    kinds = (NotificationKind.REMINDER, NotificationKind.MANAGER_MISSING, *escalation.ESCALATION_KINDS)
+    for row in outbox.planned(session, promise.id, kinds):
+        if row.kind == NotificationKind.REMINDER.value and row.level == 0:
+            outbox.set_run_at(session, row.id, frozen.remind_at)
+        elif row.kind != NotificationKind.REMINDER.value:
+            outbox.set_run_at(session, row.id, frozen.escalate_at + max(0, row.level - 1) * repeat)
+    audit.record(
+        session,
+        Action.PROMISE_SAFER_TIME,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        old_due_at=earlier.isoformat(),
+        new_due_at=safer.isoformat(),
+    )
+    card_key = cases.touch(session, case, now)
+    return [card_key] + escalation.tell(
+        session, case, promise, "safer_time", actor_id, now, old_due_at=earlier.isoformat()
+    )
 
 
 def _enqueue_plan(session: Session, case: Case, promise: Promise, now: datetime, repeat: timedelta) -> None:

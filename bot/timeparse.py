@@ -61,9 +61,66 @@ _DATEPARSER_SETTINGS = {
 }
 
 
-def parse_when(text: str, tz_name: str | None, now: datetime) -> datetime:
-    """Read a due time. `now` is aware; the result is aware UTC, in the future."""
-    phrase = " ".join(text.split())
+# "3pm customer time", "tomorrow 9:00 (customer's time)", "friday 10am their time": read on the
+# customer's clock instead of the owner's.
+_CUSTOMER_TIME = re.compile(r"\s*\(?\s*\b(?:customer(?:'s|s|’s)?|their)\s+(?:local\s+)?time\s*\)?\s*$", re.I)
+
+
+def says_customer_time(text: str) -> tuple[str, bool]:
+    """The phrase without a trailing "customer time", and whether it had one."""
+    stripped = _CUSTOMER_TIME.sub("", text)
+    return stripped, stripped != text
+
+
+def find_zone(text: str) -> str:
+    """An IANA zone from what someone typed: "Europe/Berlin", "europe/berlin", or a city that
+    names exactly one zone ("Berlin", "new york"). Raises CaseError saying what would do."""
+    wanted = "_".join(text.strip().split())
+    if not wanted:
+        raise CaseError("Say the customer's time zone, like `Europe/Berlin` or `America/New_York`.")
+    known = _zone_names()
+    if wanted in known:
+        return wanted
+    lowered = wanted.lower()
+    exact = [name for name in known if name.lower() == lowered]
+    if exact:
+        return exact[0]
+    cities = sorted(name for name in known if name.lower().rsplit("/", 1)[-1] == lowered and "/" in name)
+    cities = [c for c in cities if not c.startswith(("Etc/", "SystemV/", "US/"))] or cities
+    if len(cities) == 1:
+        return cities[0]
+    shown = quoted(text.strip(), 60)
+    if len(cities) > 1:
+        raise CaseError(f"“{shown}” could be {', '.join(cities[:4])}: say which.")
+    raise CaseError(
+        f"“{shown}” is not a time zone I know. Use a zone name like `Europe/Berlin`,"
+        " `America/New_York` or `Asia/Tokyo` (en.wikipedia.org/wiki/List_of_tz_database_time_zones)."
+    )
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        from zoneinfo import available_timezones
+
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def parse_when(text: str, tz_name: str | None, now: datetime, customer_tz: str | None = None) -> datetime:
+    """Read a due time. `now` is aware; the result is aware UTC, in the future. Calendar phrases
+    are read on `tz_name`'s clock, or on the customer's when the text ends "customer time"."""
+    phrase, on_customer_clock = says_customer_time(" ".join(text.split()))
+    if on_customer_clock:
+        if not customer_tz:
+            raise CaseError(
+                "This case has no customer time zone yet: set it with `/case tz CASE-n Europe/Berlin`,"
+                " or give the time on your own clock."
+            )
+        tz_name = customer_tz
     if not phrase:
         raise CaseError("Say when, for example `in 2 hours`, `tomorrow 3pm` or `friday 10:00`.")
     if len(phrase) > 100:

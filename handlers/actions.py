@@ -303,6 +303,36 @@ def register(app: App, services: Services) -> None:
         services.dispatcher.wake()
         say(respond, reply)
 
+    # -- a promise that looked tight -------------------------------------------------------
+
+    @on(ActionId.USE_SAFER_TIME)
+    def use_safer_time(
+        body: dict[str, Any], subject: Subject, user: str, client: Any, respond: Respond
+    ) -> None:
+        with promise_at_hand(services, team(body), subject) as (session, case, promise):
+            keys = promises.use_safer_time(
+                session,
+                case=case,
+                promise=promise,
+                actor_id=user,
+                now=services.clock.now(),
+                lead=settings.reminder_lead,
+                grace=settings.escalation_grace,
+                repeat=settings.escalation_repeat,
+                admins=settings.admins,
+            )
+            reply = render.promise_confirmation(case, promise, settings.escalation_repeat)
+            taken = render.safer_time_taken(case, promise)
+        services.dispatcher.deliver_now(keys)
+        services.dispatcher.wake()
+        # The confirmation is redrawn with the new plan, and no longer asks.
+        respond(
+            response_type="ephemeral",
+            replace_original=True,
+            text=f"{taken.text} {reply.text}",
+            blocks=[*taken.blocks, *reply.blocks],
+        )
+
     # -- escalations -----------------------------------------------------------------------
 
     @on(ActionId.ESCALATION_ACKNOWLEDGE)

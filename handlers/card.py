@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.render import Message, clip, context, customer_of, message, safe, section, when
+from handlers.render import Message, clip, context, customer_of, due_both, message, safe, section, when
 from storage.models import Case, CasePriority, CaseState, Promise
 
 PRIORITY_LABEL = {
@@ -47,7 +47,7 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         MarkdownTextObject(text=f"*Owner*\n<@{case.owner_id}>"),
         MarkdownTextObject(text=f"*Status*\n{status}"),
         MarkdownTextObject(text=f"*Contacts*\n{facts.contacts}"),
-        MarkdownTextObject(text=f"*Next promise*\n{_next_promise(facts, now)}"),
+        MarkdownTextObject(text=f"*Next promise*\n{_next_promise(case, facts, now)}"),
         MarkdownTextObject(text=f"*Opened*\n{when(case.opened_at)}"),
     ]
     blocks: list[Block] = [
@@ -80,13 +80,13 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
     return message(text, blocks)
 
 
-def _next_promise(facts: CardFacts, now: datetime) -> str:
+def _next_promise(case: Case, facts: CardFacts, now: datetime) -> str:
     promise = facts.next_promise
     if promise is None:
         return "None open"
     late = " · *overdue*" if promise.due_at < now else ""
     more = f"\n_and {facts.open_promises - 1} more_" if facts.open_promises > 1 else ""
-    return f"“{safe(clip(promise.description, 120))}”\ndue {when(promise.due_at)}{late}{more}"
+    return f"“{safe(clip(promise.description, 120))}”\ndue {due_both(case, promise.due_at)}{late}{more}"
 
 
 def _refs(case: Case) -> str:
@@ -95,6 +95,7 @@ def _refs(case: Case) -> str:
         f"Order {safe(case.order_ref)}" if case.order_ref else "",
         f"Tracking {safe(case.tracking_ref)}" if case.tracking_ref else "",
         f"First contact by {case.first_contact_via}" if case.first_contact_via else "",
+        f"Customer's time zone {case.customer_tz}" if case.customer_tz else "",
     ]
     return " · ".join(p for p in parts if p)
 

@@ -29,6 +29,7 @@ from handlers.parse import (
     OpenCase,
     OpenCaseModal,
     ReassignCase,
+    SetCustomerZone,
     SetHours,
     SetManager,
     ShowCase,
@@ -106,6 +107,8 @@ def run(
         return close(services, team_id=team_id, actor_id=actor_id, case_id=request.case_id, note=request.note)
     if isinstance(request, SetHours):
         return set_hours(services, team_id=team_id, actor_id=actor_id, hours=request.hours)
+    if isinstance(request, SetCustomerZone):
+        return customer_zone(services, team_id=team_id, actor_id=actor_id, request=request)
     now = services.clock.now()
     with services.db.transaction() as session:
         if isinstance(request, ShowCase):
@@ -191,6 +194,26 @@ def set_hours(services: Services, *, team_id: str, actor_id: str, hours: str | N
     return render.working_hours_set(chosen or str(default), own=chosen is not None)
 
 
+def customer_zone(
+    services: Services, *, team_id: str, actor_id: str, request: SetCustomerZone
+) -> render.Message:
+    with services.db.transaction() as session:
+        case = cases.find_case(session, team_id, request.case_id)
+        if request.zone is None:
+            return render.customer_zone_is(case, services.clock.now())
+        cases.set_customer_zone(
+            session,
+            case=case,
+            zone_text=request.zone,
+            actor_id=actor_id,
+            now=services.clock.now(),
+            admins=services.settings.admins,
+        )
+        reply = render.customer_zone_is(case, services.clock.now())
+    services.dispatcher.deliver_now([cases.card_update_key(case)])
+    return reply
+
+
 def reassign(services: Services, *, team_id: str, actor_id: str, request: ReassignCase) -> render.Message:
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, request.case_id)
@@ -257,10 +280,10 @@ def make_promise(
         # Refuse before asking Slack anything on behalf of someone who may not do this.
         cases.require_open(case)
         authz.require_may_change(session, case, actor_id, "record a promise on", services.settings.admins)
-        owner_id = case.owner_id
+        owner_id, customer_tz = case.owner_id, case.customer_tz
     # Slack call outside any transaction: the owner's zone, for reading "tomorrow 3pm".
     tz = people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
-    due_at = parse_when(when, tz, services.clock.now())
+    due_at = parse_when(when, tz, services.clock.now(), customer_tz)
     reply, send_now = promise_with_time(
         services,
         team_id=team_id,
@@ -299,7 +322,12 @@ def promise_with_time(
             now=services.clock.now(),
             source_ts=source_ts,
         )
-        reply = render.promise_confirmation(case, promise, services.settings.escalation_repeat)
+        advice = (
+            promises.advice_for(session, case, promise, services.clock.now())
+            if promise.suggested_due_at
+            else None
+        )
+        reply = render.promise_confirmation(case, promise, services.settings.escalation_repeat, advice)
     return reply, send_now
 
 

@@ -26,6 +26,7 @@ class BlockId(StrEnum):
     ACCOUNT = "account"
     ORDER = "order"
     TRACKING = "tracking"
+    CUSTOMER_TZ = "customer_tz"
     PRIORITY = "priority"
     VIA = "via"
     WHEN_DATE = "when_date"
@@ -44,6 +45,7 @@ class BlockId(StrEnum):
     REMINDER_ACTIONS = "reminder_actions"
     ESCALATION_ACTIONS = "escalation_actions"
     PAGE_ACTIONS = "page_actions"
+    ADVICE_ACTIONS = "advice_actions"
 
 
 class ActionId(StrEnum):
@@ -53,6 +55,7 @@ class ActionId(StrEnum):
     ACCOUNT = "account_input"
     ORDER = "order_input"
     TRACKING = "tracking_input"
+    CUSTOMER_TZ = "customer_tz_input"
     PRIORITY = "priority_input"
     VIA = "via_input"
     WHEN_DATE = "when_date_input"
@@ -85,6 +88,9 @@ class ActionId(StrEnum):
     # (Two ids: action_ids must be unique within their block.)
     CONTACTS_OLDER = "case.contacts_older"
     CONTACTS_NEWER = "case.contacts_newer"
+
+    # The confirmation of a promise that looks tight (bot/hygiene.py).
+    USE_SAFER_TIME = "promise.use_safer_time"
 
 
 @dataclass(frozen=True)

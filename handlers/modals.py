@@ -38,7 +38,7 @@ from bot import cases, escalation, promises
 from bot.cases import CONTACT_MEDIA, CaseDetails
 from bot.errors import CaseError
 from bot.services import Services
-from bot.timeparse import parse_when
+from bot.timeparse import find_zone, parse_when
 from bot.validation import LIMITS
 from handlers import errors, people, render
 from handlers.ids import ActionId, BlockId, CallbackId, Subject
@@ -178,6 +178,14 @@ def open_case_view(channel_id: str) -> View:
             _text_input(BlockId.ORDER, ActionId.ORDER, "Order number", optional=True, max_length=100),
             _text_input(
                 BlockId.TRACKING, ActionId.TRACKING, "Tracking number", optional=True, max_length=100
+            ),
+            _text_input(
+                BlockId.CUSTOMER_TZ,
+                ActionId.CUSTOMER_TZ,
+                "Customer's time zone",
+                optional=True,
+                max_length=60,
+                placeholder="Europe/Berlin, or a city like Chicago",
             ),
             InputBlock(
                 block_id=BlockId.PRIORITY.value,
@@ -377,8 +385,19 @@ class Submitted:
         return self.values.get(block.value, {}).get("selected_user")
 
 
-def due_from(submitted: Submitted, tz: str, now: datetime) -> datetime:
-    """The day and time pickers, or the free text: one of the two, in the owner's zone."""
+def _customer_zone(typed: str | None) -> str | None:
+    if not typed:
+        return None
+    try:
+        return find_zone(typed)
+    except CaseError as error:
+        raise FieldError(BlockId.CUSTOMER_TZ, str(error)) from None
+
+
+def due_from(submitted: Submitted, zones: tuple[str, str | None], now: datetime) -> datetime:
+    """The day and time pickers, or the free text: one of the two, in the owner's zone (the
+    text may say "customer time": then the customer's, `zones` being (owner's, customer's))."""
+    tz, customer_tz = zones
     day, clock, said = submitted.date(), submitted.time(), submitted.text(BlockId.WHEN_TEXT)
     if said and (day or clock):
         raise FieldError(BlockId.WHEN_TEXT, "Pick a day and time, or say when here: not both.")
@@ -395,7 +414,7 @@ def due_from(submitted: Submitted, tz: str, now: datetime) -> datetime:
             BlockId.WHEN_TEXT, "When? Pick a day and a time, or say it here, like `tomorrow 3pm`."
         )
     try:
-        return parse_when(phrase, tz, now)
+        return parse_when(phrase, tz, now, customer_tz)
     except CaseError as error:
         raise FieldError(block, str(error)) from None
 
@@ -453,6 +472,7 @@ def register(app: App, services: Services) -> None:
             order_ref=submitted.text(BlockId.ORDER) or None,
             tracking_ref=submitted.text(BlockId.TRACKING) or None,
             first_contact_via=submitted.option(BlockId.VIA),
+            customer_tz=_customer_zone(submitted.text(BlockId.CUSTOMER_TZ)),
         )
 
         def after() -> None:
@@ -616,10 +636,12 @@ def register(app: App, services: Services) -> None:
     handler(CallbackId.LOG_CONTACT, BlockId.CONTACT, contact_work)
 
 
-def _owner_zone(services: Services, team_id: str, case_id: int) -> str:
-    """The case owner's time zone: a form's times are read on the owner's clock, as commands'."""
+def _owner_zone(services: Services, team_id: str, case_id: int) -> tuple[str, str | None]:
+    """The case owner's time zone and the customer's: a form's times are read on the owner's
+    clock, as commands', or on the customer's when it says so."""
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        owner_id = case.owner_id
-    return people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
+        owner_id, customer_tz = case.owner_id, case.customer_tz
+    tz = people.time_zone(services.client_for(team_id), services.db, services.clock, team_id, owner_id)
+    return tz, customer_tz

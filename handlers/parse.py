@@ -29,6 +29,7 @@ USAGE = {
     "reassign": "`/case reassign CASE-7 @sam`",
     "list": "`/case list`",
     "hours": "`/case hours mon-fri 09:00-17:00`",
+    "tz": "`/case tz CASE-7 Europe/Berlin`",
     "help": "`/case help`",
 }
 
@@ -72,6 +73,12 @@ class SetHours:
 
 
 @dataclass(frozen=True)
+class SetCustomerZone:
+    case_id: int
+    zone: str | None  # None: show it
+
+
+@dataclass(frozen=True)
 class CloseCase:
     case_id: int
     note: str
@@ -104,6 +111,7 @@ CaseRequest = (
     | ReassignCase
     | ListCases
     | SetHours
+    | SetCustomerZone
     | Help
 )
 
@@ -149,6 +157,9 @@ def parse_case_command(text: str) -> CaseRequest:
         return ReassignCase(case_id=case_id, new_owner_id=_one_mention(tail, "reassign"))
     if verb == "hours":
         return SetHours(hours=rest or None)
+    if verb in ("tz", "timezone"):
+        case_id, tail = _case_and_rest(rest, "tz")
+        return SetCustomerZone(case_id=case_id, zone=tail or None)
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()

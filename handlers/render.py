@@ -23,6 +23,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import hygiene
+from bot.clock import zone
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from storage.models import Case, CaseState, Contact, Promise, PromiseState
@@ -67,6 +69,21 @@ def duration(delta: timedelta) -> str:
     return " ".join(p for p in parts if p)
 
 
+def customer_clock(case: Case, moment: datetime) -> str:
+    """The same moment on the customer's wall clock, when the case knows their zone: what the
+    agent says to the customer ("15:00 for the customer"), next to the reader's own time."""
+    if not case.customer_tz:
+        return ""
+    local = moment.astimezone(zone(case.customer_tz))
+    return f"{local:%H:%M} {local:%a %b} {local.day} for the customer ({case.customer_tz})"
+
+
+def due_both(case: Case, moment: datetime) -> str:
+    """ "<!date> for you = 15:00 Wed Nov 25 for the customer (Europe/Berlin)", or just the date."""
+    theirs = customer_clock(case, moment)
+    return f"{when(moment)} for you = {theirs}" if theirs else when(moment)
+
+
 def customer_of(case: Case) -> str:
     return safe(case.customer) if case.customer else "_not given_"
 
@@ -101,13 +118,15 @@ def plan_line(case: Case, promise: Promise, repeat: timedelta, owner_view: bool 
     reminder_to = "you" if owner_view else f"<@{promise.owner_id}>"
     return (
         f"reminder to {reminder_to} at {when(promise.remind_at, '{time}')}"
-        f" · due {when(promise.due_at)}"
+        f" · due {due_both(case, promise.due_at)}"
         f" · if missed, at {when(promise.escalate_at, '{time}')} it escalates to"
         f" {chain_text(case, promise, repeat)}"
     )
 
 
-def promise_confirmation(case: Case, promise: Promise, repeat: timedelta) -> Message:
+def promise_confirmation(
+    case: Case, promise: Promise, repeat: timedelta, advice: hygiene.Advice | None = None
+) -> Message:
     line = plan_line(case, promise, repeat)
     text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {line}"
     blocks: list[Block] = [
@@ -116,7 +135,70 @@ def promise_confirmation(case: Case, promise: Promise, repeat: timedelta) -> Mes
     ]
     if not promise.escalate_to:
         blocks.append(context("Set who hears about missed promises with " + USAGE["manager"] + "."))
+    confirmation = message(text, blocks)
+    if advice is None:
+        return confirmation
+    tight = safer_time_advice(case, promise, advice)
+    return Message(text=clip(f"{text} {tight.text}", 3900), blocks=confirmation.blocks + tight.blocks)
+
+
+def safer_time_advice(case: Case, promise: Promise, advice: hygiene.Advice) -> Message:
+    """Why the promise looks tight and a safer time, with one click to take it. Never a refusal:
+    the promise stands as made either way."""
+    reasons = []
+    if advice.crowded_by:
+        times = ", ".join(when(t, "{time}") for t in advice.crowded_by[:5])
+        reasons.append(
+            f"{len(advice.crowded_by)} other promises of yours are due within half an hour of it ({times})"
+        )
+    if advice.usually_late is not None:
+        kind = f"{advice.kind} promises" if advice.same_kind else "promises"
+        reasons.append(
+            f"your last {advice.samples} {kind} were kept a median {duration(advice.usually_late)} late"
+        )
+    why = " and ".join(reasons)
+    safer = due_both(case, advice.suggested)
+    text = f"This looks tight: {why}. Under-promise, over-deliver: a safer time is {safer}."
+    blocks: list[Block] = [
+        section(
+            f":warning: *This looks tight:* {why}.\nUnder-promise, over-deliver: a safer time is {safer}."
+        ),
+        ActionsBlock(
+            block_id=BlockId.ADVICE_ACTIONS.value,
+            elements=[
+                _button(
+                    "Use the safer time",
+                    ActionId.USE_SAFER_TIME,
+                    Subject(case_id=case.id, promise_id=promise.id),
+                    "primary",
+                )
+            ],
+        ),
+        context("Tell the customer the safer time; the promise keeps its time unless you switch."),
+    ]
     return message(text, blocks)
+
+
+def customer_zone_is(case: Case, now: datetime) -> Message:
+    if not case.customer_tz:
+        text = (
+            f"{case.ref} has no customer time zone. Set one with {USAGE['tz']}: promises are then"
+            " shown on both clocks, and `3pm customer time` is read on theirs."
+        )
+    else:
+        local = now.astimezone(zone(case.customer_tz))
+        text = (
+            f"{case.ref}'s customer is on {case.customer_tz} (it is {local:%H:%M} there now)."
+            " Promises show both clocks; say `3pm customer time` to give a time on theirs."
+        )
+    return message(text, [section(f":earth_africa: {text}")])
+
+
+def safer_time_taken(case: Case, promise: Promise) -> Message:
+    text = (
+        f":shield: “{safe(promise.description)}” on {case.ref} is now due {due_both(case, promise.due_at)}."
+    )
+    return message(text, [section(text)])
 
 
 def promise_note(case: Case, promise: Promise, repeat: timedelta) -> Message:
@@ -147,7 +229,7 @@ def reminder(case: Case, promise: Promise) -> Message:
     blocks: list[Block] = [
         section(
             f":alarm_clock: *Reminder for {case.ref}* · {customer_of(case)}\n"
-            f"You promised: “{safe(promise.description)}”\nDue {when(promise.due_at)}"
+            f"You promised: “{safe(promise.description)}”\nDue {due_both(case, promise.due_at)}"
         ),
     ]
     subject = Subject(case_id=case.id, promise_id=promise.id)
@@ -295,6 +377,10 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
             )
         else:
             text = f":calendar: {by} extended {what}{was} to {when(promise.due_at)}. Reason: {note}"
+    elif event == "safer_time" and promise is not None:
+        old = payload.get("old_due_at")
+        was = f" (was {when(datetime.fromisoformat(old))})" if old else ""
+        text = f":shield: {by} moved {what} to the safer time {due_both(case, promise.due_at)}{was}."
     elif event == "contact":
         via = f" by {payload.get('via')}" if payload.get("via") else ""
         said = safe(clip(str(payload.get("text") or ""), 2500))
@@ -443,7 +529,9 @@ def help_message() -> Message:
         f"• {USAGE['reassign']}: hand the case and its promises to someone else",
         f"• {USAGE['manager']}: who hears about your missed promises",
         f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",
-        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`.",
+        f"• {USAGE['tz']}: the customer's time zone; promises then show both clocks",
+        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`;"
+        " `3pm customer time` on the customer's.",
     ]
     text = "\n".join(lines)
     return message(text, [section(text)])

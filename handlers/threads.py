@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import cases
+from bot import cases, promises
 from bot.errors import CaseError
 from bot.services import Services
 from bot.timeparse import parse_when
@@ -97,7 +97,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         if case is None:
             inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
             return
-        case_id, owner_id = case.id, case.owner_id
+        case_id, owner_id, customer_tz = case.id, case.owner_id, case.customer_tz
     problem: str | None = None
     promise_request = None
     due_at = None
@@ -106,12 +106,14 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         if promise_request is not None:
             client = services.client_for(team_id)
             tz = people.time_zone(client, services.db, services.clock, team_id, owner_id)
-            due_at = parse_when(promise_request.when, tz, now)
+            due_at = parse_when(promise_request.when, tz, now, customer_tz)
     except CaseError as error:
         problem, promise_request = str(error), None
 
     send_now: list[str] = []
     made = None
+    # The promise stands; when it looks tight its author alone hears why, with a safer time.
+    tight: render.Message | None = None
     with services.db.transaction() as session:
         case = cases.find_case(session, team_id, case_id)
         _, reaction_key = cases.log_contact(
@@ -140,6 +142,10 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
                         source_ts=ts,
                     )
                 send_now += keys
+                if made.suggested_due_at is not None:
+                    advice = promises.advice_for(session, case, made, now)
+                    if advice is not None:
+                        tight = render.safer_time_advice(case, made, advice)
             except CaseError as error:
                 problem = str(error)
         inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
@@ -149,14 +155,19 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         services.dispatcher.wake()
     if problem:
         # Only the author sees it, in the thread; the reply itself stays logged as a contact.
-        message = render.error_message(f"No promise recorded: {problem}")
-        try:
-            services.client_for(team_id).chat_postEphemeral(
-                channel=channel,
-                user=author,
-                thread_ts=event["thread_ts"],
-                text=message.text,
-                blocks=message.blocks,
-            )
-        except Exception:
-            log.warning("thread.ephemeral_failed channel=%s ts=%s", channel, ts, exc_info=True)
+        refusal = render.error_message(f"No promise recorded: {problem}")
+        _tell_author(services, team_id, channel, author, event["thread_ts"], refusal)
+    if tight is not None:
+        _tell_author(services, team_id, channel, author, event["thread_ts"], tight)
+
+
+def _tell_author(
+    services: Services, team_id: str, channel: str, author: str, thread_ts: str, message: render.Message
+) -> None:
+    """Something only the reply's author sees, in the thread."""
+    try:
+        services.client_for(team_id).chat_postEphemeral(
+            channel=channel, user=author, thread_ts=thread_ts, text=message.text, blocks=message.blocks
+        )
+    except Exception:
+        log.warning("thread.ephemeral_failed channel=%s thread_ts=%s", channel, thread_ts, exc_info=True)
