@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import authz, cases, promises, workhours
+from bot import authz, cases, promises, recurring, workhours
 from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
@@ -169,8 +169,11 @@ def close(
             recurrence=recurrence,
             category=category,
         )
+        flags = recurring.check(
+            session, case, services.clock.now(), escalation_channel=services.settings.escalation_channel
+        )
         reply = render.case_closed(case)
-    services.dispatcher.deliver_now([cases.card_update_key(case)])
+    services.dispatcher.deliver_now([cases.card_update_key(case), *flags])
     return reply
 
 

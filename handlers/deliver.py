@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import escalation, promises
+from bot import escalation, promises, recurring
 from bot.clock import Clock
 from bot.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
 from bot.settings import Settings
@@ -36,6 +36,7 @@ from storage.models import (
     NotificationState,
     Promise,
     PromiseState,
+    RecurringFlag,
 )
 from storage.outbox import Claim
 
@@ -107,6 +108,9 @@ class Scene:
     escalation: render.EscalationFacts | None = None
     # For an escalation note: how its escalation went.
     sibling: Notification | None = None
+    # For a recurring-problem flag: the flag and its cases.
+    flag: RecurringFlag | None = None
+    flagged: list[Case] = field(default_factory=list)
 
 
 class SlackSender:
@@ -191,6 +195,8 @@ class SlackSender:
                 owner_local_time=None,
                 owner_status=None,
             )
+        if kind is NotificationKind.RECURRING_FLAG:
+            scene.flag, scene.flagged = recurring.flagged_cases(session, int(claim.payload["flag_id"]))
         if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
             scene.sibling = outbox.notification_of(
                 session, promise.id, NotificationKind.ESCALATION, claim.level
@@ -271,6 +277,9 @@ class SlackSender:
             return Target(case.channel_id, case.card_ts), render.case_note(case, promise, claim.payload)
         if kind is NotificationKind.PERSON_NOTE:
             return Target(claim.recipient), render.person_note(case, promise, claim.payload)
+        if kind is NotificationKind.RECURRING_FLAG:
+            assert scene.flag is not None, "the flag is gone"
+            return Target(claim.recipient), render.recurring_flag(scene.flag, scene.flagged)
         assert promise is not None, f"{kind.value} needs a promise"
         if kind is NotificationKind.PROMISE_NOTE:
             return Target(case.channel_id, case.card_ts), render.promise_note(case, promise, repeat)

@@ -27,7 +27,7 @@ from bot import hygiene
 from bot.clock import zone
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
-from storage.models import Case, CaseState, Contact, Promise, PromiseState
+from storage.models import Case, CaseState, Contact, Promise, PromiseState, RecurringFlag
 
 SECTION_TEXT_LIMIT = 3000
 MAX_CONTACTS_SHOWN = 15
@@ -350,6 +350,32 @@ def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Mes
             f" escalated to {recipient(to, case)}."
         )
     return message(text, [section(text)])
+
+
+def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
+    """A category of problems keeps coming back: worth fixing at the root."""
+    days = (flagged[-1].closed_at - flagged[0].closed_at).days + 1 if flagged and flagged[0].closed_at else 0
+    headline = (
+        f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
+        f" recurring within {max(days, 1)} day(s)"
+    )
+    lines = [
+        f"• *{c.ref}* · {customer_of(c)} · <@{c.owner_id}>"
+        f" · closed {when(c.closed_at) if c.closed_at else ''}: {safe(clip(c.summary, 150))}"
+        + (f" — _{safe(clip(c.close_note, 150))}_" if c.close_note else "")
+        for c in flagged[:20]
+    ]
+    more = f"\n_and {len(flagged) - 20} more_" if len(flagged) > 20 else ""
+    text = (
+        f"A recurring problem: {flag.category}: {len(flagged)} cases closed as recurring"
+        f" ({', '.join(c.ref for c in flagged[:20])}). Worth fixing at the root."
+    )
+    blocks: list[Block] = [
+        section(headline),
+        section("\n".join(lines) + more),
+        context("Single events don't need a root-cause fix; a problem that keeps coming back does."),
+    ]
+    return message(safe(text), blocks)
 
 
 def manager_missing(case: Case, promise: Promise) -> Message:
