@@ -4,10 +4,16 @@ the Close form, and the dispatcher sending to the Slack stand-in."""
 
 from __future__ import annotations
 
+import os
+import threading
+
+import pytest
 from sqlalchemy import func, select
 
+from bot import cases, recurring
 from handlers.ids import BlockId, CallbackId
-from storage.models import RecurringFlag
+from storage.db import Database
+from storage.models import Case, Recurrence, RecurringFlag
 
 
 def close_recurring(person, case, category):
@@ -131,3 +137,75 @@ def test_managers_of_each_owner_hear_it(agent, manager, other, person, bot):
     close_recurring(agent, agent.open_case("C: refund slow"), "Refunds")
     bot.tick()
     assert len(flags_to(manager)) == 1 and len(flags_to(other)) == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="two processes closing at once: needs PostgreSQL (scripts/with-postgres sets TEST_DATABASE_URL)",
+)
+def test_two_closings_at_once_flag_the_category_once(database_url, clock):
+    """The third and fourth case closed at the same moment by two processes (two engines, as two
+    web processes would have): each sees the other's closing only after its own, and without the
+    per-category lock both would flag it."""
+    setup = Database(database_url)
+    setup.migrate()
+    now = clock.now()
+    with setup.transaction() as session:
+        ids = []
+        for n in range(4):
+            case, _ = cases.open_case(
+                session,
+                team_id="T1",
+                channel_id="C1",
+                owner_id="UAGENT",
+                customer=f"C{n}",
+                summary="late",
+                now=now,
+            )
+            ids.append(case.id)
+    for case_id in ids[:2]:
+        with setup.transaction() as session:
+            case = session.get(Case, case_id)
+            cases.close_case(
+                session,
+                case=case,
+                actor_id="UAGENT",
+                note="",
+                now=now,
+                recurrence=Recurrence.RECURRING,
+                category="Late delivery",
+            )
+            assert recurring.check(session, case, now) == []
+    both_closed = threading.Barrier(2, timeout=20)
+    keys: list[list[str]] = []
+
+    def close(case_id: int) -> None:
+        db = Database(database_url)
+        try:
+            with db.transaction() as session:
+                case = session.get(Case, case_id)
+                cases.close_case(
+                    session,
+                    case=case,
+                    actor_id="UAGENT",
+                    note="",
+                    now=now,
+                    recurrence=Recurrence.RECURRING,
+                    category="late delivery",
+                )
+                session.flush()
+                both_closed.wait()
+                keys.append(recurring.check(session, case, now))
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=close, args=(case_id,)) for case_id in ids[2:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(len(k) for k in keys) == [0, 1]
+    with setup.transaction() as session:
+        (flag,) = session.execute(select(RecurringFlag)).scalars().all()
+        assert len(flag.case_ids) in (3, 4)
+    setup.dispose()
