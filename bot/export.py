@@ -326,11 +326,13 @@ def _timeline(promise: Row, entries: list[Row], made_by: Row | None, sent: list[
                 },
             )
         )
+    # At the same instant: the making first, then what was sent, then what people did about it
+    # (a reminder and the click on its Reschedule button can share a second).
     for entry in entries:
         events.append(
             (
                 entry.at,
-                1,
+                0 if entry.action == Action.PROMISE_MADE else 2,
                 {"at": iso(entry.at), "event": entry.action, "by": entry.actor_id, **_detail(entry.detail)},
             )
         )
@@ -343,7 +345,7 @@ def _timeline(promise: Row, entries: list[Row], made_by: Row | None, sent: list[
                 "level": message.level,
                 "notification_id": message.id,
             }
-            events.append((message.sent_at, 2, event))
+            events.append((message.sent_at, 1, event))
     events.sort(key=lambda item: (item[0], item[1]))
     return [event for _at, _order, event in events]
 
