@@ -26,6 +26,7 @@ class Action(StrEnum):
     ESCALATED_EARLY = "escalation.early"
     ESCALATION_ACKNOWLEDGED = "escalation.acknowledged"
     WORKING_HOURS_SET = "working_hours.set"
+    DIGEST_SCHEDULE_SET = "digest_schedule.set"
 
 
 def record(

@@ -207,3 +207,8 @@ def _first_contact(delays: list[timedelta], waiting: int) -> FirstContact:
 
 
 PERIODS = {"7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def workspaces(session: Session) -> list[str]:
+    """Every workspace with a case, for operator reports over the whole deployment."""
+    return stored.workspaces_with_cases(session)

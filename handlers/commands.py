@@ -18,7 +18,7 @@ from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
 from bot.timeparse import parse_when
-from handlers import errors, modals, people, render
+from handlers import digest, errors, modals, people, render, reports
 from handlers.parse import (
     CaseRequest,
     CloseCase,
@@ -29,9 +29,11 @@ from handlers.parse import (
     OpenCase,
     OpenCaseModal,
     ReassignCase,
+    SetDigest,
     SetHours,
     SetManager,
     ShowCase,
+    ShowReport,
     parse_case_command,
 )
 from storage import queries
@@ -106,6 +108,10 @@ def run(
         return close(services, team_id=team_id, actor_id=actor_id, case_id=request.case_id, note=request.note)
     if isinstance(request, SetHours):
         return set_hours(services, team_id=team_id, actor_id=actor_id, hours=request.hours)
+    if isinstance(request, ShowReport):
+        return reports.show(services, team_id=team_id, actor_id=actor_id, period=request.period)
+    if isinstance(request, SetDigest):
+        return digest.setting(services, team_id=team_id, actor_id=actor_id, schedule=request.schedule)
     now = services.clock.now()
     with services.db.transaction() as session:
         if isinstance(request, ShowCase):
