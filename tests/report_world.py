@@ -12,6 +12,7 @@ database or bot/reports.py, so a test comparing the two can fail."""
 from __future__ import annotations
 
 import random
+import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -375,3 +376,66 @@ def first_contact_phrase(delays: list[float], waiting: int) -> str:
         f"median {span(statistics.median(delays))} over {len(delays)} case{'s' if len(delays) != 1 else ''}"
     )
     return f"{reached} · {waiting_text}" if waiting_text else reached
+
+
+def lines_of(body: dict[str, Any]) -> list[str]:
+    text = "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section")
+    return text.split("\n")
+
+
+def expected_view(
+    world: World,
+    team: str,
+    agents: set[str] | None,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    stale_age: timedelta,
+) -> dict[str, Any]:
+    """The lines a report's Slack view must have, from the record alone."""
+    counts = expected_promises(world, team, agents, since, until, now)
+    contacts = expected_first_contact(world, team, agents, since, until)
+    total = sum(counts.values(), start=Counter())
+    all_delays = [d for delays, _ in contacts.values() for d in delays]
+    all_waiting = sum(w for _, w in contacts.values())
+    stale = expected_stale(world, team, agents, now, stale_age)
+    return {
+        "total": f"*Promises due in the window*: {promises_phrase(total)}",
+        "agents": [f"• <@{a}>: {promises_phrase(counts[a])}" for a in sorted(counts) if +counts[a]]
+        + [f"• <@{a}>: {first_contact_phrase(*contacts[a])}" for a in sorted(contacts)],
+        "first_contact": "*Time to first contact* (cases opened in the window): "
+        + first_contact_phrase(all_delays, all_waiting),
+        "stale_header": f"*Open longer than {span(stale_age.total_seconds())}* ({len(stale)})",
+        "stale": [
+            f"CASE-{c.db_id} <@{c.owner}> {span((now - c.opened_at) // timedelta(hours=1) * 3600)}"
+            for c in stale[:15]
+        ],
+        "stale_more": len(stale) - 15,
+        "recurring": [
+            f"• {category}: {count} case{'s' if count != 1 else ''} ({refs(ids)})"
+            for category, count, ids in expected_recurring(world, team, agents, since, until)
+        ],
+    }
+
+
+def refs(ids: list[int]) -> str:
+    more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
+    return ", ".join(f"CASE-{i}" for i in ids[:8]) + more
+
+
+def check_view(body: dict[str, Any], expected: dict[str, Any]) -> None:
+    lines = lines_of(body)
+    assert expected["total"] in lines
+    assert [line for line in lines if line.startswith("• <@")] == expected["agents"]
+    assert expected["first_contact"] in lines
+    assert expected["stale_header"] in lines
+    shown = [
+        " ".join(m.groups())
+        for m in (re.match(r"• \*(CASE-\d+)\* · (<@\w+>) · open ([\dd hm]+) \(since", line) for line in lines)
+        if m
+    ]
+    assert shown == expected["stale"]
+    if expected["stale_more"] > 0:
+        assert f"… and {expected['stale_more']} more" in lines
+    recurring = lines[lines.index("*Recurring problems* (closed as recurring in the window)") + 1 :]
+    assert [line for line in recurring if line.startswith("• ")] == expected["recurring"]
