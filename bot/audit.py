@@ -30,6 +30,7 @@ class Action(StrEnum):
     PROMISE_SAFER_TIME = "promise.safer_time"
     CUSTOMER_TZ_SET = "case.customer_tz"
     RECURRING_FLAGGED = "recurring.flagged"
+    DIGEST_SCHEDULE_SET = "digest_schedule.set"
 
 
 def record(

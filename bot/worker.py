@@ -30,6 +30,7 @@ class Worker:
             timezone="UTC",
         )
         self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
+        self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -64,3 +65,14 @@ class Worker:
                     if inbox.failed_attempt(session, team_id, event_id, MAX_EVENT_ATTEMPTS):
                         log.error("event.given_up team_id=%s event_id=%s", team_id, event_id)
         return len(stale)
+
+    def send_digests(self) -> int:
+        """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""
+        from handlers.digest import enqueue_due
+
+        try:
+            return enqueue_due(self.services)
+        except Exception:
+            # Tried again next minute; a digest stays due for a day.
+            log.exception("digest.enqueue_failed")
+            return 0

@@ -18,7 +18,7 @@ from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
 from bot.timeparse import parse_when
-from handlers import errors, modals, people, render
+from handlers import digest, errors, modals, people, render, reports
 from handlers.parse import (
     CaseRequest,
     CloseCase,
@@ -30,9 +30,11 @@ from handlers.parse import (
     OpenCaseModal,
     ReassignCase,
     SetCustomerZone,
+    SetDigest,
     SetHours,
     SetManager,
     ShowCase,
+    ShowReport,
     parse_case_command,
 )
 from storage import queries
@@ -109,6 +111,10 @@ def run(
         return set_hours(services, team_id=team_id, actor_id=actor_id, hours=request.hours)
     if isinstance(request, SetCustomerZone):
         return customer_zone(services, team_id=team_id, actor_id=actor_id, request=request)
+    if isinstance(request, ShowReport):
+        return reports.show(services, team_id=team_id, actor_id=actor_id, period=request.period)
+    if isinstance(request, SetDigest):
+        return digest.setting(services, team_id=team_id, actor_id=actor_id, schedule=request.schedule)
     now = services.clock.now()
     with services.db.transaction() as session:
         if isinstance(request, ShowCase):

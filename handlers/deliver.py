@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
 from bot.settings import Settings
 from bot.workspaces import SlackClients
-from handlers import people, render
+from handlers import digest, people, render
 from handlers.card import CardFacts, case_card
 from storage import outbox, queries
 from storage.db import Database
@@ -124,6 +124,9 @@ class SlackSender:
         self.settings = settings
 
     def deliver(self, claim: Claim) -> Outcome:
+        if claim.kind == NotificationKind.DIGEST.value:
+            # About a team, not a case: handlers/digest.py.
+            return self._deliver_digest(claim)
         with self.db.transaction() as session:
             scene = self._scene(session, claim)
         if scene is None:
@@ -167,6 +170,24 @@ class SlackSender:
                 uncertain=True,
                 outage=True,
             )
+
+    def _deliver_digest(self, claim: Claim) -> Outcome:
+        message = digest.compose(self.db, self.settings, claim, self.clock.now())
+        if message is None:
+            return Skipped("manages nobody any more")
+        client = self.clients.notification(claim.team_id)
+        if client is None:
+            return Dead(f"app_not_installed team_id={claim.team_id}")
+        target = Target(claim.recipient)
+        try:
+            found = self._find_earlier(client, claim, target) if claim.maybe_delivered else None
+            channel, ts = found or self._post(client, claim, target, message)
+            return Sent(channel=channel, ts=ts)
+        except SlackApiError as error:
+            return _classify(error, claim)
+        except (OSError, TimeoutError) as error:
+            failure = f"{type(error).__name__}: {error}"
+            return Retry(error=failure, after=backoff(claim.attempts), uncertain=True, outage=True)
 
     # -- what and where ----------------------------------------------------------------
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot import weekly
 from bot.errors import CaseError
 from bot.validation import quoted
 
 MAX_COMMAND_TEXT = 2000
+# What `/case report` may cover (bot/reports.PERIODS has their lengths).
+REPORT_PERIODS = ("7d", "30d")
 
 _CASE_REF = re.compile(r"^(?:case-?)?#?(\d{1,12})$", re.I)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -30,6 +33,8 @@ USAGE = {
     "list": "`/case list`",
     "hours": "`/case hours mon-fri 09:00-17:00`",
     "tz": "`/case tz CASE-7 Europe/Berlin`",
+    "report": "`/case report [7d|30d]`",
+    "digest": "`/case digest fri 16:30`",
     "help": "`/case help`",
 }
 
@@ -79,6 +84,16 @@ class SetCustomerZone:
 
 
 @dataclass(frozen=True)
+class ShowReport:
+    period: str  # one of bot.reports.PERIODS
+
+
+@dataclass(frozen=True)
+class SetDigest:
+    schedule: str | None  # None: show it; "default": back to the deployment's; "off"; "fri 16:30"
+
+
+@dataclass(frozen=True)
 class CloseCase:
     case_id: int
     note: str
@@ -112,6 +127,8 @@ CaseRequest = (
     | ListCases
     | SetHours
     | SetCustomerZone
+    | ShowReport
+    | SetDigest
     | Help
 )
 
@@ -160,6 +177,10 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb in ("tz", "timezone"):
         case_id, tail = _case_and_rest(rest, "tz")
         return SetCustomerZone(case_id=case_id, zone=tail or None)
+    if verb == "report":
+        return _report(rest)
+    if verb == "digest":
+        return _digest(rest)
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()
@@ -240,3 +261,24 @@ def _one_mention(rest: str, verb: str) -> str:
     if not match or len(words) > 1:
         raise CaseError(f"Mention one person: {USAGE[verb]}. (Type @ and pick them so Slack sends their ID.)")
     return match.group(1)
+
+
+def _report(rest: str) -> ShowReport:
+    period = rest.lower() or "7d"
+    if period not in REPORT_PERIODS:
+        raise CaseError(
+            f"`/case report` covers the last 7 or 30 days, not “{quoted(rest, 30)}”: {USAGE['report']}."
+        )
+    return ShowReport(period=period)
+
+
+def _digest(rest: str) -> SetDigest:
+    if not rest:
+        return SetDigest(schedule=None)
+    if rest.lower() == "default":
+        return SetDigest(schedule="default")
+    try:
+        schedule = weekly.parse(rest)
+    except weekly.WeeklyError as error:
+        raise CaseError(f"`/case digest`: {error}.") from None
+    return SetDigest(schedule=str(schedule) if schedule is not None else weekly.OFF)

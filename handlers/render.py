@@ -556,6 +556,10 @@ def help_message() -> Message:
         f"• {USAGE['manager']}: who hears about your missed promises",
         f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",
         f"• {USAGE['tz']}: the customer's time zone; promises then show both clocks",
+        f"• {USAGE['report']}: how promises were kept, time to first contact, old cases, recurring"
+        " problems (yours; a manager's team; an admin's whole workspace)",
+        f"• {USAGE['digest']}: when your weekly team digest comes, if you manage anyone"
+        " (`off`, `default`)",
         "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`;"
         " `3pm customer time` on the customer's.",
     ]

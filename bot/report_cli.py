@@ -1,0 +1,236 @@
+"""`python -m bot report --since 30d --format csv|table [--team T123] [--until …]`: the team report
+(bot/reports.py) for operators, on stdout; progress on stderr. Reads the database the bot uses
+(DATABASE_URL, from the environment or the working directory's .env) and never talks to Slack,
+so people are shown by their Slack user id."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn, TextIO
+
+from dotenv import find_dotenv, load_dotenv
+
+from bot import progress, reports
+from bot.clock import SystemClock
+from bot.reports import FirstContact, Report
+from bot.settings import Settings, SettingsError
+
+PROG = "python -m bot report"
+FORMATS = ("csv", "table")
+# Operators get longer lists than Slack's message limits allow.
+STALE_LISTED = 100
+CATEGORIES_LISTED = 50
+_PERIOD = re.compile(r"^(\d{1,4})([hdw])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+CSV_COLUMNS = (
+    "team_id",
+    "agent",
+    "since",
+    "until",
+    "kept_early",
+    "kept_on_time",
+    "kept_late",
+    "missed",
+    "rescheduled",
+    "kept_in_time_percent",
+    "cases_opened",
+    "first_contact_median_minutes",
+    "without_contact",
+    "stale_open_cases",
+)
+
+
+class UsageError(Exception):
+    """Bad arguments: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def parse_since(text: str) -> timedelta:
+    match = _PERIOD.match(text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise UsageError(f"--since {text!r} is not a period: use a number and h, d or w, like 7d, 30d or 2w")
+    return int(match[1]) * _UNITS[match[2]]
+
+
+def parse_until(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"--until {text!r} is not a date and time: use ISO 8601, like 2026-11-01T00:00"
+        ) from None
+    # A time without a zone is read as UTC, the zone every time is stored in.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = _Parser(prog=PROG, description="Print the team report: promises, first contact, old cases.")
+    parser.add_argument("--since", default="7d", help="how far back the window goes: 7d, 30d, 12h, 2w (7d)")
+    parser.add_argument("--until", help="the end of the window, ISO 8601, UTC unless a zone is given (now)")
+    parser.add_argument("--format", default="table", help="csv (one row per agent) or table (table)")
+    parser.add_argument("--team", help="one workspace (team id T…); default: each workspace with cases")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: only when stderr is a terminal)",
+    )
+    try:
+        args = parser.parse_args(list(argv))
+        window = parse_since(args.since)
+        if args.format not in FORMATS:
+            raise UsageError(f"--format {args.format!r} is not one we print: use csv or table")
+        until = parse_until(args.until) if args.until else SystemClock().now()
+    except UsageError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+        return 2
+
+    from storage.db import Database
+    from storage.schema_check import require_current_schema
+
+    db = Database(settings.database_url)
+    try:
+        problem = require_current_schema(db)
+        if problem:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+            return 2
+        with db.transaction() as session:
+            teams = [args.team] if args.team else reports.workspaces(session)
+        if not teams:
+            print(f"{PROG}: no cases in the database yet", file=sys.stderr)
+        built = []
+        for team in progress.track(
+            teams, total=len(teams), what="report", show=progress.wanted(args.progress)
+        ):
+            with db.transaction() as session:
+                built.append(
+                    reports.build(
+                        session,
+                        team_id=team,
+                        since=until - window,
+                        until=until,
+                        now=until,
+                        stale_age=settings.stale_case_age,
+                        stale_limit=STALE_LISTED,
+                        category_limit=CATEGORIES_LISTED,
+                    )
+                )
+    finally:
+        db.dispose()
+    if args.format == "csv":
+        write_csv(built, sys.stdout)
+    else:
+        for number, report in enumerate(built):
+            if number:
+                print()
+            write_table(report, sys.stdout)
+    return 0
+
+
+def write_csv(built: list[Report], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for report in built:
+        for line in report.lines:
+            counts, first = line.promises, line.first_contact
+            writer.writerow(
+                [
+                    report.team_id,
+                    line.agent_id,
+                    report.since.isoformat(),
+                    report.until.isoformat(),
+                    counts.early,
+                    counts.on_time,
+                    counts.late,
+                    counts.missed,
+                    counts.rescheduled,
+                    "" if counts.percent is None else counts.percent,
+                    first.opened,
+                    "" if first.median is None else f"{first.median.total_seconds() / 60:.1f}",
+                    first.waiting,
+                    line.stale,
+                ]
+            )
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return " ".join(p for p in (f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m") if p)
+
+
+def _first(facts: FirstContact) -> str:
+    return "-" if facts.median is None else _duration(facts.median)
+
+
+def write_table(report: Report, out: TextIO) -> None:
+    out.write(f"Workspace {report.team_id}: promises due {_when(report.since)} to {_when(report.until)}\n\n")
+    head = ("agent", "early", "on time", "late", "missed", "resched.", "kept in time", "opened", "median 1st")
+    head += ("no contact", "stale")
+    rows = [head]
+    for agent, counts, first, stale in [
+        *((line.agent_id, line.promises, line.first_contact, line.stale) for line in report.lines),
+        ("TOTAL", report.promises, report.first_contact, report.stale_total),
+    ]:
+        rate = "-" if counts.percent is None else f"{counts.in_time}/{counts.counted} ({counts.percent}%)"
+        rows.append(
+            (
+                agent,
+                *(
+                    str(n)
+                    for n in (counts.early, counts.on_time, counts.late, counts.missed, counts.rescheduled)
+                ),
+                rate,
+                str(first.opened),
+                _first(first),
+                str(first.waiting),
+                str(stale),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
+        out.write("  ".join(cells).rstrip() + "\n")
+    first = report.first_contact
+    waiting = f", {first.waiting} without a contact yet" if first.waiting else ""
+    out.write(
+        f"\nTime to first contact (cases opened in the window): median {_first(first)}"
+        f" over {first.reached} case(s){waiting}\n"
+    )
+    out.write(f"\nOpen longer than {report.stale_age.days} days ({report.stale_total}):\n")
+    for case in report.stale:
+        since = _when(case.opened_at)
+        out.write(f"  {case.ref:<12} {case.owner_id:<12} open {_duration(case.age)} (since {since})\n")
+    if report.stale_total > len(report.stale):
+        out.write(f"  … and {report.stale_total - len(report.stale)} more\n")
+    out.write("\nRecurring problems (closed as recurring in the window):\n")
+    if not report.recurring:
+        out.write("  none\n")
+    for category in report.recurring:
+        refs = ", ".join(f"CASE-{case_id}" for case_id in category.case_ids)
+        out.write(f"  {category.category}: {category.count} ({refs})\n")
+    if report.recurring_total > len(report.recurring):
+        out.write(f"  … and {report.recurring_total - len(report.recurring)} more categories\n")
