@@ -260,10 +260,18 @@ def _one_line(item: Item, now: datetime) -> str:
     return f"*{label}* · {case.ref} · {customer}{what}"
 
 
+_SAID_AS = {
+    NotificationKind.REMINDER.value: "reminder",
+    NotificationKind.ESCALATION.value: "missed promise",
+    NotificationKind.MANAGER_MISSING.value: "escalated to the channel",
+    NotificationKind.HANDOVER.value: "handed to you",
+    NotificationKind.PERSON_NOTE.value: "update",
+}
+
+
 def _fallback(item: Item) -> str:
     case = item.scene.case
-    kind = item.claim.kind.replace("_", " ")
-    return f"{kind} {case.ref} ({case.customer or 'customer'})"
+    return f"{_SAID_AS.get(item.claim.kind, 'update')} on {case.ref} ({case.customer or 'customer'})"
 
 
 # -- a click on one item -----------------------------------------------------------------------

@@ -347,3 +347,21 @@ def test_redrawing_an_item_keeps_the_others_and_unique_block_ids():
         "catch_up.8.text",
         "catch_up.8.note1",
     ]
+
+
+def test_an_escalation_outside_its_recipients_hours_waits_and_is_not_in_a_summary(
+    agent, other, slack, bot, clock
+):
+    # Olga (Tokyo, where it is 23:00) manages Alex and takes escalations in office hours only.
+    other.command("hours mon-fri 09:00-17:00")
+    agent.command("manager <@UOTHER|olga>")
+    for customer, due in zip(CUSTOMERS, (30, 40, 50, 60, 70), strict=True):
+        case = agent.open_case(f"{customer}: refund not received")
+        agent.command(f"promise {case.ref} in {due} minutes: call {customer} back")
+    clock.advance(minutes=85)
+    bot.tick()
+    assert other.dms() == []
+    escalations = rows(bot, NotificationKind.ESCALATION, "UOTHER")
+    assert len(escalations) == 5 and {r.state for r in escalations} == {NotificationState.PENDING}
+    assert all(r.run_at > clock.now() for r in escalations)  # moved to her next working hour
+    assert len(agent.dms()) == 1 and "5 things for you came due" in agent.dms()[0].all_text()
