@@ -375,6 +375,7 @@ class SlackSender:
 
 
 def no_longer_needed(claim: Claim, scene: Scene) -> Skipped | None:
+    """Its promise was kept or moved on, or its case closed: nothing to say any more."""
     promise = scene.promise
     if claim.kind in PROMISE_BOUND and promise is not None:
         if promise.state is not PromiseState.OPEN:
