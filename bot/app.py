@@ -43,15 +43,17 @@ def notification_client(settings: Settings, token: str | None = None) -> WebClie
 def build_services(
     settings: Settings, db: Database, clock: Clock, *, poll: timedelta = timedelta(seconds=2)
 ) -> Services:
-    from handlers.deliver import SlackSender
+    from handlers.catch_up import CatchingUpSender
 
     clients = workspaces.SlackClients(
         workspaces.token_source(settings, db),
         interactive=lambda token: interactive_client(settings, token),
         notification=lambda token: notification_client(settings, token),
     )
-    sender = SlackSender(clients, db, clock, settings)
-    dispatcher = Dispatcher(db, clock, sender, poll=poll, lease=settings.claim_lease)
+    sender = CatchingUpSender(clients, db, clock, settings)
+    dispatcher = Dispatcher(
+        db, clock, sender, poll=poll, lease=settings.claim_lease, catch_up_after=settings.catch_up_after
+    )
     return Services(
         settings=settings,
         db=db,

@@ -12,8 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from bot import catch_up
 from bot.clock import Clock
 from storage import outbox
 from storage.db import Database
@@ -70,6 +71,14 @@ class Sender(Protocol):
     def deliver(self, claim: Claim) -> Outcome: ...
 
 
+@runtime_checkable
+class SummarySender(Sender, Protocol):
+    def deliver_summary(self, claims: list[Claim]) -> dict[int, Outcome]:
+        """One person's rows as one catch-up message: the outcome of each row it settled (sent
+        in it, found sent earlier, skipped, deferred). Rows left out go on their own."""
+        ...
+
+
 # During an outage the earliest due row is the probe and keeps its place in line. Once it has
 # failed this often, the next row is tried too: if that one goes out, Slack is fine and only
 # this row fails, so it gets its own backoff instead of holding everything back.
@@ -110,6 +119,10 @@ class _Pause:
                 self.until, self.set_at, self.failures = None, None, 0
 
 
+def _slack_failing(outcome: Outcome | None) -> bool:
+    return isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited)
+
+
 def backoff(attempts: int) -> timedelta:
     """5s, 10s, 20s ... capped at 5 minutes: a Slack outage is waited out, never given up on."""
     return timedelta(seconds=min(300, 5 * 2 ** max(0, attempts - 1)))
@@ -125,6 +138,7 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         batch: int = 50,
         poll: timedelta = timedelta(seconds=2),
+        catch_up_after: timedelta | None = None,
     ):
         self.db = db
         self.clock = clock
@@ -139,6 +153,12 @@ class Dispatcher:
         # Slack is failing (5xx, unreachable, 429): nothing is sent until the pause ends, and
         # the due rows keep their times, so after an outage they go out in due order.
         self._pause = _Pause()
+        # After downtime, one summary per person instead of a burst (bot/catch_up.py).
+        self.catch_up = (
+            catch_up.CatchUp(catch_up_after)
+            if catch_up_after and catch_up_after > timedelta(0) and isinstance(sender, SummarySender)
+            else None
+        )
 
     # -- one pass ----------------------------------------------------------------------
 
@@ -148,12 +168,14 @@ class Dispatcher:
     def tick(self) -> int:
         """Send everything due now. Returns how many rows were handled."""
         handled = 0
+        if self.catch_up is not None:
+            self.catch_up.look(self.clock.now())
         while not self._stop.is_set() and not self.paused():
             with self.db.transaction() as session:
                 claims = outbox.claim_due(session, self.clock.now(), self.lease, self.batch)
             if not claims:
                 break
-            handled += self._deliver_all(claims)
+            handled += self._deliver_units(self._gather(claims))
             if len(claims) < self.batch:
                 break
         return handled
@@ -177,58 +199,124 @@ class Dispatcher:
             log.exception("notification.deliver_now_failed keys=%s", len(keys))
             return {}
 
+    def _gather(self, claims: list[Claim]) -> list[list[Claim]]:
+        """Each row on its own, except that whoever has two or more rows missed while this
+        process was away gets everything due for them as one unit (a catch-up summary), in
+        the place of their first row."""
+        if self.catch_up is None:
+            return [[claim] for claim in claims]
+        groups: dict[catch_up.Person, list[Claim]] = {}
+        for person in self.catch_up.people(claims):
+            mine = [claim for claim in claims if catch_up.person_of(claim) == person]
+            extra: list[Claim] = []
+            room = catch_up.MOST_ROWS - len(mine)
+            if room > 0:
+                with self.db.transaction() as session:
+                    extra = outbox.claim_due_for(
+                        session, *person, catch_up.KINDS, self.clock.now(), self.lease, room
+                    )
+            rows = sorted(mine + extra, key=lambda c: (c.run_at, c.id))
+            if sum(1 for row in rows if self.catch_up.missed(row)) >= 2:
+                groups[person] = rows
+            else:
+                self._give_back(extra)
+        units: list[list[Claim]] = []
+        for claim in claims:
+            person = catch_up.person_of(claim)
+            if person is None or person not in groups:
+                units.append([claim])
+            elif groups[person]:
+                units.append(groups[person])
+                groups[person] = []
+        return units
+
     def _deliver_all(self, claims: list[Claim], outcomes: dict[str, Outcome] | None = None) -> int:
+        return self._deliver_units([[claim] for claim in claims], outcomes)
+
+    def _deliver_units(self, units: list[list[Claim]], outcomes: dict[str, Outcome] | None = None) -> int:
+        """Send each unit in turn: one row, or one person's rows as one catch-up summary. The
+        outage rules apply to a unit as to one message: its rows keep their due times, and it
+        steps aside once it has failed SUSPECT_AFTER_ATTEMPTS times."""
         suspects: list[Claim] = []
-        for position, claim in enumerate(claims):
+        queue = list(units)
+        handled = 0
+        position = 0
+        while position < len(queue):
             if self._stop.is_set():
-                self._give_back(claims[position:])
-                return position
-            outcome = self._send(claim)
-            if outcomes is not None:
-                outcomes[claim.key] = outcome
+                self._give_back([claim for unit in queue[position:] for claim in unit])
+                return handled
+            unit = queue[position]
+            position += 1
+            results = self._send(unit)
+            # Rows a summary left out (the last one remaining, or a summary Slack refused for a
+            # reason of its own) go next, each as its own message.
+            queue[position:position] = [[claim] for claim in unit if claim.id not in results]
             now = self.clock.now()
-            if isinstance(outcome, Retry) and outcome.outage and claim.attempts >= SUSPECT_AFTER_ATTEMPTS:
-                # Maybe only this message fails: step it aside and let the next one probe.
-                self._record(claim, outcome, retry_at=now + outcome.after)
-                suspects.append(claim)
-                continue
-            if isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited):
-                self._record(claim, outcome, retry_at=claim.run_at)
-                if outcome.outage and suspects:
+            failing = [c for c in unit if _slack_failing(results.get(c.id))]
+            attempts = max((c.attempts for c in failing), default=0)
+            halt: Retry | None = None
+            for claim in unit:
+                outcome = results.get(claim.id)
+                if outcome is None:
+                    continue
+                handled += 1
+                if outcomes is not None:
+                    outcomes[claim.key] = outcome
+                if isinstance(outcome, Retry) and outcome.outage and attempts >= SUSPECT_AFTER_ATTEMPTS:
+                    # Maybe only this message fails: step it aside and let the next one probe.
+                    self._record(claim, outcome, retry_at=now + outcome.after)
+                    suspects.append(claim)
+                    continue
+                if isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited):
+                    self._record(claim, outcome, retry_at=claim.run_at)
+                    halt = outcome
+                    continue
+                if isinstance(outcome, Retry) and claim.attempts >= MAX_ROW_ATTEMPTS:
+                    outcome = Dead(f"gave up after {claim.attempts} attempts: {outcome.error}")
+                    if outcomes is not None:
+                        outcomes[claim.key] = outcome
+                self._record(
+                    claim, outcome, retry_at=now + outcome.after if isinstance(outcome, Retry) else None
+                )
+                if isinstance(outcome, Sent):
+                    self._pause.succeeded(claim.claimed_at)
+            if halt is not None:
+                if halt.outage and suspects:
                     # The next one failed too: Slack is down, not those messages.
                     with self.db.transaction() as session:
                         outbox.restore_run_at(session, [(s.id, s.run_at) for s in suspects])
-                pause, failures = self._pause.failed(now, outcome)
+                pause, failures = self._pause.failed(now, halt)
                 log.warning(
                     "dispatcher.paused seconds=%s failures=%s error=%s",
                     int(pause.total_seconds()),
                     failures,
-                    outcome.error,
+                    halt.error,
                 )
-                self._give_back(claims[position + 1 :])
-                return position + 1
-            if isinstance(outcome, Retry) and claim.attempts >= MAX_ROW_ATTEMPTS:
-                outcome = Dead(f"gave up after {claim.attempts} attempts: {outcome.error}")
-                if outcomes is not None:
-                    outcomes[claim.key] = outcome
-            self._record(claim, outcome, retry_at=now + outcome.after if isinstance(outcome, Retry) else None)
-            if isinstance(outcome, Sent):
-                self._pause.succeeded(claim.claimed_at)
-        return len(claims)
+                self._give_back([claim for unit in queue[position:] for claim in unit])
+                return handled
+        return handled
 
     def _give_back(self, claims: list[Claim]) -> None:
         if claims:
             with self.db.transaction() as session:
                 outbox.release(session, claims)
 
-    def _send(self, claim: Claim) -> Outcome:
+    def _send(self, unit: list[Claim]) -> dict[int, Outcome]:
         try:
-            return self.sender.deliver(claim)
+            if len(unit) == 1:
+                return {unit[0].id: self.sender.deliver(unit[0])}
+            assert isinstance(self.sender, SummarySender)
+            return self.sender.deliver_summary(unit)
         except Exception as error:  # a bug or an unexpected failure must not stop the others
-            log.exception("notification.send_crashed id=%s kind=%s", claim.id, claim.kind)
-            return Retry(
-                error=f"{type(error).__name__}: {error}", after=backoff(claim.attempts), uncertain=True
+            log.exception(
+                "notification.send_crashed id=%s kind=%s rows=%s", unit[0].id, unit[0].kind, len(unit)
             )
+            retry = Retry(
+                error=f"{type(error).__name__}: {error}",
+                after=backoff(max(claim.attempts for claim in unit)),
+                uncertain=True,
+            )
+            return dict.fromkeys((claim.id for claim in unit), retry)
 
     def _record(self, claim: Claim, outcome: Outcome, *, retry_at: datetime | None) -> None:
         now = self.clock.now()

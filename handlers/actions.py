@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import cases, escalation, promises
 from bot.services import Services
-from handlers import commands, errors, modals, render
+from handlers import catch_up, commands, errors, modals, render
 from handlers.ids import ActionId, BlockId, Subject
 from storage import queries
 from storage.models import Case, Promise
@@ -46,6 +46,7 @@ def subject_of(body: dict[str, Any]) -> Subject:
         channel_id=channel,
         message_ts=container.get("message_ts"),
         page=subject.page,
+        item=catch_up.item_of(action.get("block_id")),
     )
 
 
@@ -91,11 +92,19 @@ def mark_resolved(
             if not found:
                 return
             original = found[0]
+        blocks = original.get("blocks") or []
+        if subject.item is not None:
+            # One item of a catch-up summary: the others keep their buttons.
+            redrawn = catch_up.redraw_item(
+                blocks, subject.item, lambda own: decided(own, note, keep_buttons=keep_buttons)
+            )
+        else:
+            redrawn = decided(blocks, note, keep_buttons=keep_buttons)
         client.chat_update(
             channel=subject.channel_id,
             ts=subject.message_ts,
             text=original.get("text") or note,
-            blocks=decided(original.get("blocks") or [], note, keep_buttons=keep_buttons),
+            blocks=redrawn,
         )
     except Exception:
         # The decision is recorded; a message still showing buttons answers a later click with

@@ -131,12 +131,10 @@ class SlackSender:
             scene = self._scene(session, claim)
         if scene is None:
             return Dead(f"case {claim.case_id} not found")
-        case, promise = scene.case, scene.promise
-        if claim.kind in PROMISE_BOUND and promise is not None:
-            if promise.state is not PromiseState.OPEN:
-                return Skipped(f"promise {promise.state.value}")
-            if case.state is not CaseState.OPEN:
-                return Skipped("case closed")
+        case = scene.case
+        gone = no_longer_needed(claim, scene)
+        if gone is not None:
+            return gone
         client = self.clients.notification(claim.team_id)
         if client is None:
             # The workspace removed the app (or never installed it): nobody there can get it.
@@ -387,9 +385,10 @@ class SlackSender:
             for message in response.get("messages", []):
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
-                if (
-                    metadata.get("event_type") == METADATA_EVENT
-                    and payload.get("notification_id") == claim.id
+                if metadata.get("event_type") == METADATA_EVENT and (
+                    payload.get("notification_id") == claim.id
+                    # A catch-up summary carries every notification it stands for.
+                    or claim.id in (payload.get("notification_ids") or [])
                 ):
                     return channel, str(message["ts"])
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
@@ -403,6 +402,17 @@ class SlackSender:
                 stored = session.get(Case, case.id)
                 if stored is not None and stored.card_ts is None:
                     stored.card_ts = ts
+
+
+def no_longer_needed(claim: Claim, scene: Scene) -> Skipped | None:
+    """Its promise was kept or moved on, or its case closed: nothing to say any more."""
+    promise = scene.promise
+    if claim.kind in PROMISE_BOUND and promise is not None:
+        if promise.state is not PromiseState.OPEN:
+            return Skipped(f"promise {promise.state.value}")
+        if scene.case.state is not CaseState.OPEN:
+            return Skipped("case closed")
+    return None
 
 
 def _classify(error: SlackApiError, claim: Claim) -> Outcome:

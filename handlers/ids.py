@@ -103,6 +103,8 @@ class Subject:
     channel_id: str | None = None
     message_ts: str | None = None
     page: int | None = None
+    # Which item of a catch-up summary was clicked (handlers/catch_up.py), so only it is redrawn.
+    item: str | None = None
 
     def encode(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
@@ -116,4 +118,5 @@ class Subject:
             channel_id=data.get("channel_id"),
             message_ts=data.get("message_ts"),
             page=int(data["page"]) if data.get("page") is not None else None,
+            item=data.get("item"),
         )

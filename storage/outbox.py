@@ -107,6 +107,32 @@ def claim_ids(session: Session, ids: list[int], now: datetime, lease: timedelta)
     return _claim(session, wanted, now, lease, mark_uncertain=False)
 
 
+def claim_due_for(
+    session: Session,
+    team_id: str,
+    recipient: str,
+    kinds: tuple[NotificationKind, ...],
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[Claim]:
+    """Claim the rest of what is due for one person (of `kinds`), oldest first: a catch-up
+    summary gathers all of it, not only the rows that fell in one batch."""
+    wanted = (
+        select(Notification.id)
+        .where(
+            Notification.team_id == team_id,
+            Notification.recipient == recipient,
+            Notification.kind.in_(kinds),
+            Notification.state == NotificationState.PENDING,
+            Notification.run_at <= now,
+        )
+        .order_by(Notification.run_at, Notification.id)
+        .limit(limit)
+    )
+    return _claim(session, wanted, now, lease, mark_uncertain=False)
+
+
 def _fenced(claim: Claim):  # type: ignore[no-untyped-def]
     return update(Notification).where(
         Notification.id == claim.id,
