@@ -29,6 +29,7 @@ USAGE = {
     "reassign": "`/case reassign CASE-7 @sam`",
     "list": "`/case list`",
     "hours": "`/case hours mon-fri 09:00-17:00`",
+    "find": "`/case find <customer, number or words>`",
     "help": "`/case help`",
 }
 
@@ -89,6 +90,11 @@ class ListCases:
 
 
 @dataclass(frozen=True)
+class FindCases:
+    text: str  # as typed: the domain reads the terms (bot/customers.py)
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -104,6 +110,7 @@ CaseRequest = (
     | ReassignCase
     | ListCases
     | SetHours
+    | FindCases
     | Help
 )
 
@@ -152,6 +159,8 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()
+    if verb in ("find", "search"):
+        return FindCases(text=rest)
     if verb == "help":
         return Help()
     raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")
