@@ -168,20 +168,11 @@ class Candidate:
     account_ref: str | None
 
 
-def earlier_candidates(
-    session: Session,
-    team_id: str,
-    before_id: int,
-    name: Terms | None,
-    account: Terms | None,
-    limit: int,
-) -> list[Candidate]:
+def earlier_statement(
+    dialect: str, team_id: str, before_id: int, name: Terms | None, account: Terms | None, limit: int
+) -> Select:
     """Cases opened before `before_id` whose customer name holds every word of `name`, or whose
-    account number holds every part of `account` (whole words, not prefixes), newest first.
-    A superset the caller narrows to the same customer: the index finds them, Python decides."""
-    if name is None and account is None:
-        return []
-    dialect = session.get_bind().dialect.name
+    account number holds every part of `account` (whole words, not prefixes), newest first."""
     columns = (Case.id, Case.customer, Case.account_ref)
     if dialect == "sqlite":
         parts = [t.fts5(column) for t, column in ((name, "customer"), (account, "account_ref")) if t]
@@ -192,12 +183,19 @@ def earlier_candidates(
         parts = [f"({t.tsquery('A')})" for t in (name, account) if t]
         query = func.to_tsquery(literal_column("'simple'::regconfig"), " | ".join(parts))
         statement = select(*columns).where(literal_column(PG_VECTOR).op("@@")(query))
-    statement = (
-        statement.where(Case.team_id == team_id, Case.id < before_id).order_by(Case.id.desc()).limit(limit)
-    )
+    return statement.where(Case.team_id == team_id, Case.id < before_id).order_by(Case.id.desc()).limit(limit)
+
+
+def earlier_candidates(
+    session: Session, team_id: str, before_id: int, name: Terms | None, account: Terms | None, limit: int
+) -> list[Candidate]:
+    """A superset of the customer's earlier cases, which the caller narrows to the very same
+    customer: the index finds them, Python decides (bot/customers.py)."""
+    if name is None and account is None:
+        return []
+    statement = earlier_statement(session.get_bind().dialect.name, team_id, before_id, name, account, limit)
     return [
-        Candidate(id=row.id, customer=row.customer, account_ref=row.account_ref)
-        for row in session.execute(statement)
+        Candidate(id=r.id, customer=r.customer, account_ref=r.account_ref) for r in session.execute(statement)
     ]
 
 
