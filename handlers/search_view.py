@@ -39,7 +39,7 @@ def _found_line(case: Case, exact: bool) -> str:
     state = "open" if case.state is CaseState.OPEN else "closed"
     exactly = " · _exact number_" if exact else ""
     return (
-        f"• *{case.ref}* · {customer_of(case)} · {safe(clip(case.summary, SUMMARY_SHOWN))}"
+        f"• *{case.ref}* · {customer_of(case)} · “{safe(clip(case.summary, SUMMARY_SHOWN))}”"
         f" · {state} · <@{case.owner_id}> · opened {when(case.opened_at, '{date_short}')}{exactly}"
     )
 
@@ -71,7 +71,7 @@ def _earlier_line(earlier: EarlierCase) -> str:
     else:
         promised = "no promises due yet" if case.promises else "no promises"
     return (
-        f"• *{case.ref}* {safe(clip(case.summary, 60))} · {state}"
+        f"• *{case.ref}* “{safe(clip(case.summary, 60))}” · {state}"
         f" · opened {when(case.opened_at, '{date_short}')} · {promised}"
     )
 
