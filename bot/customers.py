@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import CaseError
 from bot.insights import Outcome, outcome
+from bot.validation import quoted
 from storage import search
 from storage.models import Case, CaseState
 
@@ -32,14 +33,20 @@ EARLIER_SHOWN = 3
 # of the very same customer. Past this many a customer's oldest cases are not recalled.
 EARLIER_LOOKED_AT = 500
 
+# Longer words are searched by their first MAX_TERM characters (still a prefix): no stored
+# word is longer than a summary, and PostgreSQL refuses tsquery words past 2 KB.
+MAX_TERM = 100
+
 _WORD = re.compile(r"[^\W_]+")
+# Stored numbers never hold control characters (bot/validation.py), and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 USAGE = "`/case find <customer, number or words>`, for example `/case find SO-10042` or `/case find acme`"
 
 
 def terms_of(text: str, *, prefix: bool = True) -> search.Terms | None:
     """The search terms in `text`, or None when it holds no letter or digit at all."""
-    words = tuple(dict.fromkeys(_WORD.findall(text.lower())))
+    words = tuple(dict.fromkeys(word[:MAX_TERM] for word in _WORD.findall(text.lower())))
     return search.Terms(words=words, prefix=prefix) if words else None
 
 
@@ -67,7 +74,7 @@ def find(session: Session, team_id: str, text: str) -> Found:
         raise CaseError(f"What should I look for? Use {USAGE}.")
     if len(text) < MIN_TEXT:
         raise CaseError(
-            f"“{text}” is too short to search for: type at least {MIN_TEXT} characters of a name,"
+            f"“{quoted(text, 10)}” is too short to search for: type at least {MIN_TEXT} characters of a name,"
             " a number or a word."
         )
     terms = terms_of(text)
@@ -78,7 +85,7 @@ def find(session: Session, team_id: str, text: str) -> Found:
             f"That's {len(terms.words)} words; search with at most {MAX_TERMS}:"
             " a name, a number or a few words of the summary."
         )
-    total, hits = search.find_cases(session, team_id, terms, text, MAX_SHOWN)
+    total, hits = search.find_cases(session, team_id, terms, _CONTROL.sub("", text), MAX_SHOWN)
     return Found(text=text, hits=hits, total=total)
 
 

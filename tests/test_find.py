@@ -122,6 +122,9 @@ HOSTILE = [
     ("AND OR NOT", True),
     ("'':*", False),
     ("!!", False),
+    ("é" * 1500, False),
+    ("acme\x00\x1b", True),
+    ("\x00\x00", False),
 ]
 
 
