@@ -254,3 +254,7 @@ def test_the_migration_indexes_the_cases_that_exist_already(database_url):
             assert customers.find(session, "T2", "customer").total == 12
     finally:
         db.dispose()
+
+
+def test_help_names_find(agent):
+    assert "/case find" in agent.command("help").text
