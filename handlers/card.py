@@ -16,6 +16,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.customers import NO_HISTORY, History
+from handlers import search_view
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.render import Message, clip, context, customer_of, due_both, message, safe, section, when
 from storage.models import Case, CasePriority, CaseState, Promise
@@ -35,6 +37,8 @@ class CardFacts:
     next_promise: Promise | None
     open_promises: int
     contacts: int
+    # The customer's earlier cases (bot/customers.py).
+    history: History = NO_HISTORY
 
 
 def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
@@ -58,6 +62,9 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
     refs = _refs(case)
     if refs:
         blocks.append(context(refs))
+    earlier = search_view.history_block(facts.history)
+    if earlier is not None:
+        blocks.append(earlier)
     if is_open:
         blocks.append(_buttons(case, facts))
         blocks.append(

@@ -13,15 +13,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import authz, cases, promises, recurring, workhours
+from bot import authz, cases, customers, promises, recurring, workhours
 from bot.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.services import Services
 from bot.timeparse import parse_when
-from handlers import digest, errors, modals, people, render, reports
+from handlers import digest, errors, modals, people, render, reports, search_view
 from handlers.parse import (
     CaseRequest,
     CloseCase,
+    FindCases,
     Help,
     KeepPromise,
     ListCases,
@@ -121,7 +122,10 @@ def run(
             cases.find_case(session, team_id, request.case_id)
             detailed = queries.case_with_history(session, team_id, request.case_id)
             assert detailed is not None
-            return render.case_details(detailed, now)
+            earlier = customers.history(session, detailed, now)
+            return search_view.with_history(render.case_details(detailed, now), earlier)
+        if isinstance(request, FindCases):
+            return search_view.results(customers.find(session, team_id, request.text))
         if isinstance(request, SetManager):
             if request.manager_id is None:
                 link = queries.manager_of(session, team_id, actor_id)

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import escalation, promises, recurring
+from bot import customers, escalation, promises, recurring
 from bot.clock import Clock
 from bot.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
 from bot.settings import Settings
@@ -205,6 +205,7 @@ class SlackSender:
                 next_promise=still_open[0] if still_open else None,
                 open_promises=len(still_open),
                 contacts=queries.contact_count(session, case.id),
+                history=customers.history(session, case, self.clock.now()),
             )
         if kind is NotificationKind.ESCALATION and promise is not None:
             scene.escalation = render.EscalationFacts(

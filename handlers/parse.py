@@ -35,6 +35,7 @@ USAGE = {
     "tz": "`/case tz CASE-7 Europe/Berlin`",
     "report": "`/case report [7d|30d]`",
     "digest": "`/case digest fri 16:30`",
+    "find": "`/case find <customer, number or words>`",
     "help": "`/case help`",
 }
 
@@ -111,6 +112,11 @@ class ListCases:
 
 
 @dataclass(frozen=True)
+class FindCases:
+    text: str  # as typed: the domain reads the terms (bot/customers.py)
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -129,6 +135,7 @@ CaseRequest = (
     | SetCustomerZone
     | ShowReport
     | SetDigest
+    | FindCases
     | Help
 )
 
@@ -184,6 +191,8 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb == "list":
         _nothing_more(rest, "list")
         return ListCases()
+    if verb in ("find", "search"):
+        return FindCases(text=rest)
     if verb == "help":
         return Help()
     raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")

@@ -552,6 +552,8 @@ def help_message() -> Message:
         "• In a case thread: `promise in 2 hours: email the refund receipt`",
         f"• {USAGE['done']}: the promise is kept",
         f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
+        f"• {USAGE['find']}: the workspace's cases by customer, account / order / tracking number"
+        " or words of the summary",
         f"• {USAGE['reassign']}: hand the case and its promises to someone else",
         f"• {USAGE['manager']}: who hears about your missed promises",
         f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",

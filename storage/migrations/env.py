@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from storage.models import Base
+from storage.search import is_search_object
 
 target_metadata = Base.metadata
 
@@ -17,6 +18,8 @@ def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
+        # The search index (0005) lives outside the models: autogenerate must not drop it.
+        include_name=lambda name, type_, _parents: not is_search_object(name, type_),
     )
     with context.begin_transaction():
         context.run_migrations()

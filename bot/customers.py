@@ -1,0 +1,160 @@
+"""Customer memory: finding a workspace's cases by who or what they are about, and the earlier
+cases of the customer a case is for. Plain values in, results out; no Slack here.
+
+Definitions (README → Finding cases, Customer history):
+- Search terms are the runs of letters and digits in what was typed, lower-cased; everything
+  else separates them ("SO-100" is `so` and `100`). A case matches when every term starts one
+  of the words of its customer, account / order / tracking number or summary.
+- The same customer: the same account number when both cases have one (spaces and case
+  don't count); otherwise the same customer name, compared the same way. Two "John Smith"s
+  with different account numbers are two customers; "ACME Corp" and "Acme Corporation" with
+  one account number are one.
+- An earlier case is one opened before this one (a lower case number), in the same workspace."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.errors import CaseError
+from bot.insights import Outcome, outcome
+from bot.validation import quoted
+from storage import search
+from storage.models import Case, CaseState
+
+MIN_TEXT = 2
+MAX_TERMS = 12
+MAX_SHOWN = 10
+EARLIER_SHOWN = 3
+# How many same-looking cases (sharing the name's words) are looked at to find the earlier ones
+# of the very same customer. Past this many a customer's oldest cases are not recalled.
+EARLIER_LOOKED_AT = 500
+
+# Longer words are searched by their first MAX_TERM characters (still a prefix): no stored
+# word is longer than a summary, and PostgreSQL refuses tsquery words past 2 KB.
+MAX_TERM = 100
+
+_WORD = re.compile(r"[^\W_]+")
+# Stored numbers never hold control characters (bot/validation.py), and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+USAGE = "`/case find <customer, number or words>`, for example `/case find SO-10042` or `/case find acme`"
+
+
+def terms_of(text: str, *, prefix: bool = True) -> search.Terms | None:
+    """The search terms in `text`, or None when it holds no letter or digit at all."""
+    words = tuple(dict.fromkeys(word[:MAX_TERM] for word in _WORD.findall(text.lower())))
+    return search.Terms(words=words, prefix=prefix) if words else None
+
+
+def same_key(value: str | None) -> str:
+    """What makes two names or numbers the same: case and spacing don't count."""
+    return " ".join((value or "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str
+    hits: list[search.Hit]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.hits))
+
+
+def find(session: Session, team_id: str, text: str) -> Found:
+    """The workspace's cases matching `text`: exact account / order / tracking numbers first,
+    then the best matches (customer and numbers weigh more than the summary), then newest."""
+    text = text.strip()
+    if not text:
+        raise CaseError(f"What should I look for? Use {USAGE}.")
+    if len(text) < MIN_TEXT:
+        raise CaseError(
+            f"“{quoted(text, 10)}” is too short to search for: type at least {MIN_TEXT} characters of a name,"
+            " a number or a word."
+        )
+    terms = terms_of(text)
+    if terms is None:
+        return Found(text=text, hits=[], total=0)
+    if len(terms.words) > MAX_TERMS:
+        raise CaseError(
+            f"That's {len(terms.words)} words; search with at most {MAX_TERMS}:"
+            " a name, a number or a few words of the summary."
+        )
+    total, hits = search.find_cases(session, team_id, terms, _CONTROL.sub("", text), MAX_SHOWN)
+    return Found(text=text, hits=hits, total=total)
+
+
+@dataclass(frozen=True)
+class PromiseCounts:
+    """How an earlier case's promises ended (bot/insights.outcome): kept in time (early or on
+    time), kept late, missed (still open past due). Rescheduled ones are not counted; their
+    replacements are."""
+
+    kept: int = 0
+    late: int = 0
+    missed: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.kept or self.late or self.missed)
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    case: Case
+    promises: PromiseCounts
+
+    @property
+    def closed(self) -> bool:
+        return self.case.state is CaseState.CLOSED
+
+
+@dataclass(frozen=True)
+class History:
+    """The customer's latest earlier cases, newest first, and whether there are older ones."""
+
+    earlier: list[EarlierCase]
+    more: bool = False
+
+
+NO_HISTORY = History(earlier=[])
+
+
+def history(session: Session, case: Case, now: datetime) -> History:
+    """The latest EARLIER_SHOWN earlier cases of the same customer, with how their promises
+    ended. A fixed number of statements, whatever the number of cases."""
+    name = terms_of(case.customer or "", prefix=False)
+    account = terms_of(case.account_ref or "", prefix=False)
+    if name is None and account is None:
+        return NO_HISTORY
+    candidates = search.earlier_candidates(
+        session, case.team_id, case.id, name, account, limit=EARLIER_LOOKED_AT
+    )
+    matching = [c.id for c in candidates if _candidate_is_same(c, case)]
+    shown = search.cases_with_promises(session, matching[:EARLIER_SHOWN])
+    return History(
+        earlier=[EarlierCase(case=c, promises=_counts(c, now)) for c in shown],
+        more=len(matching) > EARLIER_SHOWN,
+    )
+
+
+def _candidate_is_same(candidate: search.Candidate, case: Case) -> bool:
+    if candidate.account_ref and case.account_ref:
+        return same_key(candidate.account_ref) == same_key(case.account_ref)
+    return bool(candidate.customer and case.customer) and same_key(candidate.customer) == same_key(
+        case.customer
+    )
+
+
+def _counts(case: Case, now: datetime) -> PromiseCounts:
+    ended = [outcome(p.state, p.due_at, p.kept_at, now, p.remind_at) for p in case.promises]
+    return PromiseCounts(
+        kept=sum(1 for o in ended if o in (Outcome.KEPT_EARLY, Outcome.KEPT_ON_TIME)),
+        late=sum(1 for o in ended if o is Outcome.KEPT_LATE),
+        missed=sum(1 for o in ended if o is Outcome.MISSED),
+    )
