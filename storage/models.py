@@ -207,7 +207,11 @@ class Contact(Base):
     case: Mapped[Case] = relationship(back_populates="contacts")
     revisions: Mapped[list[ContactRevision]] = relationship(order_by="ContactRevision.id")
 
-    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts"),
+        # A case's contacts: its card count, /case show, first contact in reports, the export.
+        Index("ix_contacts_case_id", "case_id"),
+    )
 
 
 class ContactRevision(Base):
@@ -344,6 +348,8 @@ class Notification(Base):
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
         ),
+        # A case's messages (the audit export) without reading the whole outbox.
+        Index("ix_notifications_case_id", "case_id"),
         Index(
             "ix_notifications_claimed_until",
             "claimed_until",
