@@ -152,7 +152,10 @@ def _candidate_is_same(candidate: search.Candidate, case: Case) -> bool:
 
 
 def _counts(case: Case, now: datetime) -> PromiseCounts:
-    ended = [outcome(p.state, p.due_at, p.kept_at, now, p.remind_at) for p in case.promises]
+    ended = [
+        outcome(p.state, p.due_at, p.kept_at, now, p.remind_at, p.rescheduled_at, p.customer_told)
+        for p in case.promises
+    ]
     return PromiseCounts(
         kept=sum(1 for o in ended if o in (Outcome.KEPT_EARLY, Outcome.KEPT_ON_TIME)),
         late=sum(1 for o in ended if o is Outcome.KEPT_LATE),

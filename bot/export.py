@@ -255,7 +255,15 @@ def _promises(
     documents = []
     for promise in promises:
         sent = [m for m in messages.get(promise.id, []) if m.state == NotificationState.SENT]
-        result = outcome(promise.state, promise.due_at, promise.kept_at, now, promise.remind_at)
+        result = outcome(
+            promise.state,
+            promise.due_at,
+            promise.kept_at,
+            now,
+            promise.remind_at,
+            promise.rescheduled_at,
+            promise.customer_told,
+        )
         documents.append(
             {
                 "id": promise.id,

@@ -7,8 +7,10 @@ Definitions (README → App Home):
 - Kept early: state kept and kept_at < remind_at, that is before the owner needed the
   reminder ("under-promise, over-deliver"). Kept on time: kept, not early, kept_at <= due_at.
   Kept late: kept and kept_at > due_at. Missed: still open past its due time.
-- Rescheduled (replaced by a new promise, the customer told) is counted apart: it is neither
-  kept nor missed; its replacement counts on its own due time.
+- Rescheduled (replaced by a new promise before its due time, the customer told) is counted
+  apart: it is neither kept nor missed; its replacement counts on its own due time. A promise
+  given a new time only after it was due (a manager's extension from an escalation), or without
+  the customer told, was missed: it counts as missed.
 - Rate = (early + on time) / (early + on time + late + missed). With nothing counted there is
   no rate."""
 
@@ -18,6 +20,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,10 +51,16 @@ def outcome(
     kept_at: datetime | None,
     now: datetime,
     remind_at: datetime | None = None,
+    rescheduled_at: datetime | None = None,
+    customer_told: bool | None = None,
 ) -> Outcome | None:
     """How one promise ended, or None while it is still open and not yet due. Without its
-    reminder time a promise can't be told kept early, only on time."""
+    reminder time a promise can't be told kept early, only on time; without when and how it was
+    rescheduled, a rescheduled promise is taken as rescheduled in time."""
     if state == PromiseState.RESCHEDULED:
+        too_late = rescheduled_at is not None and rescheduled_at > due_at
+        if too_late or customer_told is False:
+            return Outcome.MISSED
         return Outcome.RESCHEDULED
     if state == PromiseState.KEPT:
         # A kept promise without a kept time can't be shown late: count it as kept on time
@@ -94,9 +103,10 @@ class Tally:
         return self.in_time * 100 // self.counted
 
 
-# (state, due_at, kept_at) or (state, due_at, kept_at, remind_at): with the reminder time,
-# promises kept before it count as kept early.
-PromiseFacts = tuple[str, datetime, datetime | None] | tuple[str, datetime, datetime | None, datetime | None]
+# (state, due_at, kept_at[, remind_at[, rescheduled_at, customer_told]]): with the reminder time,
+# promises kept before it count as kept early; with the reschedule's time and whether the
+# customer was told, a late or untold reschedule counts as missed.
+PromiseFacts = tuple[Any, ...]
 
 
 def tally(promises: Iterable[PromiseFacts], now: datetime, window: timedelta) -> Tally:
@@ -106,9 +116,10 @@ def tally(promises: Iterable[PromiseFacts], now: datetime, window: timedelta) ->
     for facts in promises:
         state, due_at, kept_at = facts[0], facts[1], facts[2]
         remind_at = facts[3] if len(facts) > 3 else None
+        rescheduled_at, customer_told = (facts[4], facts[5]) if len(facts) > 5 else (None, None)
         if not since <= due_at <= now:
             continue
-        result = outcome(state, due_at, kept_at, now, remind_at)
+        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, customer_told)
         if result is not None:
             counts[result] += 1
     return Tally(

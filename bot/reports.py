@@ -111,10 +111,10 @@ def build(
     """The report of these agents (None: everyone) over [since, until], as of `now`."""
     owners = frozenset(agents) if agents is not None else None
     counts: dict[str, dict[Outcome, int]] = {}
-    for owner, state, due_at, kept_at, remind_at in stored.promises_due(
+    for owner, state, due_at, kept_at, remind_at, rescheduled_at, told in stored.promises_due(
         session, team_id, owners, since, until
     ):
-        result = outcome(state, due_at, kept_at, now, remind_at)
+        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, told)
         if result is not None:
             per = counts.setdefault(owner, dict.fromkeys(Outcome, 0))
             per[result] += 1

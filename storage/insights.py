@@ -97,13 +97,20 @@ def direct_reports(session: Session, team_id: str, manager_ids: Collection[str])
 
 def promise_outcomes(
     session: Session, team_id: str, owner_ids: Sequence[str], since: datetime, until: datetime
-) -> list[tuple[PromiseState, datetime, datetime | None, datetime]]:
-    """(state, due_at, kept_at, remind_at) of every promise of these owners due in [since,
-    until]: only the columns the tally needs, not whole rows."""
+) -> list[tuple[PromiseState, datetime, datetime | None, datetime, datetime | None, bool | None]]:
+    """(state, due_at, kept_at, remind_at, rescheduled_at, customer_told) of every promise of
+    these owners due in [since, until]: only the columns the tally needs, not whole rows."""
     if not owner_ids:
         return []
     rows = session.execute(
-        select(Promise.state, Promise.due_at, Promise.kept_at, Promise.remind_at)
+        select(
+            Promise.state,
+            Promise.due_at,
+            Promise.kept_at,
+            Promise.remind_at,
+            Promise.rescheduled_at,
+            Promise.customer_told,
+        )
         .join(Case, Case.id == Promise.case_id)
         .where(
             Promise.owner_id.in_(owner_ids),
@@ -112,4 +119,4 @@ def promise_outcomes(
             Case.team_id == team_id,
         )
     ).all()
-    return [(state, due_at, kept_at, remind_at) for state, due_at, kept_at, remind_at in rows]
+    return [tuple(row) for row in rows]

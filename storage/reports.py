@@ -23,9 +23,10 @@ def _owned_by(column: ColumnElement[str], owner_ids: Collection[str] | None) -> 
 
 def promises_due(
     session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
-) -> list[tuple[str, PromiseState, datetime, datetime | None, datetime]]:
-    """(owner_id, state, due_at, kept_at, remind_at) of every promise due in [since, until]: only
-    the columns bot/insights.outcome() reads, so the definitions stay in one place."""
+) -> list[tuple[str, PromiseState, datetime, datetime | None, datetime, datetime | None, bool | None]]:
+    """(owner_id, state, due_at, kept_at, remind_at, rescheduled_at, customer_told) of every
+    promise due in [since, until]: only the columns bot/insights.outcome() reads, so the
+    definitions stay in one place."""
     # The promises due in the window come first, by ix_promises_due_at, and only then their
     # cases by primary key. Left to itself SQLite walks every case of the workspace instead
     # (100x slower at 100k cases); MATERIALIZED (PostgreSQL 12+, SQLite 3.35+) fixes the order.
@@ -37,17 +38,27 @@ def promises_due(
             Promise.due_at,
             Promise.kept_at,
             Promise.remind_at,
+            Promise.rescheduled_at,
+            Promise.customer_told,
         )
         .where(Promise.due_at >= since, Promise.due_at <= until, *_owned_by(Promise.owner_id, owner_ids))
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
     rows = session.execute(
-        select(due.c.owner_id, due.c.state, due.c.due_at, due.c.kept_at, due.c.remind_at)
+        select(
+            due.c.owner_id,
+            due.c.state,
+            due.c.due_at,
+            due.c.kept_at,
+            due.c.remind_at,
+            due.c.rescheduled_at,
+            due.c.customer_told,
+        )
         .join(Case, Case.id == due.c.case_id)
         .where(Case.team_id == team_id)
     ).all()
-    return [(owner, state, due_at, kept_at, remind_at) for owner, state, due_at, kept_at, remind_at in rows]
+    return [tuple(row) for row in rows]
 
 
 def first_contacts(

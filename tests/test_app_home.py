@@ -309,6 +309,21 @@ def test_kept_before_the_reminder_is_kept_early(kept_at, expected):
 
 
 @unit
+@pytest.mark.parametrize(
+    ("rescheduled_at", "told", "expected"),
+    [
+        (NOW - 2 * HOUR, True, Outcome.RESCHEDULED),  # before its due time, the customer told
+        (NOW - HOUR, True, Outcome.RESCHEDULED),  # at the due time
+        (NOW - HOUR + MINUTE, True, Outcome.MISSED),  # after it was due: an extension of a miss
+        (NOW - 2 * HOUR, False, Outcome.MISSED),  # the customer wasn't told
+        (None, None, Outcome.RESCHEDULED),  # nothing known of how: taken as in time
+    ],
+)
+def test_only_a_reschedule_in_time_and_told_is_not_a_miss(rescheduled_at, told, expected):
+    assert outcome(PromiseState.RESCHEDULED, NOW - HOUR, None, NOW, None, rescheduled_at, told) == expected
+
+
+@unit
 def test_early_counts_as_kept_in_time_and_is_said_apart():
     promises = [
         (PromiseState.KEPT, NOW - HOUR, NOW - 3 * HOUR, NOW - 2 * HOUR),  # early
