@@ -294,9 +294,8 @@ def _keep_revision(session: Session, contact: Contact, change: str, action: Acti
 
 def category_key(category: str) -> str:
     """What makes two categories the same: case and spacing don't count ("Late  delivery" is
-    "late delivery"). Categories are stored with their spaces squeezed, so SQL compares
-    lower(category) to this."""
-    return " ".join(category.split()).lower()
+    "late delivery", in any script). Stored as cases.category_key, which SQL compares."""
+    return " ".join(category.split()).casefold()
 
 
 def close_case(
@@ -333,6 +332,7 @@ def close_case(
     case.close_note = cleaned_note
     case.recurrence = recurrence
     case.category = category
+    case.category_key = category_key(category) if category else None
     audit.record(
         session,
         Action.CASE_CLOSED,

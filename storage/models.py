@@ -165,6 +165,9 @@ class Case(Base):
     first_contact_via: Mapped[str | None] = mapped_column(String(24))
     recurrence: Mapped[Recurrence | None] = mapped_column(_str_enum(Recurrence))
     category: Mapped[str | None] = mapped_column(String(80))
+    # The category as compared (bot/cases.category_key): kept apart because SQLite's lower()
+    # folds only ASCII, so "Überweisung" and "überweisung" would not meet in SQL.
+    category_key: Mapped[str | None] = mapped_column(String(80))
     # Bumped by every change the case card shows: a card update renders only the newest.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The customer's IANA time zone ("Europe/Berlin"): promises are then shown on both clocks.

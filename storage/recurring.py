@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Case, ManagerLink, Recurrence, RecurringFlag
@@ -31,7 +31,7 @@ def recurring_cases_since(session: Session, team_id: str, category_key: str, sin
                 Case.team_id == team_id,
                 Case.closed_at >= since,
                 Case.recurrence == Recurrence.RECURRING,
-                func.lower(Case.category) == category_key,
+                Case.category_key == category_key,
             )
             .order_by(Case.closed_at, Case.id)
         ).scalars()

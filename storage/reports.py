@@ -121,16 +121,16 @@ def recurring_categories(
     until: datetime,
     limit: int,
 ) -> tuple[int, list[tuple[str, str, int, list[int]]]]:
-    """Cases closed as recurring in [since, until], by category (compared in lower case, as
-    bot/cases.category_key does; categories are stored with their spaces squeezed): how many
-    categories, and the `limit` biggest as (key, category as first written, count, case ids)."""
-    key = func.lower(Case.category)
+    """Cases closed as recurring in [since, until], by category (compared by
+    cases.category_key): how many categories, and the `limit` biggest as (key, category as
+    first written, count, case ids)."""
+    key = Case.category_key
     where = (
         Case.team_id == team_id,
         Case.closed_at >= since,
         Case.closed_at <= until,
         Case.recurrence == Recurrence.RECURRING,
-        Case.category.is_not(None),
+        Case.category_key.is_not(None),
         *_owned_by(Case.owner_id, owner_ids),
     )
     counted = session.execute(

@@ -120,6 +120,15 @@ def test_flagged_again_only_after_the_window(agent, manager, bot, clock):
     assert len(flags_to(manager)) == 2 and flag_count(bot) == 2
 
 
+def test_categories_in_any_script_are_one_category_whatever_their_case(agent, manager, bot):
+    agent.command("manager <@UMGR|maria>")
+    for n, written in enumerate(["Überweisung fehlt", "ÜBERWEISUNG  FEHLT", "überweisung fehlt"]):
+        close_recurring(agent, agent.open_case(f"Kunde {n}: Geld fehlt"), written)
+    bot.tick()
+    (flag,) = flags_to(manager)
+    assert "Überweisung fehlt" in flag.all_text() and "3 cases" in flag.all_text()
+
+
 def test_without_managers_the_case_channel_hears_it(agent, slack, bot):
     for n in range(3):
         close_recurring(agent, agent.open_case(f"Customer {n}: login fails"), "Login")
