@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, notifications, weekly
 from bot.audit import Action
+from bot.clock import zone
 from bot.weekly import Weekly
 from storage import digests as stored
 from storage import queries
@@ -54,8 +55,11 @@ def schedule_of(own: str | None, default: Weekly | None) -> Weekly | None:
         return default
 
 
-def digest_key(team_id: str, manager_id: str, occurrence: datetime) -> str:
-    return f"digest:{team_id}:{manager_id}:{occurrence:%Y-%m-%dT%H:%M}"
+def digest_key(team_id: str, manager_id: str, occurrence: datetime, tz: str) -> str:
+    """Once per manager per week of their own calendar: moving their digest time (or the
+    deployment's, or their time zone) within a week doesn't bring a second one."""
+    year, week, _ = occurrence.astimezone(zone(tz)).isocalendar()
+    return f"digest:{team_id}:{manager_id}:{year}-W{week:02d}"
 
 
 def managers(session: Session) -> list[Manager]:
@@ -73,10 +77,11 @@ def due(manager: Manager, schedule: Weekly | None, tz: str, now: datetime) -> da
     return occurrence if now - occurrence < CATCH_UP else None
 
 
-def enqueue(session: Session, wanted: list[tuple[Manager, datetime]], now: datetime) -> list[str]:
-    """One DIGEST row per (manager, occurrence) not in the outbox yet. Returns the new keys.
-    Rows already there are left alone; the unique key settles a race with another worker."""
-    keys = {digest_key(m.team_id, m.manager_id, at): (m, at) for m, at in wanted}
+def enqueue(session: Session, wanted: list[tuple[Manager, datetime, str]], now: datetime) -> list[str]:
+    """One DIGEST row per manager and week not in the outbox yet, for (manager, occurrence, their
+    zone). Returns the new keys. Rows already there are left alone; the unique key settles a
+    race with another worker."""
+    keys = {digest_key(m.team_id, m.manager_id, at, tz): (m, at) for m, at, tz in wanted}
     made = []
     for key in sorted(set(keys) - stored.existing_keys(session, list(keys))):
         manager, occurrence = keys[key]

@@ -46,7 +46,7 @@ def enqueue_due(services: Services) -> int:
     default = services.settings.digest_schedule
     with services.db.transaction() as session:
         managers = digests.managers(session)
-    wanted: list[tuple[digests.Manager, datetime]] = []
+    wanted: list[tuple[digests.Manager, datetime, str]] = []
     for manager in managers:
         schedule = digests.schedule_of(manager.own_schedule, default)
         if schedule is None:
@@ -61,7 +61,7 @@ def enqueue_due(services: Services) -> int:
         )
         occurrence = digests.due(manager, schedule, tz, now)
         if occurrence is not None:
-            wanted.append((manager, occurrence))
+            wanted.append((manager, occurrence, tz))
     if not wanted:
         return 0
     with services.db.transaction() as session:

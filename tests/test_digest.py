@@ -166,3 +166,23 @@ def test_bad_digest_time_gets_a_specific_message_and_changes_nothing(text, compl
 def test_help_lists_report_and_digest(team, bot):
     text = team["UA1"].command("help").text
     assert "/case report [7d|30d]" in text and "/case digest fri 16:30" in text
+
+
+def test_moving_the_digest_within_a_week_does_not_send_a_second_one(team, bot, clock, slack):
+    with bot.db.transaction() as session:
+        cases.set_manager(session, team_id="T1", user_id="UA1", manager_id="UM1", now=clock.now())
+    worker = Worker(bot.services)
+    clock.set(UM1_DIGEST + timedelta(minutes=1))  # Monday 09:01 in Berlin: this week's came
+    assert run_housekeeping(bot, worker) == 1
+    # Moved to later the same day, then to Friday: still this week, so nothing more.
+    team["UM1"].command("digest mon 10:00")
+    clock.advance(hours=1)
+    assert run_housekeeping(bot, worker) == 0
+    team["UM1"].command("digest fri 16:00")
+    clock.set(UM1_DIGEST + timedelta(days=4, hours=8, minutes=1))  # Friday 17:01 in Berlin
+    assert run_housekeeping(bot, worker) == 0
+    assert len(digests_to(slack, "UM1")) == 1
+    # The next week's Friday brings the next one.
+    clock.advance(days=7)
+    assert run_housekeeping(bot, worker) == 1
+    assert len(digests_to(slack, "UM1")) == 2
