@@ -272,6 +272,8 @@ def reassign_case(
     )
     for promise in queries.open_promises(session, case.id):
         promise.owner_id = new_owner_id
+        # The safer time was worked out from the previous owner's workload and record.
+        promise.suggested_due_at = None
         outbox.redirect_pending(session, promise.id, NotificationKind.REMINDER, new_owner_id, None)
         escalation.replan_chain(session, case, promise, chain, now, repeat)
     card_key = cases.touch(session, case, now)

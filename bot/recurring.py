@@ -48,17 +48,20 @@ def check(session: Session, case: Case, now: datetime, escalation_channel: str |
     owners = sorted({c.owner_id for c in cases})
     managers = sorted(set(stored.managers_of(session, case.team_id, owners).values()))
     recipients = managers or [escalation_channel or case.channel_id]
-    audit.record(
-        session,
-        Action.RECURRING_FLAGGED,
-        team_id=case.team_id,
-        at=now,
-        actor_id=None,
-        case=case,
-        category=flag.category,
-        cases=flag.case_ids,
-        told=recipients,
-    )
+    for flagged in cases:
+        # On each case's own record, so its audit export shows it was part of the flag.
+        audit.record(
+            session,
+            Action.RECURRING_FLAGGED,
+            team_id=case.team_id,
+            at=now,
+            actor_id=None,
+            case=flagged,
+            flag_id=flag.id,
+            category=flag.category,
+            cases=flag.case_ids,
+            told=recipients,
+        )
     return [
         notifications.enqueue(
             session,

@@ -354,7 +354,8 @@ def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Mes
 
 def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
     """A category of problems keeps coming back: worth fixing at the root."""
-    days = (flagged[-1].closed_at - flagged[0].closed_at).days + 1 if flagged and flagged[0].closed_at else 0
+    closed = [c.closed_at for c in flagged if c.closed_at is not None]
+    days = (max(closed) - min(closed)).days + 1 if closed else 1
     headline = (
         f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
         f" recurring within {max(days, 1)} day(s)"

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.insights import Tally
 from bot.reports import AgentLine, FirstContact, Report
 from handlers.parse import USAGE
-from handlers.render import Message, context, duration, message, packed, section, when
+from handlers.render import Message, context, duration, message, packed, safe, section, when
 
 # Agent lines shown per section; a whole workspace may have hundreds (the CLI lists everyone).
 MAX_AGENTS_SHOWN = 40
@@ -129,7 +129,7 @@ def _recurring(report: Report) -> list[Block]:
             else ""
         )
         plural = "s" if category.count != 1 else ""
-        lines.append(f"• {category.category}: {category.count} case{plural} ({refs}{more})")
+        lines.append(f"• {safe(category.category)}: {category.count} case{plural} ({refs}{more})")
     if report.recurring_total > len(report.recurring):
         lines.append(f"… and {report.recurring_total - len(report.recurring)} more categories")
     return list(packed(header, lines))

@@ -58,4 +58,6 @@ def managers_of(session: Session, team_id: str, user_ids: Sequence[str]) -> dict
 
 
 def cases_by_ids(session: Session, case_ids: Sequence[int]) -> list[Case]:
-    return list(session.execute(select(Case).where(Case.id.in_(list(case_ids))).order_by(Case.id)).scalars())
+    """In the order they were closed."""
+    chosen = select(Case).where(Case.id.in_(list(case_ids))).order_by(Case.closed_at, Case.id)
+    return list(session.execute(chosen).scalars())
