@@ -29,15 +29,17 @@ migrate: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 when one can be started
-# (scripts/with-postgres installs and starts it; it says so and skips when it can't).
-test: install lint test-sqlite test-postgres
+# The whole suite on SQLite and, side by side, on a throwaway PostgreSQL 15 when one can be
+# started (scripts/with-postgres starts it; it says so and skips when it can't).
+test: install lint
+	scripts/test-both
 
 test-sqlite: install
 	$(PY) -m pytest -q
 
+# Its own cache folder: the two runs may go at once (scripts/test-both).
 test-postgres: install
-	scripts/with-postgres $(PY) -m pytest -q
+	scripts/with-postgres $(PY) -m pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -4,6 +4,7 @@ settings in the environment, its log in a file the test can read."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,9 +17,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port for a bot process to listen on. Not one the kernel hands out itself (port 0,
+    outgoing connections): between this probe and the bot's bind, any other process could be
+    given that one. The ports below the kernel's range are split between the SQLite and the
+    PostgreSQL run, which `make test` runs side by side."""
+    low = _ephemeral_floor()
+    half = (low - 10000) // 2
+    start = 10000 + (half if os.environ.get("TEST_DATABASE_URL") else 0)
+    for _ in range(200):
+        port = random.randrange(start, start + half)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {start}-{start + half}")
+
+
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def bot_env(**settings: str) -> dict[str, str]:
