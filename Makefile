@@ -32,7 +32,7 @@ lint: install
 # The whole suite on SQLite and, side by side, on a throwaway PostgreSQL 15 when one can be
 # started (scripts/with-postgres starts it; it says so and skips when it can't).
 test: install lint
-	scripts/test-both
+	PY=$(PY) scripts/test-both
 
 test-sqlite: install
 	$(PY) -m pytest -q
