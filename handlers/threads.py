@@ -11,7 +11,8 @@ takes every message event and sorts subtypes itself:
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -57,6 +58,13 @@ def worth_recording(event: dict[str, Any]) -> bool:
     return False
 
 
+# How long a reply waits for a case card in its channel that is being posted right now.
+CARD_IN_FLIGHT_WAIT = 5.0
+# Only for cases opened this recently: a card Slack refused for good must not hold up every
+# other reply in its channel.
+CARD_IN_FLIGHT_WAIT_AFTER = timedelta(minutes=1)
+
+
 def ingest(services: Services, team_id: str, event_id: str, event: dict[str, Any]) -> None:
     """Apply one message event; the inbox row is finished in the same transaction as its effects,
     so a crash part-way leaves it to be re-driven, and a re-drive changes nothing twice."""
@@ -92,12 +100,22 @@ def ingest(services: Services, team_id: str, event_id: str, event: dict[str, Any
 def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any], now: datetime) -> None:
     channel, ts, author = event["channel"], event["ts"], event["user"]
     text = event.get("text") or ""
-    with services.db.transaction() as session:
-        case = queries.case_by_thread(session, team_id, channel, event["thread_ts"])
-        if case is None:
-            inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
-            return
-        case_id, owner_id, customer_tz = case.id, case.owner_id, case.customer_tz
+    deadline = time.monotonic() + CARD_IN_FLIGHT_WAIT
+    while True:
+        with services.db.transaction() as session:
+            case = queries.case_by_thread(session, team_id, channel, event["thread_ts"])
+            if case is not None:
+                case_id, owner_id, customer_tz = case.id, case.owner_id, case.customer_tz
+                break
+            # Slack has shown a new card, but its ts is written only once Slack answered the
+            # post: a reply that fast would be taken for one outside any case.
+            posting = queries.card_being_posted(
+                session, team_id, channel, since=now - CARD_IN_FLIGHT_WAIT_AFTER
+            )
+            if not posting or time.monotonic() >= deadline:
+                inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
+                return
+        time.sleep(0.05)
     problem: str | None = None
     promise_request = None
     due_at = None

@@ -3,6 +3,8 @@ that must not lose an update between two processes."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -78,6 +80,18 @@ def person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.execute(
         select(Person).where(Person.team_id == team_id, Person.user_id == user_id)
     ).scalar_one_or_none()
+
+
+def card_being_posted(session: Session, team_id: str, channel_id: str, since: datetime) -> bool:
+    """Whether a case opened in this channel since `since` has a card not yet known to be posted."""
+    waiting = select(Case.id).where(
+        Case.team_id == team_id,
+        Case.channel_id == channel_id,
+        Case.opened_at >= since,
+        Case.card_ts.is_(None),
+        Case.state == CaseState.OPEN,
+    )
+    return session.execute(waiting.limit(1)).first() is not None
 
 
 def bump_case_version(session: Session, case_id: int) -> int:

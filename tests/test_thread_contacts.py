@@ -111,3 +111,28 @@ def test_the_bots_own_thread_notes_are_not_contacts(agent, signer, slack, bot):
     assert reply.status == 200
     bot.settle()
     assert "None logged yet" in agent.command(f"show {case.ref}").text
+
+
+def test_a_reply_while_the_card_is_still_being_posted_is_logged(signer, slack, bot):
+    """Slack shows the card (and people reply to it) before it has answered the bot's post, and
+    the card's ts is written only with that answer: the reply must still find its case."""
+    from sqlalchemy import select
+
+    from storage.models import Contact
+
+    slack.delay_answer("chat.postMessage", 1.5)
+    reply = signer.command("open Acme Corp: refund not received", user="UAGENT", channel="C1")
+    assert reply.status == 200
+    card = slack.wait_for(
+        lambda: next((m for m in slack.messages("C1") if "CASE-1" in m.all_text()), None),
+        what="the card in C1",
+    )
+    answer = signer.thread_reply(
+        "Called them: refund is on its way", thread_ts=card.ts, user="UAGENT", channel="C1"
+    )
+    assert answer.status == 200
+    bot.settle()
+    with bot.db.transaction() as session:
+        assert [c.text for c in session.execute(select(Contact)).scalars()] == [
+            "Called them: refund is on its way"
+        ]
