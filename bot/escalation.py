@@ -91,7 +91,7 @@ def _apply(
             # Only a row still waiting is called off; one being sent this moment is fenced.
             outbox.cancel_row(session, row.id, "plan changed")
     for (kind, level), (to, thread_ts) in wanted.items():
-        run_at = promise.escalate_at + (level - 1) * repeat
+        run_at = level_at(promise, level, repeat)
         row = existing.get((kind, level))
         if row is None:
             notifications.enqueue(
@@ -110,6 +110,12 @@ def _apply(
             outbox.revive(session, row.id, to, thread_ts, max(run_at, now))
         elif row.state in (NotificationState.PENDING, NotificationState.CLAIMED):
             row.recipient, row.thread_ts = to, thread_ts
+
+
+def level_at(promise: Promise, level: int, repeat: timedelta) -> datetime:
+    """When a level of the chain is planned: level 1 at the escalation time, each next one
+    ESCALATION_REPEAT later."""
+    return promise.escalate_at + (level - 1) * repeat
 
 
 def hold_until(quiet: WorkingHours, *, moment: datetime, tz: str, priority: CasePriority) -> datetime | None:

@@ -86,9 +86,9 @@ def main(argv: Sequence[str]) -> int:
     if problem:
         return _fail(problem, 2)
 
-    from storage.export import read_only_engine
+    from storage.db import make_engine
 
-    engine = read_only_engine(settings.database_url)
+    engine = make_engine(settings.database_url, read_only=True)
     try:
         return _export(engine, export, args, case_id, since, now)
     except OSError as error:

@@ -146,8 +146,7 @@ def use_safer_time(
     told about. Returns the outbox keys to send straight away."""
     require_open(case)
     require_may_change(session, case, actor_id, "change a promise on", admins)
-    if promise.state is not PromiseState.OPEN:
-        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    require_still_open(session, case, promise)
     safer = promise.suggested_due_at
     if safer is None:
         raise CaseError("There is no safer time suggested for that promise.")
@@ -170,7 +169,7 @@ def use_safer_time(
         if row.kind == NotificationKind.REMINDER.value and row.level == 0:
             outbox.set_run_at(session, row.id, frozen.remind_at)
         elif row.kind != NotificationKind.REMINDER.value:
-            outbox.set_run_at(session, row.id, frozen.escalate_at + max(0, row.level - 1) * repeat)
+            outbox.set_run_at(session, row.id, escalation.level_at(promise, row.level, repeat))
     audit.record(
         session,
         Action.PROMISE_SAFER_TIME,
@@ -319,9 +318,15 @@ def open_promise(session: Session, case: Case, promise_id: int) -> Promise:
     promise = session.get(Promise, promise_id)
     if promise is None or promise.case_id != case.id:
         raise CaseError(f"There is no such promise on {case.ref}.")
-    if promise.state is not PromiseState.OPEN:
-        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise_id)}")
+    require_still_open(session, case, promise)
     return promise
+
+
+def require_still_open(session: Session, case: Case, promise: Promise) -> None:
+    """A promise kept or rescheduled meanwhile (a click from another device, a stale button)
+    can't be changed again: say what became of it."""
+    if promise.state is not PromiseState.OPEN:
+        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
 
 
 def reschedule_promise(
@@ -347,8 +352,7 @@ def reschedule_promise(
     Returns the new promise and the outbox keys to send straight away."""
     require_open(case)
     require_may_change(session, case, actor_id, "reschedule a promise on", admins)
-    if promise.state is not PromiseState.OPEN:
-        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    require_still_open(session, case, promise)
     if not extension and not customer_told:
         raise CaseError(
             "Tell the customer the new time first: a reschedule they know about keeps their trust;"
@@ -441,8 +445,7 @@ def snooze_reminder(
     """Remind the owner again in 15 minutes. The due time and the escalation don't move:
     snoozing a reminder is not a new promise to the customer."""
     require_may_change(session, case, actor_id, "snooze a reminder on", admins)
-    if promise.state is not PromiseState.OPEN:
-        raise CaseError(f"That promise on {case.ref} isn't open any more: {_fate(session, promise.id)}")
+    require_still_open(session, case, promise)
     levels = [row.level for row in outbox.planned(session, promise.id, (NotificationKind.REMINDER,))]
     level = max(levels, default=0) + 1
     again = now + SNOOZE

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
 
@@ -98,16 +99,10 @@ def find_zone(text: str) -> str:
     )
 
 
+@cache
 def _zone_names() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        from zoneinfo import available_timezones
-
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
-
-
-_ZONES: frozenset[str] | None = None
+    # Read from disk once: available_timezones() walks the whole tz database each call.
+    return frozenset(available_timezones())
 
 
 def parse_when(text: str, tz_name: str | None, now: datetime, customer_tz: str | None = None) -> datetime:

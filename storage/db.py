@@ -24,7 +24,7 @@ MIGRATION_LOCK_ID = 0x6361_7365  # "case"
 class Database:
     def __init__(self, url: str):
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler polls with growing sleeps, so
         # under load a short write (an event's inbox row, before Slack's 3 s run out) can lose
@@ -72,26 +72,39 @@ class Database:
         self.engine.dispose()
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """The bot's engine; or, read_only, one for an operator's long reads (the audit export)
+    that never blocks the bot's writers: on SQLite a plain (deferred) BEGIN, which in WAL mode
+    reads one snapshot and takes no write lock, where the bot's BEGIN IMMEDIATE would hold the
+    one write lock for as long as the read takes; on PostgreSQL a read-only REPEATABLE READ
+    transaction, so every statement of one read sees the same snapshot."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
+        pragmas = (
+            ("busy_timeout=10000", "query_only=ON")
+            if read_only
+            else ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL")
+        )
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            for pragma in pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql(begin)
 
         return engine
+    if read_only:
+        return create_engine(url, pool_pre_ping=True).execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
     return create_engine(
         url,
         pool_pre_ping=True,  # a restarted PostgreSQL leaves dead pooled connections behind

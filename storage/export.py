@@ -2,9 +2,7 @@
 one page of cases in one statement per table, never a statement per case.
 
 The export reads a live database that the bot keeps writing, so it reads through an engine of
-its own: read-only, and on SQLite with a plain (deferred) BEGIN instead of the bot's BEGIN
-IMMEDIATE, which would hold the one write lock for as long as a page takes and make every
-command and thread reply wait behind an operator's export."""
+its own, storage.db.make_engine(url, read_only=True), that never blocks the bot's writers."""
 
 from __future__ import annotations
 
@@ -13,35 +11,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, create_engine, event, exists, func, or_, select
+from sqlalchemy import Connection, Engine, Row, exists, func, or_, select
 
 from storage.models import AuditEntry, Case, Contact, ContactRevision, Notification, Promise
-
-
-def read_only_engine(database_url: str) -> Engine:
-    """An engine whose transactions only read and never block the bot's writers."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.execute("PRAGMA query_only=ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin_deferred(connection):  # type: ignore[no-untyped-def]
-            # In WAL mode a deferred transaction reads one snapshot and takes no write lock.
-            connection.exec_driver_sql("BEGIN")
-
-        return engine
-    # REPEATABLE READ: every statement of one page sees the same snapshot, so a promise kept
-    # between two statements can't appear kept in one list and open in another.
-    return create_engine(database_url, pool_pre_ping=True).execution_options(
-        isolation_level="REPEATABLE READ", postgresql_readonly=True
-    )
 
 
 @contextmanager

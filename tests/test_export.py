@@ -19,7 +19,7 @@ from bot import cases as case_domain
 from bot.clock import ManualClock
 from bot.export import all_cases, iso
 from handlers.ids import ActionId, BlockId, CallbackId
-from storage.export import read_only_engine
+from storage.db import make_engine
 from tests.processes import bot_env
 
 
@@ -370,7 +370,7 @@ def test_many_cases_stream_in_pages_with_bounded_queries_and_memory(bot, clock, 
 
     def export_in_process(team_id: str) -> tuple[int, int, list[str]]:
         """(cases, peak bytes allocated, statements run) of exporting one workspace."""
-        engine = read_only_engine(database_url)
+        engine = make_engine(database_url, read_only=True)
         statements: list[str] = []
         event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         tracemalloc.start()
