@@ -109,6 +109,22 @@ class HttpServer:
             self._not_accepting.set()
 
     def _idle(self) -> bool:
+        """Asked on waitress's loop thread: from any other thread there is a moment, between the
+        loop reading bytes off a socket and parsing them into a request, when a request that has
+        arrived is seen nowhere, and closing then drops it."""
+        answer: list[bool] = []
+        looked = threading.Event()
+
+        def look() -> None:
+            try:
+                answer.append(self._idle_now())
+            finally:
+                looked.set()
+
+        self._server.trigger.pull_trigger(look)
+        return looked.wait(1) and answer == [True]
+
+    def _idle_now(self) -> bool:
         server = self._server
         dispatcher = server.task_dispatcher
         with dispatcher.lock:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
+import time
 import urllib.parse
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -213,3 +215,75 @@ def test_sigterm_mid_batch_gives_back_unsent_claims_and_a_restart_sends_each_onc
     )
     assert posted == Counter(dict.fromkeys(planned, 1))
     assert states(database_url)["sent"] == len(planned)
+
+
+@pytest.mark.backend_independent
+def test_the_drain_sees_a_request_the_server_has_read_but_not_yet_parsed(
+    tmp_path, monkeypatch, live_slack
+):
+    """Under load the server's loop can be between reading a request off the socket and parsing
+    it when the drain looks: the request is then neither in the socket nor in a request object.
+    The drain must not take that moment for idle and close the connection under it."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+    from waitress.channel import HTTPChannel
+
+    from bot.web import make_server
+
+    client = WebClient(token="xoxb-drain", base_url=live_slack.base_url)
+    app = App(client=client, signing_secret=SECRET)
+
+    @app.command("/slow")
+    def slow_command(ack):  # in flight for a while, as a request that does real work
+        time.sleep(1.0)
+        ack()
+
+    db = Database(f"sqlite:///{tmp_path / 'drain.db'}")
+    server = make_server(app, db, host="127.0.0.1", port=0)
+    serving = threading.Thread(target=server.serve, daemon=True)
+    serving.start()
+    slow_reads: set[int] = set()
+    read = HTTPChannel.handle_read
+
+    def handle_read_slowly(channel):
+        if channel.addr[1] not in slow_reads:
+            return read(channel)
+        # The loop thread, preempted between recv() and parsing what it got.
+        data = channel.recv(channel.adj.recv_bytes)
+        time.sleep(1.0)
+        if data:
+            channel.received(data)
+
+    monkeypatch.setattr(HTTPChannel, "handle_read", handle_read_slowly)
+    body = urllib.parse.urlencode({"command": "/slow", "text": "", "team_id": "T1"}).encode()
+    stamp = int(datetime.now(UTC).timestamp())
+    busy_request = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
+        f"X-Slack-Signature: {sign(SECRET, body, stamp)}\r\n\r\n"
+    ).encode() + body
+    stopping = threading.Thread(target=server.shutdown, kwargs={"grace": 5}, daemon=True)
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as busy,
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as late,
+        ):
+            late.sendall(HEALTH_CHECK)
+            assert read_response(late).startswith("HTTP/1.1 200")
+            busy.sendall(busy_request)
+            time.sleep(0.1)
+            stopping.start()
+            time.sleep(0.4)
+            # Arrives while the busy request holds the drain open, and is still being parsed
+            # when that one finishes.
+            slow_reads.add(late.getsockname()[1])
+            late.sendall(busy_request)
+            assert read_response(busy).startswith("HTTP/1.1 200")
+            answer = read_response(late)
+        assert answer.startswith("HTTP/1.1 200"), answer
+    finally:
+        stopping.join(10)
+        serving.join(10)
+        db.dispose()
+    assert not serving.is_alive()
