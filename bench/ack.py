@@ -1,0 +1,114 @@
+"""Acknowledgement latency: `/case open` and a thread reply, at 1, 20 and 100 senders at once,
+over real signed HTTP, against the bare Bolt app on the same server in the same run."""
+
+from __future__ import annotations
+
+import time
+
+from bench.harness import (
+    BareApp,
+    Context,
+    Row,
+    RunningBot,
+    Section,
+    make_many,
+    percentile,
+    slack_standin,
+    wait_until,
+)
+from bench.load import send_all
+
+LEVELS = (1, 20, 100)
+# How many requests per level (after a warm-up): enough for a p99 to mean something.
+COUNTS = {1: 300, 20: 1500, 100: 3000}
+QUICK_COUNTS = {1: 100, 20: 400, 100: 800}
+WARM_UP = 50
+CASES_FOR_REPLIES = 20
+
+
+def run(ctx: Context) -> Section:
+    section = Section(
+        "Acknowledgement latency",
+        "Signed HTTP requests from N senders at once on keep-alive connections, each sending its "
+        "next request when the last is answered. The baseline is a Bolt app whose only handlers "
+        "ack, served by the same server (bot/web.py) in its own process, measured in the same run. "
+        "Ratio = bot p99 / bare p99.",
+    )
+    counts = QUICK_COUNTS if ctx.quick else COUNTS
+    slack = slack_standin()
+    bot = RunningBot(ctx.workdir, slack, ctx.sqlite_url("ack"), name="ack-bot")
+    bare = BareApp(ctx.workdir, slack)
+    try:
+        threads = _open_cases(bot, slack, CASES_FOR_REPLIES)
+        for kind in ("/case open", "thread reply"):
+            for level in LEVELS:
+                count = counts[level]
+                results = {}
+                for name, url in (("bare", bare.url), ("bot", bot.url)):
+                    build = _builder(kind, threads)
+                    send_all(url, make_many(WARM_UP, build, slack), min(level, WARM_UP))
+                    _settle(slack, bot)
+                    latencies, _ = send_all(url, make_many(count, build, slack), level)
+                    results[name] = latencies
+                    _settle(slack, bot)
+                bot_p50, bot_p99 = percentile(results["bot"], 50), percentile(results["bot"], 99)
+                bare_p50, bare_p99 = percentile(results["bare"], 50), percentile(results["bare"], 99)
+                ratio = bot_p99 / bare_p99
+                met = ratio <= 1.5 and (level != 20 or bot_p99 < 0.100)
+                goal = "p99 ≤ 1.5× bare" + (", < 100 ms" if level == 20 else "")
+                section.rows.append(
+                    Row(
+                        case=f"{kind}, {level} at once ({count} requests)",
+                        value=f"p50 {_ms(bot_p50)}, p99 {_ms(bot_p99)}",
+                        baseline=f"p50 {_ms(bare_p50)}, p99 {_ms(bare_p99)}",
+                        ratio=f"{ratio:.2f}×",
+                        goal=goal,
+                        met=met,
+                    )
+                )
+                row = section.rows[-1]
+                print(f"  ack {kind} x{level}: bot {row.value} | bare {row.baseline} | {ratio:.2f}x")
+    finally:
+        bare.stop()
+        bot.stop()
+        slack.stop()
+    return section
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _open_cases(bot: RunningBot, slack, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Cases whose threads the replies go to: opened through the bot, cards posted by it."""
+    before = len(slack.messages("C1"))
+    requests = make_many(count, lambda maker, n: maker.command(f"open Customer {n}: bench case {n}"), slack)
+    send_all(bot.url, requests, 4)
+    cards = wait_until(
+        lambda: (found := slack.messages("C1")[before:]) and len(found) >= count and found,
+        60,
+        "the case cards",
+    )
+    return [card.ts for card in cards]
+
+
+def _builder(kind: str, threads: list[str]):  # type: ignore[no-untyped-def]
+    if kind == "/case open":
+        return lambda maker, n: maker.command(f"open Acme {n}: parcel {n} not delivered")
+    return lambda maker, n: maker.thread_reply(
+        f"Called the customer, left a voicemail ({n})", thread_ts=threads[n % len(threads)]
+    )
+
+
+def _settle(slack, bot: RunningBot, quiet: float = 0.5, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the bot's follow-up work (cards, reactions, card updates) has gone quiet, so
+    one measurement doesn't pay for the last one's tail."""
+    deadline = time.monotonic() + timeout
+    last, since = len(slack.calls()), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now_calls = len(slack.calls())
+        if now_calls != last:
+            last, since = now_calls, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
