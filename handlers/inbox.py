@@ -25,7 +25,8 @@ def register(app: App, services: Services) -> None:
         if body.get("type") != "event_callback" or not worth_recording(body.get("event") or {}):
             return next()
         team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
-        with services.db.transaction() as session:
+        # Slack is waiting for this one: it goes before the work queued behind earlier acks.
+        with services.db.transaction(urgent=True) as session:
             first_time = inbox.record(session, team_id, event_id, body["event"], services.clock.now())
         if not first_time:
             log.info("event.duplicate team_id=%s event_id=%s", team_id, event_id)
