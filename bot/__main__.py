@@ -141,13 +141,14 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
     signal.signal(signal.SIGINT, request_stop)
     worker = Worker(services) if command in ("run", "worker") else None
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    after_ack = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="after-ack")
     server = None
     socket_handler = None
     if worker is not None:
         worker.start()
     try:
         if command in ("run", "web"):
-            app = build_app(services, listener_executor=listeners)
+            app = build_app(services, listener_executor=listeners, after_ack_executor=after_ack)
             if settings.socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
                 from slack_sdk.errors import SlackApiError
@@ -189,6 +190,7 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
             socket_handler.close()
         # Work a request started after its ack (the card, the contact's reaction) finishes.
         _within(deadline, lambda: listeners.shutdown(wait=True), "listeners")
+        _within(deadline, lambda: after_ack.shutdown(wait=True), "after-ack work")
         if worker is not None:
             # The notification being sent finishes; claimed but unsent rows go back to pending.
             worker.stop(timeout=max(0.5, deadline - time.monotonic()))

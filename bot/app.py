@@ -64,7 +64,14 @@ def build_services(
     )
 
 
-def build_app(services: Services, *, listener_executor: Executor | None = None) -> App:
+def build_app(
+    services: Services,
+    *,
+    listener_executor: Executor | None = None,
+    after_ack_executor: Executor | None = None,
+) -> App:
+    """`after_ack_executor`: where listeners put their work after ack() (Services.run_after_ack);
+    by default the listener executor itself."""
     from handlers import actions, commands, errors, home, inbox, modals, threads, uninstall
 
     settings = services.settings
@@ -78,6 +85,10 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
             "authorize": workspaces.authorize(oauth_settings, services.client),
             "user_facing_authorize_error_message": workspaces.NOT_INSTALLED_MESSAGE,
         }
+    listeners = listener_executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+    )
+    services.after_ack = after_ack_executor or listeners
     app = App(
         # The token travels in `client` (Bolt takes it from there for authorization); with
         # OAuth the client has none and each request gets its workspace's.
@@ -87,8 +98,7 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
         # still checks the token on the first request and caches the answer.
         token_verification_enabled=False,
         request_verification_enabled=not settings.socket_mode,
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=listeners,
         **oauth,
     )
     errors.register(app)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -11,6 +14,8 @@ from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from bot.workspaces import SlackClients
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,6 +28,24 @@ class Services:
     client: WebClient
     dispatcher: Dispatcher
     clients: SlackClients
+    # Where a listener's work after its ack goes (bot.app.build_app sets it). Apart from the
+    # listener threads, so the acks of new requests never queue behind earlier requests' work.
+    after_ack: Executor | None = None
+
+    def run_after_ack(self, work: Callable[[], None], what: str) -> None:
+        """`work` on the after-ack pool (here and now without one). It must not raise; if it
+        does anyway, the log says so rather than a future nobody reads."""
+
+        def logged() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("after_ack.failed what=%s", what)
+
+        if self.after_ack is None:
+            logged()
+        else:
+            self.after_ack.submit(logged)
 
     def client_for(self, team_id: str) -> WebClient:
         """The interactive client that speaks for this workspace, in a request or not."""

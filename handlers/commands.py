@@ -60,12 +60,21 @@ def register(app: App, services: Services) -> None:
             ack(**ephemeral(render.help_message()))
             return
         ack()
-        # Past ack() nothing may escape: when a listener raises, Bolt resets the ack it already
-        # made, which can turn an acknowledged command into a 404 for Slack.
+        if isinstance(request, OpenCaseModal):
+            # Now, not after queued work: the trigger_id is good for 3 seconds only.
+            _open_form(client, command, respond)
+            return
+        services.run_after_ack(lambda: _carry_out(request, command, respond), "command")
+
+    def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
         try:
-            if isinstance(request, OpenCaseModal):
-                modals.open_case_modal(client, command["trigger_id"], command["channel_id"])
-                return
+            modals.open_case_modal(client, command["trigger_id"], command["channel_id"])
+        except Exception as error:
+            _answer(respond, render.error_message(errors.message_for(error)), "OpenCaseModal")
+
+    def _carry_out(request: CaseRequest, command: dict[str, Any], respond: Respond) -> None:
+        # Nothing may escape: the command is acknowledged, and the person must hear the outcome.
+        try:
             reply = run(
                 request,
                 services,
@@ -75,10 +84,13 @@ def register(app: App, services: Services) -> None:
             )
         except Exception as error:
             reply = render.error_message(errors.message_for(error))
+        _answer(respond, reply, request.__class__.__name__)
+
+    def _answer(respond: Respond, reply: render.Message, subcommand: str) -> None:
         try:
             respond(**ephemeral(reply), replace_original=False)
         except Exception:  # response_url expired or unreachable: the work itself is done
-            log.warning("command.reply_failed subcommand=%s", request.__class__.__name__, exc_info=True)
+            log.warning("command.reply_failed subcommand=%s", subcommand, exc_info=True)
 
 
 def run(
