@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres demo migrate lint clean
+.PHONY: install run test test-sqlite test-postgres bench demo migrate lint clean
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ test-sqlite: install
 # Its own cache folder: the two runs may go at once (scripts/test-both).
 test-postgres: install
 	scripts/with-postgres $(PY) -m pytest -q -p no:cacheprovider
+
+# Benchmarks (bench/): every figure against a baseline measured in the same run, written to
+# bench/RESULTS.md. About 10 minutes on 2 cores. ARGS='--only ack,memory' or ARGS=--quick.
+bench: install
+	WITHOUT_POSTGRES_RUN_ANYWAY=1 scripts/with-postgres $(PY) -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -21,8 +21,9 @@ from bench.load import send_all
 LEVELS = (1, 20, 100)
 # How many requests per level (after a warm-up): enough for a p99 to mean something.
 COUNTS = {1: 300, 20: 1500, 100: 3000}
-QUICK_COUNTS = {1: 100, 20: 400, 100: 800}
+QUICK_COUNTS = {1: 40, 20: 200, 100: 400}
 WARM_UP = 50
+QUICK_WARM_UP = 10
 CASES_FOR_REPLIES = 20
 
 
@@ -35,22 +36,23 @@ def run(ctx: Context) -> Section:
         "Ratio = bot p99 / bare p99.",
     )
     counts = QUICK_COUNTS if ctx.quick else COUNTS
+    warm_up = QUICK_WARM_UP if ctx.quick else WARM_UP
     slack = slack_standin()
     bot = RunningBot(ctx.workdir, slack, ctx.sqlite_url("ack"), name="ack-bot")
     bare = BareApp(ctx.workdir, slack)
     try:
-        threads = _open_cases(bot, slack, CASES_FOR_REPLIES)
+        threads = open_cases(bot, slack, CASES_FOR_REPLIES)
         for kind in ("/case open", "thread reply"):
             for level in LEVELS:
                 count = counts[level]
                 results = {}
                 for name, url in (("bare", bare.url), ("bot", bot.url)):
                     build = _builder(kind, threads)
-                    send_all(url, make_many(WARM_UP, build, slack), min(level, WARM_UP))
-                    _settle(slack, bot)
+                    send_all(url, make_many(warm_up, build, slack), min(level, warm_up))
+                    settle(slack, bot)
                     latencies, _ = send_all(url, make_many(count, build, slack), level)
                     results[name] = latencies
-                    _settle(slack, bot)
+                    settle(slack, bot)
                 bot_p50, bot_p99 = percentile(results["bot"], 50), percentile(results["bot"], 99)
                 bare_p50, bare_p99 = percentile(results["bare"], 50), percentile(results["bare"], 99)
                 ratio = bot_p99 / bare_p99
@@ -79,7 +81,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def _open_cases(bot: RunningBot, slack, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+def open_cases(bot: RunningBot, slack, count: int) -> list[str]:  # type: ignore[no-untyped-def]
     """Cases whose threads the replies go to: opened through the bot, cards posted by it."""
     before = len(slack.messages("C1"))
     requests = make_many(count, lambda maker, n: maker.command(f"open Customer {n}: bench case {n}"), slack)
@@ -100,7 +102,7 @@ def _builder(kind: str, threads: list[str]):  # type: ignore[no-untyped-def]
     )
 
 
-def _settle(slack, bot: RunningBot, quiet: float = 0.5, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+def settle(slack, bot: RunningBot, quiet: float = 0.5, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
     """Wait until the bot's follow-up work (cards, reactions, card updates) has gone quiet, so
     one measurement doesn't pay for the last one's tail."""
     deadline = time.monotonic() + timeout
