@@ -4,7 +4,8 @@ Two halves, both speaking real HTTP on 127.0.0.1 so the bot under test runs unpa
 
 * `FakeSlackAPI` plays the Slack Web API (the bot's slack_sdk client points its base_url here) and
   a response_url endpoint. It records every call, keeps the messages the bot posted, and can be
-  told to misbehave (errors, rate limits, slowness, dropped connections).
+  told to misbehave (errors, rate limits, slowness, dropped connections), or to hold the bot to
+  Slack's documented rate limits (`enforce_rate_limits`, off unless asked).
 * `SlackEventsClient` plays Slack calling the bot: slash commands, Events API callbacks and
   interactions (block_actions, view_submission, view_closed, app_home_opened), signed with the
   signing secret exactly as Slack documents it.
@@ -32,6 +33,7 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import socket
 import struct
 import sys
@@ -56,10 +58,13 @@ __all__ = [
     "Ephemeral",
     "FakeSlackAPI",
     "Message",
+    "RateLimit",
+    "RateLimiter",
     "Reaction",
     "Rejection",
     "Reply",
     "Response",
+    "SLACK_RATE_LIMITS",
     "SlackEventsClient",
     "SocketModeEventsClient",
     "SocketModeServer",
@@ -788,6 +793,123 @@ def submission_problems(view: dict[str, Any], values: dict[str, Any]) -> list[st
 
 
 # --------------------------------------------------------------------------------------------
+# Rate limits (opt-in: FakeSlackAPI.enforce_rate_limits)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `per_minute` calls a minute on average, up to `burst` at once.
+    `scope` says what one bucket counts: every call of the method in a workspace, or only
+    those to one channel."""
+
+    per_minute: float
+    burst: int
+    scope: str = "workspace"  # or "channel"
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60
+
+
+# Slack documents a floor for each tier and no exact number ("20+ per minute"), nor any burst
+# size: the floors are what we hold the bot to, and the bursts are our guess at "occasional",
+# "sporadic" and "generous". Sources (2025): docs.slack.dev/apis/web-api/rate-limits —
+# "applied on a per API method per workspace per app basis"; Tier 2 20+/min, Tier 3 50+/min,
+# Tier 4 100+/min; "chat.postMessage generally allows posting one message per second per
+# channel, while also maintaining a workspace-wide limit", "short bursts >1 allowed" — and
+# docs.slack.dev/reference/methods/chat.postMessage: that workspace limit is "several hundred
+# messages per minute", with "generous burst behavior"; we take 600. Each method's tier is on
+# its reference page. A method not listed here is never limited.
+TIER_2 = RateLimit(per_minute=20, burst=5)
+TIER_3 = RateLimit(per_minute=50, burst=10)
+TIER_4 = RateLimit(per_minute=100, burst=20)
+SLACK_RATE_LIMITS: dict[str, tuple[RateLimit, ...]] = {
+    "chat.postMessage": (
+        RateLimit(per_minute=60, burst=3, scope="channel"),
+        RateLimit(per_minute=600, burst=30),
+    ),
+    "chat.update": (TIER_3,),
+    "chat.delete": (TIER_3,),
+    "chat.postEphemeral": (TIER_4,),
+    "reactions.add": (TIER_3,),
+    "conversations.open": (TIER_3,),
+    "conversations.join": (TIER_3,),
+    "conversations.history": (TIER_3,),
+    "conversations.replies": (TIER_3,),
+    "users.info": (TIER_4,),
+    "views.open": (TIER_4,),
+    "views.push": (TIER_4,),
+    "views.update": (TIER_4,),
+    "views.publish": (TIER_4,),
+}
+
+
+class TokenBucket:
+    """One limit's bucket, full at first. Time is whatever clock the caller uses, in seconds,
+    and never goes backwards."""
+
+    def __init__(self, limit: RateLimit, now: float):
+        self.limit = limit
+        self.tokens = float(limit.burst)
+        self.at = now
+
+    def _level(self, now: float) -> float:
+        return min(float(self.limit.burst), self.tokens + max(0.0, now - self.at) * self.limit.per_second)
+
+    def ready_at(self, now: float) -> float:
+        """The earliest moment (not before `now`) a call would be let through."""
+        level = self._level(now)
+        # A hair under 1 is float noise from refilling to exactly the moment computed here.
+        if level >= 1 - 1e-9:
+            return now
+        return now + (1 - level) / self.limit.per_second
+
+    def take(self, now: float) -> None:
+        self.tokens, self.at = self._level(now) - 1, max(self.at, now)
+
+
+class RateLimiter:
+    """Slack's limits over a stream of calls: `wait` says how long a call must wait (0: it
+    goes through, and counts). A refused call does not count, as at Slack."""
+
+    def __init__(self, limits: dict[str, tuple[RateLimit, ...]] | None = None):
+        self.limits = SLACK_RATE_LIMITS if limits is None else limits
+        self._buckets: dict[tuple[str, str, str, int], TokenBucket] = {}
+
+    def buckets(self, method: str, team: str, channel: str | None, now: float) -> list[TokenBucket]:
+        found = []
+        for number, limit in enumerate(self.limits.get(method, ())):
+            where = (channel or "") if limit.scope == "channel" else ""
+            key = (method, team, where, number)
+            if key not in self._buckets:
+                self._buckets[key] = TokenBucket(limit, now)
+            found.append(self._buckets[key])
+        return found
+
+    def ready_at(self, method: str, team: str, channel: str | None, now: float) -> float:
+        return max([now] + [b.ready_at(now) for b in self.buckets(method, team, channel, now)])
+
+    def take(self, method: str, team: str, channel: str | None, now: float) -> None:
+        for bucket in self.buckets(method, team, channel, now):
+            bucket.take(now)
+
+    def wait(self, method: str, team: str, channel: str | None, now: float) -> float:
+        ready = self.ready_at(method, team, channel, now)
+        if ready > now:
+            return ready - now
+        self.take(method, team, channel, now)
+        return 0.0
+
+
+def rate_limit_channel(channel: Any) -> str | None:
+    """The conversation a per-channel limit counts: a user id posts into the app's DM."""
+    if not channel or not isinstance(channel, str):
+        return None
+    return _dm_id(channel) if channel.startswith(("U", "W")) else channel
+
+
+# --------------------------------------------------------------------------------------------
 # The Web API stand-in
 # --------------------------------------------------------------------------------------------
 
@@ -847,6 +969,9 @@ class FakeSlackAPI:
         self._counter = 0
         # How long a trigger_id stays good. Slack's expire after 3 seconds; None never expires.
         self.trigger_ttl: float | None = 3.0
+        # Off unless a test or a benchmark asks (enforce_rate_limits).
+        self._limiter: RateLimiter | None = None
+        self._limit_clock: Callable[[], float] = time.monotonic
         self._clear_recorded()
         self._init_workspaces()
         self.socket_mode = SocketModeServer(app_id="A1")
@@ -1022,6 +1147,23 @@ class FakeSlackAPI:
             self._delays.clear()
             self._answer_delays.clear()
 
+    def enforce_rate_limits(
+        self,
+        limits: dict[str, tuple[RateLimit, ...]] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """From now on answer a call over its limit (SLACK_RATE_LIMITS unless given) as Slack
+        does: HTTP 429, `ratelimited`, and Retry-After in whole seconds. `clock` lets a test
+        move time by hand."""
+        with self._lock:
+            self._limiter = RateLimiter(limits)
+            self._limit_clock = clock
+
+    def stop_rate_limits(self) -> None:
+        with self._lock:
+            self._limiter = None
+
     def go_down(self) -> None:
         """Drop every /api/ connection without answering, as a network failure would."""
         with self._lock:
@@ -1166,6 +1308,15 @@ class FakeSlackAPI:
         return copy.deepcopy(message)
 
     # ---- queries ---------------------------------------------------------------------------
+
+    def call_count(self, method: str | None = None, *, status: int | None = None) -> int:
+        """How many calls (of `method`, answered with `status`), without copying them."""
+        with self._lock:
+            return sum(
+                1
+                for c in self._calls
+                if (method is None or c.method == method) and (status is None or c.status == status)
+            )
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
@@ -1444,6 +1595,11 @@ class FakeSlackAPI:
         if fault is not None:
             self._answer_fault(request, method, params, arrived, fault)
             return
+        retry_after = self._over_limit(method, params, token)
+        if retry_after is not None:
+            self._record(method, params, arrived, 429, "ratelimited", token=token)
+            _send_json(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            return
 
         if method == "apps.connections.open":
             result = self._open_socket_connection(token)
@@ -1459,6 +1615,17 @@ class FakeSlackAPI:
         if answer_pause:
             time.sleep(answer_pause)
         _send_json(request, 200, result)
+
+    def _over_limit(self, method: str, params: dict[str, Any], token: str | None) -> int | None:
+        """Whole seconds to wait when this call is over its rate limit, else None (and the call
+        counts against it)."""
+        with self._lock:
+            limiter = self._limiter
+            if limiter is None or not token:
+                return None
+            team = self.team_of(token) or self.team_id
+            wait = limiter.wait(method, team, rate_limit_channel(params.get("channel")), self._limit_clock())
+        return max(1, math.ceil(wait)) if wait > 0 else None
 
     def _answer_fault(
         self, request: _Handler, method: str, params: dict[str, Any], arrived: float, fault: _Fault
