@@ -145,7 +145,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
             now=now,
         )
         if reaction_key:
-            send_now += [reaction_key, cases.card_update_key(case)]
+            send_now.append(reaction_key)
         if promise_request is not None and due_at is not None and reaction_key:
             try:
                 with session.begin_nested():
@@ -167,8 +167,13 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
             except CaseError as error:
                 problem = str(error)
         inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+        # The newest redraw of the card (a promise made here redraws it again).
+        card_key = cases.card_update_key(case) if reaction_key else None
     if send_now:
         services.dispatcher.deliver_now(send_now)
+    if card_key is not None:
+        # A storm of replies to one case redraws its card once per round, not once per reply.
+        services.dispatcher.deliver_newest(f"card:{case_id}", card_key)
     if made is not None:
         services.dispatcher.wake()
     if problem:
