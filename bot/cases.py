@@ -108,6 +108,8 @@ def touch(session: Session, case: Case, now: datetime) -> str:
     gets a version; the sender draws only the newest, so a burst of changes costs one update."""
     version = queries.bump_case_version(session, case.id)
     case.version = version
+    # Still-waiting redraws would draw an older card: the new one draws everything they would.
+    notifications.cancel_waiting(session, case.id, NotificationKind.CARD_UPDATE, "a newer update follows")
     return notifications.enqueue(
         session,
         team_id=case.team_id,

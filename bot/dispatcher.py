@@ -153,6 +153,10 @@ class Dispatcher:
         # Slack is failing (5xx, unreachable, 429): nothing is sent until the pause ends, and
         # the due rows keep their times, so after an outage they go out in due order.
         self._pause = _Pause()
+        # Rows being sent by deliver_newest, by group: None while one is out, or the key of
+        # the newest row asked for meanwhile, which goes next.
+        self._newest_lock = threading.Lock()
+        self._newest: dict[str, str | None] = {}
         # After downtime, one summary per person instead of a burst (bot/catch_up.py).
         self.catch_up = (
             catch_up.CatchUp(catch_up_after)
@@ -198,6 +202,27 @@ class Dispatcher:
         except Exception:
             log.exception("notification.deliver_now_failed keys=%s", len(keys))
             return {}
+
+    def deliver_newest(self, group: str, key: str) -> None:
+        """Send row `key` right away, unless a row of the same group (a case card's redraws)
+        is being sent by this process now: then only the newest asked for meanwhile goes, as
+        soon as that one is out. For rows where each draws everything the last one would, so a
+        storm of replies to one case costs a redraw or two, not one per reply. Rows passed
+        over stay in the outbox for the dispatcher (their producer cancels the superseded)."""
+        with self._newest_lock:
+            if group in self._newest:
+                self._newest[group] = key
+                return
+            self._newest[group] = None
+        next_key: str | None = key
+        while next_key is not None:
+            self.deliver_now([next_key])
+            with self._newest_lock:
+                next_key = self._newest[group]
+                if next_key is None:
+                    del self._newest[group]
+                else:
+                    self._newest[group] = None
 
     def _gather(self, claims: list[Claim]) -> list[list[Claim]]:
         """Each row on its own, except that whoever has two or more rows missed while this

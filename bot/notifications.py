@@ -62,6 +62,11 @@ def cancel_for(session: Session, promise: Promise, reason: str) -> int:
     return outbox.cancel_pending(session, promise.id, reason)
 
 
+def cancel_waiting(session: Session, case_id: int, kind: NotificationKind, reason: str) -> int:
+    """Call off a case's messages of `kind` not yet being sent."""
+    return outbox.cancel_pending_of_case(session, case_id, kind, reason)
+
+
 def say_now(
     session: Session,
     *,

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
+from sqlalchemy.orm import Session
 
 from bot import cases, promises
 from bot.errors import CaseError
@@ -23,9 +25,9 @@ from bot.services import Services
 from bot.timeparse import parse_when
 from handlers import people, render
 from handlers.commands import record_promise
-from handlers.parse import parse_promise_reply
+from handlers.parse import PromiseReply, parse_promise_reply
 from storage import inbox, queries
-from storage.models import EventState
+from storage.models import Case, EventState, Promise
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +100,22 @@ def ingest(services: Services, team_id: str, event_id: str, event: dict[str, Any
 
 
 def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any], now: datetime) -> None:
-    channel, ts, author = event["channel"], event["ts"], event["user"]
+    channel, author = event["channel"], event["user"]
     text = event.get("text") or ""
+    problem: str | None = None
+    try:
+        promise_request = parse_promise_reply(text)
+    except CaseError as error:
+        problem, promise_request = str(error), None
+    logged: _Logged | None = None
     deadline = time.monotonic() + CARD_IN_FLIGHT_WAIT
     while True:
         with services.db.transaction() as session:
             case = queries.case_by_thread(session, team_id, channel, event["thread_ts"])
             if case is not None:
+                if promise_request is None:
+                    # A plain reply is found and logged in one transaction: most replies are.
+                    logged = _log_contact(session, services, team_id, event_id, event, now, case, None, None)
                 case_id, owner_id, customer_tz = case.id, case.owner_id, case.customer_tz
                 break
             # Slack has shown a new card, but its ts is written only once Slack answered the
@@ -116,67 +127,101 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
                 inbox.finish(session, team_id, event_id, EventState.IGNORED, now)
                 return
         time.sleep(0.05)
-    problem: str | None = None
-    promise_request = None
-    due_at = None
-    try:
-        promise_request = parse_promise_reply(text)
-        if promise_request is not None:
+    if logged is None:
+        # The promise's time is read in its owner's time zone, which may take a Slack call:
+        # outside any transaction.
+        due_at = None
+        try:
+            assert promise_request is not None
             client = services.client_for(team_id)
             tz = people.time_zone(client, services.db, services.clock, team_id, owner_id)
             due_at = parse_when(promise_request.when, tz, now, customer_tz)
-    except CaseError as error:
-        problem, promise_request = str(error), None
-
-    send_now: list[str] = []
-    made = None
-    # The promise stands; when it looks tight its author alone hears why, with a safer time.
-    tight: render.Message | None = None
-    with services.db.transaction() as session:
-        case = cases.find_case(session, team_id, case_id)
-        _, reaction_key = cases.log_contact(
-            session,
-            case=case,
-            channel_id=channel,
-            ts=ts,
-            author_id=author,
-            text=text,
-            posted_at=datetime.fromtimestamp(float(ts), UTC),
-            now=now,
-        )
-        if reaction_key:
-            send_now += [reaction_key, cases.card_update_key(case)]
-        if promise_request is not None and due_at is not None and reaction_key:
-            try:
-                with session.begin_nested():
-                    made, keys = record_promise(
-                        session,
-                        services,
-                        case=case,
-                        what=promise_request.what,
-                        due_at=due_at,
-                        made_by=author,
-                        now=now,
-                        source_ts=ts,
-                    )
-                send_now += keys
-                if made.suggested_due_at is not None:
-                    advice = promises.advice_for(session, case, made, now)
-                    if advice is not None:
-                        tight = render.safer_time_advice(case, made, advice)
-            except CaseError as error:
-                problem = str(error)
-        inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
-    if send_now:
-        services.dispatcher.deliver_now(send_now)
-    if made is not None:
+        except CaseError as error:
+            problem, promise_request = str(error), None
+        with services.db.transaction() as session:
+            case = cases.find_case(session, team_id, case_id)
+            logged = _log_contact(
+                session, services, team_id, event_id, event, now, case, promise_request, due_at
+            )
+    problem = problem or logged.problem
+    if logged.send_now:
+        services.dispatcher.deliver_now(logged.send_now)
+    if logged.card_key is not None:
+        # A storm of replies to one case redraws its card once per round, not once per reply.
+        services.dispatcher.deliver_newest(f"card:{case_id}", logged.card_key)
+    if logged.made is not None:
         services.dispatcher.wake()
     if problem:
         # Only the author sees it, in the thread; the reply itself stays logged as a contact.
         refusal = render.error_message(f"No promise recorded: {problem}")
         _tell_author(services, team_id, channel, author, event["thread_ts"], refusal)
-    if tight is not None:
-        _tell_author(services, team_id, channel, author, event["thread_ts"], tight)
+    if logged.tight is not None:
+        _tell_author(services, team_id, channel, author, event["thread_ts"], logged.tight)
+
+
+@dataclass
+class _Logged:
+    """What logging a reply left to do once its transaction is committed."""
+
+    send_now: list[str] = field(default_factory=list)
+    card_key: str | None = None
+    made: Promise | None = None
+    problem: str | None = None
+    # The promise stands; when it looks tight its author alone hears why, with a safer time.
+    tight: render.Message | None = None
+
+
+def _log_contact(
+    session: Session,
+    services: Services,
+    team_id: str,
+    event_id: str,
+    event: dict[str, Any],
+    now: datetime,
+    case: Case,
+    promise_request: PromiseReply | None,
+    due_at: datetime | None,
+) -> _Logged:
+    """The reply as a contact, the promise it makes if any, and its inbox row finished."""
+    ts, author = event["ts"], event["user"]
+    logged = _Logged()
+    _, reaction_key = cases.log_contact(
+        session,
+        case=case,
+        channel_id=event["channel"],
+        ts=ts,
+        author_id=author,
+        text=event.get("text") or "",
+        posted_at=datetime.fromtimestamp(float(ts), UTC),
+        now=now,
+    )
+    if reaction_key:
+        logged.send_now.append(reaction_key)
+    if promise_request is not None and due_at is not None and reaction_key:
+        try:
+            with session.begin_nested():
+                made, keys = record_promise(
+                    session,
+                    services,
+                    case=case,
+                    what=promise_request.what,
+                    due_at=due_at,
+                    made_by=author,
+                    now=now,
+                    source_ts=ts,
+                )
+            logged.made = made
+            logged.send_now += keys
+            if made.suggested_due_at is not None:
+                advice = promises.advice_for(session, case, made, now)
+                if advice is not None:
+                    logged.tight = render.safer_time_advice(case, made, advice)
+        except CaseError as error:
+            logged.problem = str(error)
+    inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+    # The newest redraw of the card (a promise made here redraws it again).
+    logged.card_key = cases.card_update_key(case) if reaction_key else None
+    return logged
 
 
 def _tell_author(

@@ -298,6 +298,16 @@ def cancel_pending(
     return session.execute(statement.values(state=NotificationState.CANCELLED, last_error=reason)).rowcount
 
 
+def cancel_pending_of_case(session: Session, case_id: int, kind: NotificationKind, reason: str) -> int:
+    """Call off a case's messages of one kind still waiting (a claimed one is being sent)."""
+    statement = update(Notification).where(
+        Notification.case_id == case_id,
+        Notification.kind == kind,
+        Notification.state == NotificationState.PENDING,
+    )
+    return session.execute(statement.values(state=NotificationState.CANCELLED, last_error=reason)).rowcount
+
+
 def notification_of(
     session: Session, promise_id: int, kind: NotificationKind, level: int
 ) -> Notification | None:
