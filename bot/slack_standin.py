@@ -917,6 +917,9 @@ def rate_limit_channel(channel: Any) -> str | None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a storm of calls from the bot (a new connection per
+    # call) overflowed it and the kernel dropped connections, which Slack never does.
+    request_queue_size = 128
     api: FakeSlackAPI
 
     def handle_error(self, request: Any, client_address: Any) -> None:
