@@ -36,8 +36,8 @@ DUE_IDS = 100_000_000
 # Of every ten stored cases: six open with their promises in the future, three closed with their
 # promises kept before the reminder's escalation, one closed after an escalation went out.
 OPEN_CASES = 6
-LOADED_TABLES = ("cases", "promises", "notifications")
 ESCALATED_CASE = 9
+LOADED_TABLES = ("cases", "promises", "notifications")
 
 
 def run(ctx: Context) -> Section:
@@ -64,14 +64,14 @@ def run(ctx: Context) -> Section:
         if postgres is not None:
             backends.append(("PostgreSQL", postgres))
         for name, url in backends:
-            _measure_backend(ctx, section, name, url, slack, sizes, repeats)
+            _measure_backend(section, name, url, slack, sizes, repeats)
     finally:
         slack.stop()
     return section
 
 
 def _measure_backend(
-    ctx: Context, section: Section, backend: str, url: str, slack: Any, sizes: tuple[int, ...], repeats: int
+    section: Section, backend: str, url: str, slack: Any, sizes: tuple[int, ...], repeats: int
 ) -> None:
     db = Database(url)
     db.migrate()
