@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from bench.ack import _open_cases, _settle
+from bench.ack import open_cases, settle
 from bench.harness import Context, Row, RunningBot, Section, make_many, slack_standin, wait_until
 from bench.load import send_all
 from storage.db import Database, make_engine
@@ -108,8 +108,8 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
     bot = RunningBot(ctx.workdir, slack, url, name=f"throughput-{label.lower()}")
     engine = make_engine(url)
     try:
-        threads = _open_cases(bot, slack, CASES)
-        _settle(slack, bot)
+        threads = open_cases(bot, slack, CASES)
+        settle(slack, bot)
         before, calls_before = _table_counts(engine), len(slack.calls())
         reactions_before = len(slack.calls("reactions.add"))
         contacts_before = before["contacts"]
@@ -140,7 +140,7 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
             f"{count} reactions",
             every=0.1,
         )
-        _settle(slack, bot, quiet=SETTLE_QUIET)
+        settle(slack, bot, quiet=SETTLE_QUIET)
         settled = time.perf_counter() - logged_at - SETTLE_QUIET
         pauses = bot.process.log().count("dispatcher.paused")
         after = _table_counts(engine)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.backend_independent
 
 def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
     output = tmp_path / "RESULTS.md"
-    figures = ["ack", "memory"]
+    figures = ["ack", "memory", "throughput", "sweep"]
     run = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", ",".join(figures), "--output", str(output)],
         cwd=ROOT,
