@@ -20,9 +20,9 @@ from bench.load import send_all
 
 LEVELS = (1, 20, 100)
 # How many requests per level (after a warm-up): enough for a p99 to mean something.
-COUNTS = {1: 300, 20: 1500, 100: 3000}
+COUNTS = {1: 200, 20: 800, 100: 1500}
 QUICK_COUNTS = {1: 40, 20: 200, 100: 400}
-WARM_UP = 50
+WARM_UP = 30
 QUICK_WARM_UP = 10
 CASES_FOR_REPLIES = 20
 
