@@ -3,8 +3,6 @@ over real signed HTTP, against the bare Bolt app on the same server in the same 
 
 from __future__ import annotations
 
-import time
-
 from bench.harness import (
     BareApp,
     Context,
@@ -12,9 +10,11 @@ from bench.harness import (
     RunningBot,
     Section,
     make_many,
+    ms,
+    open_cases,
     percentile,
+    settle,
     slack_standin,
-    wait_until,
 )
 from bench.load import send_all
 
@@ -61,8 +61,8 @@ def run(ctx: Context) -> Section:
                 section.rows.append(
                     Row(
                         case=f"{kind}, {level} at once ({count} requests)",
-                        value=f"p50 {_ms(bot_p50)}, p99 {_ms(bot_p99)}",
-                        baseline=f"p50 {_ms(bare_p50)}, p99 {_ms(bare_p99)}",
+                        value=f"p50 {ms(bot_p50)}, p99 {ms(bot_p99)}",
+                        baseline=f"p50 {ms(bare_p50)}, p99 {ms(bare_p99)}",
                         ratio=f"{ratio:.2f}×",
                         goal=goal,
                         met=met,
@@ -77,40 +77,9 @@ def run(ctx: Context) -> Section:
     return section
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def open_cases(bot: RunningBot, slack, count: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """Cases whose threads the replies go to: opened through the bot, cards posted by it."""
-    before = len(slack.messages("C1"))
-    requests = make_many(count, lambda maker, n: maker.command(f"open Customer {n}: bench case {n}"), slack)
-    send_all(bot.url, requests, 4)
-    cards = wait_until(
-        lambda: (found := slack.messages("C1")[before:]) and len(found) >= count and found,
-        60,
-        "the case cards",
-    )
-    return [card.ts for card in cards]
-
-
 def _builder(kind: str, threads: list[str]):  # type: ignore[no-untyped-def]
     if kind == "/case open":
         return lambda maker, n: maker.command(f"open Acme {n}: parcel {n} not delivered")
     return lambda maker, n: maker.thread_reply(
         f"Called the customer, left a voicemail ({n})", thread_ts=threads[n % len(threads)]
     )
-
-
-def settle(slack, bot: RunningBot, quiet: float = 0.5, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the bot's follow-up work (cards, reactions, card updates) has gone quiet, so
-    one measurement doesn't pay for the last one's tail."""
-    deadline = time.monotonic() + timeout
-    last, since = len(slack.calls()), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        now_calls = len(slack.calls())
-        if now_calls != last:
-            last, since = now_calls, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return

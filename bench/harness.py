@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.load import Prepared, send_all
 from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, sign
-from tests.processes import BotProcess, bot_env, free_port, migrate
+from tests.processes import BotProcess, bot_env, free_port, migrate, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"
@@ -84,6 +85,10 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
 def slack_standin() -> FakeSlackAPI:
     api = FakeSlackAPI(team_id="T1").start()
     api.set_user("UAGENT", name="alex", tz="America/New_York")
@@ -148,7 +153,8 @@ class BareApp:
             [sys.executable, "-m", "bench.bare_app"], cwd=workdir, env=env, stdout=self._log, stderr=self._log
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        _wait_healthy(self.url, self.process)
+        if not wait_healthy(self.url, self.process):
+            raise RuntimeError(f"{self.process.args} did not start: see {workdir / 'bare.log'}")
 
     @property
     def pid(self) -> int:
@@ -161,30 +167,6 @@ class BareApp:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 40) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{process.args} did not start")
-        time.sleep(0.1)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A signed request, ready to send: the bytes of the body and its headers."""
-
-    body: bytes
-    headers: dict[str, str]
 
 
 class RequestMaker(SlackEventsClient):
@@ -213,9 +195,6 @@ class RequestMaker(SlackEventsClient):
         all_headers.update({k: v for k, v in (headers or {}).items() if v is not None})
         self.made.append(Prepared(body, all_headers))
         return Reply(status=0, body="", json=None, headers=None, elapsed=0.0)  # type: ignore[arg-type]
-
-    def take(self) -> Prepared:
-        return self.made.pop()
 
 
 def make_many(count: int, build: Callable[[RequestMaker, int], Any], api: FakeSlackAPI) -> list[Prepared]:
@@ -246,3 +225,30 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: f
 
 def postgres_url_from_env() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def open_cases(bot: RunningBot, slack: FakeSlackAPI, count: int) -> list[str]:
+    """Cases whose threads the replies go to: opened through the bot, cards posted by it."""
+    before = len(slack.messages("C1"))
+    requests = make_many(count, lambda maker, n: maker.command(f"open Customer {n}: bench case {n}"), slack)
+    send_all(bot.url, requests, 4)
+    cards = wait_until(
+        lambda: (found := slack.messages("C1")[before:]) and len(found) >= count and found,
+        60,
+        "the case cards",
+    )
+    return [card.ts for card in cards]
+
+
+def settle(slack: FakeSlackAPI, bot: RunningBot, quiet: float = 0.5, timeout: float = 120) -> None:
+    """Wait until the bot's follow-up work (cards, reactions, card updates) has gone quiet, so
+    one measurement doesn't pay for the last one's tail."""
+    deadline = time.monotonic() + timeout
+    last, since = len(slack.calls()), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now_calls = len(slack.calls())
+        if now_calls != last:
+            last, since = now_calls, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return

@@ -7,11 +7,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bench.harness import Prepared
-
 PATH = "/slack/events"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A signed request, ready to send: the bytes of the body and its headers."""
+
+    body: bytes
+    headers: dict[str, str]
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import time
 
-from bench.ack import open_cases, settle
-from bench.harness import Context, Row, RunningBot, Section, make_many, rss_kib, slack_standin
+from bench.harness import (
+    Context,
+    Row,
+    RunningBot,
+    Section,
+    make_many,
+    open_cases,
+    rss_kib,
+    settle,
+    slack_standin,
+)
 from bench.load import send_all
 
 EVENTS = 100_000

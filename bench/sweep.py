@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 
-from bench.harness import Context, Row, Section, median, slack_standin
+from bench.harness import Context, Row, Section, median, ms, slack_standin
 from bot.app import build_services
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
@@ -106,7 +106,7 @@ def _measure_backend(
             stored = seeder.stored()
             print(
                 f"  sweep {backend} {_count(size)} promises ({stored['notifications']:,} outbox rows, "
-                f"seeded in {seeded:.1f}s): claim {_ms(results[size][0])}, tick {_ms(results[size][1])}"
+                f"seeded in {seeded:.1f}s): claim {ms(results[size][0])}, tick {ms(results[size][1])}"
             )
             if size == sizes[-1]:
                 claim, tick = results[size]
@@ -130,8 +130,8 @@ def _measure_backend(
             section.rows.append(
                 Row(
                     case=f"{backend}, {part}, {_count(size)} stored promises",
-                    value=_ms(value),
-                    baseline=_ms(baseline),
+                    value=ms(value),
+                    baseline=ms(baseline),
                     ratio=f"{ratio:.2f}×",
                     goal=f"≤ {GOAL:g}× {_count(base)}",
                     met=ratio <= GOAL,
@@ -216,10 +216,6 @@ def _plans(db: Database, dispatcher: Dispatcher, seeder: Seeder, backend: str, s
         raw.close()
     seeder.finish(due)
     return "\n".join(lines)
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
 
 
 def _count(n: int) -> str:

@@ -15,8 +15,17 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from bench.ack import open_cases, settle
-from bench.harness import Context, Row, RunningBot, Section, make_many, slack_standin, wait_until
+from bench.harness import (
+    Context,
+    Row,
+    RunningBot,
+    Section,
+    make_many,
+    open_cases,
+    settle,
+    slack_standin,
+    wait_until,
+)
 from bench.load import send_all
 from storage.db import Database, make_engine
 from storage.models import AuditEntry, Base, Case, Contact, InboundEvent, Notification

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -290,21 +290,19 @@ def cancel_pending(
     session: Session, promise_id: int, reason: str, kinds: tuple[NotificationKind, ...] | None = None
 ) -> int:
     """Call off a promise's messages still waiting (only those of `kinds`, if given)."""
-    statement = update(Notification).where(
-        Notification.promise_id == promise_id, Notification.state == NotificationState.PENDING
-    )
+    which = [Notification.promise_id == promise_id]
     if kinds is not None:
-        statement = statement.where(Notification.kind.in_(kinds))
-    return session.execute(statement.values(state=NotificationState.CANCELLED, last_error=reason)).rowcount
+        which.append(Notification.kind.in_(kinds))
+    return _cancel_waiting(session, reason, *which)
 
 
 def cancel_pending_of_case(session: Session, case_id: int, kind: NotificationKind, reason: str) -> int:
     """Call off a case's messages of one kind still waiting (a claimed one is being sent)."""
-    statement = update(Notification).where(
-        Notification.case_id == case_id,
-        Notification.kind == kind,
-        Notification.state == NotificationState.PENDING,
-    )
+    return _cancel_waiting(session, reason, Notification.case_id == case_id, Notification.kind == kind)
+
+
+def _cancel_waiting(session: Session, reason: str, *which: ColumnElement[bool]) -> int:
+    statement = update(Notification).where(Notification.state == NotificationState.PENDING, *which)
     return session.execute(statement.values(state=NotificationState.CANCELLED, last_error=reason)).rowcount
 
 

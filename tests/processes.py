@@ -53,6 +53,21 @@ def migrate(env: dict[str, str], cwd: Path) -> None:
     )
 
 
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 40) -> bool:
+    """True once GET <url>/healthz answers 200; False if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 class BotProcess:
     def __init__(self, command: str, env: dict[str, str], cwd: Path, name: str | None = None):
         self.command = command
@@ -68,17 +83,9 @@ class BotProcess:
     def wait_healthy(self, port: int, timeout: float = 40) -> str:
         """The bot's base URL once GET /healthz answers 200."""
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return url
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"`python -m bot {self.command}` did not start:\n{self.log()}")
-            time.sleep(0.1)
+        if not wait_healthy(url, self.process, timeout):
+            raise AssertionError(f"`python -m bot {self.command}` did not start:\n{self.log()}")
+        return url
 
     def wait_for_log(self, text: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
