@@ -10,7 +10,7 @@ import threading
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.web import make_server
+from bot.app.web import make_server
 from storage.db import Database
 
 

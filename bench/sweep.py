@@ -13,10 +13,10 @@ from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 
 from bench.harness import Context, Row, Section, median, ms, slack_standin
-from bot.app import build_services
+from bot.app.build import build_services
+from bot.app.settings import Settings
 from bot.clock import ManualClock
-from bot.dispatcher import Dispatcher
-from bot.settings import Settings
+from bot.delivery.dispatcher import Dispatcher
 from storage import outbox
 from storage.db import Database, make_engine
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import build_app, build_services
+from bot.app.build import build_app, build_services
+from bot.app.settings import Settings
+from bot.app.web import make_server
 from bot.clock import ManualClock
-from bot.settings import Settings
 from bot.slack_standin import FakeSlackAPI, SlackEventsClient
-from bot.web import make_server
 from storage.db import Database
 
 SECRET = "demo-signing-secret"

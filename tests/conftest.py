@@ -20,12 +20,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot import workhours
-from bot.app import build_app, build_services
+from bot.app.build import build_app, build_services
+from bot.app.settings import Settings
+from bot.app.web import make_server
 from bot.clock import ManualClock
-from bot.services import Services
-from bot.settings import Settings
 from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
-from bot.web import make_server
+from handlers.services import Services
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"

@@ -195,7 +195,7 @@ def test_a_refused_publish_is_logged_not_raised(agent, signer, slack, bot, caplo
     assert "home.publish_failed" in caplog.text and "invalid_arguments" in caplog.text
     slack.clear_faults()
     # And other handlers can redraw someone's home after a change.
-    from handlers.home import publish_home
+    from handlers.listeners.home import publish_home
 
     assert publish_home(bot.services, "T1", "UAGENT") is True
     assert "Acme" in "\n".join(texts(home_of(slack, "UAGENT")))

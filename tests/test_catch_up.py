@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import catch_up
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.outbound import catch_up
 from storage import outbox
 from storage.models import Notification, NotificationKind, NotificationState, Promise, PromiseState
 from tests.conftest import RunningBot

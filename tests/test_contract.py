@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.app.web import wsgi_app
 from bot.slack_standin import SlackEventsClient
-from bot.web import wsgi_app
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET
 
@@ -254,7 +254,7 @@ def test_a_worker_needs_only_the_bot_token(tmp_path):
 def test_every_setting_the_bot_reads_is_in_env_example_and_the_readme():
     import re
 
-    read = set(re.findall(r'(?:text|duration)\("([A-Z_]+)"', (REPO / "bot" / "settings.py").read_text()))
+    read = set(re.findall(r'(?:text|duration)\("([A-Z_]+)"', (REPO / "bot" / "app" / "settings.py").read_text()))
     assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ADMIN_USERS"} <= read  # the pattern still finds them
     example = set(re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text(), re.MULTILINE))
     readme = set(re.findall(r"^\| `([A-Z_]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))

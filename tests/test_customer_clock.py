@@ -160,7 +160,7 @@ def test_reminder_shows_both_clocks(agent, bot, clock):
 @unit
 def test_customer_clock_formats_on_their_wall_clock_across_dst():
     # Not a Slack test: the wording of the customer's clock on the day Europe leaves DST.
-    from handlers.render import customer_clock
+    from handlers.views.blocks import customer_clock
 
     case = Case(customer_tz="Europe/Berlin")
     moment = datetime(2026, 10, 25, 14, 0, tzinfo=ZoneInfo("UTC"))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot import cases
+from bot.app.worker import Worker
 from bot.clock import ManualClock
-from bot.worker import Worker
 from tests import report_world as world_of
 from tests.conftest import RunningBot
 

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from bot import cases as case_domain
 from bot.clock import ManualClock
-from bot.export import all_cases, iso
+from bot.ops.export import all_cases, iso
 from handlers.ids import ActionId, BlockId, CallbackId
 from storage.db import make_engine
 from tests.processes import bot_env

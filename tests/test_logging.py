@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.logs import JsonFormatter, Redactor, TextFormatter
+from bot.app.logs import JsonFormatter, Redactor, TextFormatter
 from bot.slack_standin import SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
 

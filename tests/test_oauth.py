@@ -21,10 +21,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select, update
 
+from bot.app.settings import DEFAULT_BOT_SCOPES, DEFAULT_REDIRECT_URI_PATH, Settings, SettingsError
+from bot.app.workspaces import NOT_INSTALLED_MESSAGE
 from bot.clock import ManualClock
-from bot.settings import DEFAULT_BOT_SCOPES, DEFAULT_REDIRECT_URI_PATH, Settings, SettingsError
 from bot.slack_standin import FakeSlackAPI, SlackEventsClient
-from bot.workspaces import NOT_INSTALLED_MESSAGE
 from storage.models import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app.settings import Settings, SettingsError, parse_duration
 from bot.errors import CaseError
-from bot.settings import Settings, SettingsError, parse_duration
 from bot.timeparse import parse_when
 from handlers.parse import (
     CloseCase,

@@ -3,7 +3,7 @@
 import time
 from datetime import timedelta
 
-from bot.worker import REDRIVE_AFTER, Worker
+from bot.app.worker import REDRIVE_AFTER, Worker
 from storage import inbox
 
 

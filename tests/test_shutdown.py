@@ -228,7 +228,7 @@ def test_the_drain_sees_a_request_the_server_has_read_but_not_yet_parsed(
     from slack_sdk import WebClient
     from waitress.channel import HTTPChannel
 
-    from bot.web import make_server
+    from bot.app.web import make_server
 
     client = WebClient(token="xoxb-drain", base_url=live_slack.base_url)
     app = App(client=client, signing_secret=SECRET)

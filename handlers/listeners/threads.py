@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from bot import cases, promises
 from bot.errors import CaseError
-from bot.services import Services
 from bot.timeparse import parse_when
-from handlers import people, render
-from handlers.commands import record_promise
+from handlers.listeners.commands import record_promise
+from handlers.outbound import people
 from handlers.parse import PromiseReply, parse_promise_reply
+from handlers.services import Services
+from handlers.views import blocks as render
 from storage import inbox, queries
 from storage.models import Case, EventState, Promise
 

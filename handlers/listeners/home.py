@@ -27,10 +27,10 @@ from slack_sdk.models.views import View
 
 from bot import insights
 from bot.insights import CaseWithNext, DuePromise, HomeSnapshot, TeamView
-from bot.services import Services
-from handlers import people
+from handlers.outbound import people
 from handlers.parse import USAGE
-from handlers.render import SECTION_TEXT_LIMIT, clip, customer_of, duration, safe, when
+from handlers.services import Services
+from handlers.views.blocks import SECTION_TEXT_LIMIT, clip, customer_of, duration, safe, when
 from storage.models import CasePriority
 
 log = logging.getLogger(__name__)

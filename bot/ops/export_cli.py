@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.settings import Settings, SettingsError
+from bot.app.settings import Settings, SettingsError
 
 PROG = "python -m bot export"
 
@@ -64,8 +64,8 @@ def main(argv: Sequence[str]) -> int:
     if args.since and not args.all:
         parser.error("--since goes with --all; one case is always exported whole")
 
-    from bot import export
     from bot.clock import SystemClock
+    from bot.ops import export
 
     now = SystemClock().now()
     try:
@@ -116,7 +116,7 @@ def _export(
 
 
 def _export_all(engine: Any, export: Any, args: argparse.Namespace, since: Any, now: Any) -> int:
-    from bot.progress import track, wanted
+    from bot.ops.progress import track, wanted
 
     show = wanted(args.progress)
     total = export.count_cases(engine, team_id=args.team, since=since) if show else None

@@ -11,7 +11,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.services import Services
+from handlers.services import Services
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Worker:
     def redrive_events(self) -> int:
         """Events recorded but never finished (the process died mid-way): apply them again.
         Applying is idempotent (one contact per Slack message), so this is always safe."""
-        from handlers.threads import ingest
+        from handlers.listeners.threads import ingest
 
         services = self.services
         cutoff = services.clock.now() - REDRIVE_AFTER
@@ -68,7 +68,7 @@ class Worker:
 
     def send_digests(self) -> int:
         """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""
-        from handlers.digest import enqueue_due
+        from handlers.listeners.digest import enqueue_due
 
         try:
             return enqueue_due(self.services)

@@ -14,11 +14,12 @@ from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
 from bot import authz, cases, customers, promises, recurring, workhours
-from bot.dispatcher import Dead, Retry, Sent
+from bot.delivery.dispatcher import Dead, Retry, Sent
 from bot.errors import CaseError
-from bot.services import Services
 from bot.timeparse import parse_when
-from handlers import digest, errors, modals, people, render, reports, search_view
+from handlers.listeners import digest, errors, reports
+from handlers.listeners import submissions as modals
+from handlers.outbound import people
 from handlers.parse import (
     CaseRequest,
     CloseCase,
@@ -38,6 +39,9 @@ from handlers.parse import (
     ShowReport,
     parse_case_command,
 )
+from handlers.services import Services
+from handlers.views import blocks as render
+from handlers.views import search as search_view
 from storage import queries
 from storage.models import Case, Promise, Recurrence
 

@@ -5,9 +5,9 @@ else their own."""
 from __future__ import annotations
 
 from bot import reports
-from bot.services import Services
-from handlers import report_view
-from handlers.render import Message
+from handlers.services import Services
+from handlers.views import report as report_view
+from handlers.views.blocks import Message
 
 
 def show(services: Services, *, team_id: str, actor_id: str, period: str) -> Message:

@@ -15,10 +15,11 @@ from typing import NoReturn, TextIO
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot import progress, reports
+from bot import reports
+from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
+from bot.ops import progress
 from bot.reports import FirstContact, Report
-from bot.settings import Settings, SettingsError
 
 PROG = "python -m bot report"
 FORMATS = ("csv", "table")

@@ -11,7 +11,7 @@ from slack_bolt import App
 from sqlalchemy.exc import OperationalError
 
 from bot.errors import CaseError
-from handlers import render
+from handlers.views import blocks as render
 
 log = logging.getLogger(__name__)
 

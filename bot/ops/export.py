@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
+from bot.app.settings import parse_duration
 from bot.audit import Action
 from bot.insights import outcome
-from bot.settings import parse_duration
 from storage import export as stored
 from storage.models import NotificationKind, NotificationState
 

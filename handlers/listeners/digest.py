@@ -8,10 +8,11 @@ import logging
 from datetime import datetime
 
 from bot import digests, reports
-from bot.services import Services
-from bot.settings import Settings
-from handlers import people, report_view
-from handlers.render import Message
+from bot.app.settings import Settings
+from handlers.outbound import people
+from handlers.services import Services
+from handlers.views import report as report_view
+from handlers.views.blocks import Message
 from storage import queries
 from storage.db import Database
 from storage.outbox import Claim

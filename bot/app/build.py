@@ -10,11 +10,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from bot import workspaces
+from bot.app import workspaces
+from bot.app.settings import Settings
 from bot.clock import Clock
-from bot.dispatcher import Dispatcher
-from bot.services import Services
-from bot.settings import Settings
+from bot.delivery.dispatcher import Dispatcher
+from handlers.services import Services
 from storage.db import Database
 
 # Listeners run here after ack(); sized so a slow Slack API (each listener waiting on a call)
@@ -43,7 +43,7 @@ def notification_client(settings: Settings, token: str | None = None) -> WebClie
 def build_services(
     settings: Settings, db: Database, clock: Clock, *, poll: timedelta = timedelta(seconds=2)
 ) -> Services:
-    from handlers.catch_up import CatchingUpSender
+    from handlers.outbound.catch_up import CatchingUpSender
 
     clients = workspaces.SlackClients(
         workspaces.token_source(settings, db),
@@ -72,7 +72,8 @@ def build_app(
 ) -> App:
     """`after_ack_executor`: where listeners put their work after ack() (Services.run_after_ack);
     by default the listener executor itself."""
-    from handlers import actions, commands, errors, home, inbox, modals, threads, uninstall
+    from handlers.listeners import actions, commands, errors, home, inbox, threads, uninstall
+    from handlers.listeners import submissions as modals
 
     settings = services.settings
     oauth: dict[str, Any] = {}

@@ -19,9 +19,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
 
-from bot.dispatcher import Outcome, Retry, Sent, backoff
-from handlers import render
-from handlers.deliver import (
+from bot.delivery.dispatcher import Outcome, Retry, Sent, backoff
+from handlers.outbound.sender import (
     LOOK_BACK,
     LOOK_BACK_PAGES,
     METADATA_EVENT,
@@ -30,6 +29,7 @@ from handlers.deliver import (
     _classify,
     no_longer_needed,
 )
+from handlers.views import blocks as render
 from storage.models import NotificationKind
 from storage.outbox import Claim
 

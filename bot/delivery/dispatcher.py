@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from bot import catch_up
 from bot.clock import Clock
+from bot.delivery import catch_up
 from storage import outbox
 from storage.db import Database
 from storage.outbox import Claim

@@ -17,9 +17,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.customers import NO_HISTORY, History
-from handlers import search_view
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.render import Message, clip, context, customer_of, due_both, message, safe, section, when
+from handlers.views import search as search_view
+from handlers.views.blocks import Message, clip, context, customer_of, due_both, message, safe, section, when
 from storage.models import Case, CasePriority, CaseState, Promise
 
 PRIORITY_LABEL = {

@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.services import Services
-from handlers.threads import worth_recording
+from handlers.listeners.threads import worth_recording
+from handlers.services import Services
 from storage import inbox
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.customers import USAGE, EarlierCase, Found, History
 from bot.validation import quoted
-from handlers.render import Message, clip, context, customer_of, message, safe, section, when
+from handlers.views.blocks import Message, clip, context, customer_of, message, safe, section, when
 from storage.models import Case, CaseState
 
 SUMMARY_SHOWN = 80

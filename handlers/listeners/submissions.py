@@ -37,11 +37,13 @@ from slack_sdk.models.views import View
 from bot import cases, escalation, promises
 from bot.cases import CONTACT_MEDIA, CaseDetails
 from bot.errors import CaseError
-from bot.services import Services
 from bot.timeparse import find_zone, parse_when
 from bot.validation import LIMITS
-from handlers import errors, people, render
 from handlers.ids import ActionId, BlockId, CallbackId, Subject
+from handlers.listeners import errors
+from handlers.outbound import people
+from handlers.services import Services
+from handlers.views import blocks as render
 from storage.models import Case, CasePriority, Promise, Recurrence
 
 log = logging.getLogger(__name__)
@@ -423,7 +425,7 @@ def due_from(submitted: Submitted, zones: tuple[str, str | None], now: datetime)
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import actions, commands
+    from handlers.listeners import actions, commands
 
     def handler(
         callback: CallbackId,

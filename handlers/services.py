@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.app.settings import Settings
+from bot.app.workspaces import SlackClients
 from bot.clock import Clock
-from bot.dispatcher import Dispatcher
-from bot.settings import Settings
-from bot.workspaces import SlackClients
+from bot.delivery.dispatcher import Dispatcher
 from storage.db import Database
 
 log = logging.getLogger(__name__)

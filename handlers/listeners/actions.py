@@ -17,9 +17,12 @@ from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
 from bot import cases, escalation, promises
-from bot.services import Services
-from handlers import catch_up, commands, errors, modals, render
 from handlers.ids import ActionId, BlockId, Subject
+from handlers.listeners import commands, errors
+from handlers.listeners import submissions as modals
+from handlers.outbound import catch_up
+from handlers.services import Services
+from handlers.views import blocks as render
 from storage import queries
 from storage.models import Case, Promise
 

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.settings import Settings
+from bot.app.settings import Settings
 from storage import installations
 from storage.db import Database
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from handlers.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.insights import Tally
 from bot.reports import AgentLine, FirstContact, Report
 from handlers.parse import USAGE
-from handlers.render import Message, context, duration, message, packed, safe, section, when
+from handlers.views.blocks import Message, context, duration, message, packed, safe, section, when
 
 # Agent lines shown per section; a whole workspace may have hundreds (the CLI lists everyone).
 MAX_AGENTS_SHOWN = 40

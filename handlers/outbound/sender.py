@@ -19,12 +19,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import customers, escalation, promises, recurring
+from bot.app.settings import Settings
+from bot.app.workspaces import SlackClients
 from bot.clock import Clock
-from bot.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
-from bot.settings import Settings
-from bot.workspaces import SlackClients
-from handlers import digest, people, render
-from handlers.card import CardFacts, case_card
+from bot.delivery.dispatcher import Dead, Deferred, Outcome, Retry, Sent, Skipped, backoff
+from handlers.listeners import digest
+from handlers.outbound import people
+from handlers.views import blocks as render
+from handlers.views.card import CardFacts, case_card
 from storage import outbox, queries
 from storage.db import Database
 from storage.models import (
