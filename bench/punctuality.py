@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bench.harness import Context, Row, RunningBot, Section, percentile, slack_standin, wait_until
-from bot import cases, promises
+from bot import cases, promises, team, workhours
+from bot.policy import Policy
 from bot.slack_standin import SLACK_RATE_LIMITS, RateLimit, RateLimiter, rate_limit_channel
 from storage.db import Database
 from storage.models import Notification, NotificationKind, NotificationState, Promise
@@ -26,6 +27,18 @@ TEAM = "T1"
 # The goal: p99 lateness within this of the floor's p99.
 SLACK_ALLOWANCE = 2.0
 ZONES = ("America/New_York", "Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles", "Australia/Sydney")
+
+# Reminded 15 minutes ahead; escalated an hour after due, long after the run.
+SEED_POLICY = Policy(
+    reminder_lead=timedelta(minutes=15),
+    escalation_grace=timedelta(hours=1),
+    escalation_repeat=timedelta(minutes=30),
+    escalation_channel=None,
+    admins=frozenset(),
+    working_hours=workhours.parse("mon-sun 00:00-24:00"),
+    digest_schedule=None,
+    stale_case_age=timedelta(days=7),
+)
 
 
 @dataclass(frozen=True)
@@ -211,7 +224,7 @@ def _seed(db: Database, scale: Scale, owners: list[str], managers: list[str], rn
     made = 0
     with db.transaction() as session:
         for number, owner in enumerate(owners):
-            cases.set_manager(
+            team.set_manager(
                 session, team_id=TEAM, user_id=owner, manager_id=managers[number % len(managers)], now=now
             )
             for case_number in range(scale.cases_per_owner):
@@ -237,8 +250,7 @@ def _seed(db: Database, scale: Scale, owners: list[str], managers: list[str], rn
                         due_at=remind_at + timedelta(minutes=15),
                         made_by=owner,
                         now=now,
-                        lead=timedelta(minutes=15),
-                        grace=timedelta(hours=1),
+                        policy=SEED_POLICY,
                     )
                     made += 1
     with db.transaction() as session:

@@ -33,14 +33,14 @@ def manager_chain(session: Session, team_id: str, user_id: str) -> list[str]:
     return chain
 
 
-def may_change(session: Session, case: Case, actor_id: str, admins: Collection[str] = ()) -> bool:
+def may_change(session: Session, case: Case, actor_id: str, admins: Collection[str]) -> bool:
     if actor_id == case.owner_id or actor_id in admins:
         return True
     return actor_id in manager_chain(session, case.team_id, case.owner_id)
 
 
 def require_may_change(
-    session: Session, case: Case, actor_id: str, doing: str, admins: Collection[str] = ()
+    session: Session, case: Case, actor_id: str, doing: str, admins: Collection[str]
 ) -> None:
     if not may_change(session, case, actor_id, admins):
         raise CaseError(

@@ -1,18 +1,18 @@
-"""Cases and the contacts logged on them. Plain values in, models out; no Slack here."""
+"""Cases: opening, the card that shows them, the customer's time zone, closing. Plain values in,
+models out; no Slack here. The contacts logged on a case are bot/contacts.py."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.errors import CaseError
+from bot.policy import Policy
 from bot.timeparse import find_zone
 from bot.validation import clean_text
 from storage import queries
@@ -20,11 +20,7 @@ from storage.models import (
     Case,
     CasePriority,
     CaseState,
-    Contact,
-    ContactRevision,
-    ManagerLink,
     NotificationKind,
-    Person,
     Recurrence,
 )
 
@@ -87,9 +83,6 @@ class CaseDetails:
     customer_tz: str | None = None
 
 
-CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
-
-
 def _ref(value: str | None, what: str) -> str | None:
     if not value or not value.strip():
         return None
@@ -130,12 +123,12 @@ def set_customer_zone(
     zone_text: str,
     actor_id: str,
     now: datetime,
-    admins: Collection[str] = (),
+    policy: Policy,
 ) -> str:
     """The customer's time zone: promises on the case are then shown on both clocks and may be
     given on the customer's ("3pm customer time"). Returns the zone's IANA name."""
     require_open(case)
-    require_may_change(session, case, actor_id, "set the customer's time zone on", admins)
+    require_may_change(session, case, actor_id, "set the customer's time zone on", policy.admins)
     name = find_zone(zone_text)
     case.customer_tz = name
     audit.record(
@@ -145,17 +138,12 @@ def set_customer_zone(
     return name
 
 
-def set_working_hours(
-    session: Session, *, team_id: str, user_id: str, hours: str | None, now: datetime
-) -> None:
-    """Someone's own working hours (None: back to the deployment's)."""
-    person = queries.person(session, team_id, user_id)
-    if person is None:
-        # Their time zone isn't known yet: an old fetched_at makes the next lookup ask Slack.
-        person = Person(team_id=team_id, user_id=user_id, tz="UTC", fetched_at=datetime.fromtimestamp(0, UTC))
-        session.add(person)
-    person.working_hours = hours
-    audit.record(session, Action.WORKING_HOURS_SET, team_id=team_id, at=now, actor_id=user_id, hours=hours)
+def card_posted(session: Session, case_id: int, ts: str) -> None:
+    """Slack took the case card: its ts is the case thread from now on. Only the first one
+    counts; a re-post after a lost answer must not move the thread."""
+    stored = session.get(Case, case_id)
+    if stored is not None and stored.card_ts is None:
+        stored.card_ts = ts
 
 
 def find_case(session: Session, team_id: str, case_id: int) -> Case:
@@ -168,130 +156,6 @@ def find_case(session: Session, team_id: str, case_id: int) -> Case:
 def require_open(case: Case) -> None:
     if case.state is not CaseState.OPEN:
         raise CaseError(f"{case.ref} is closed already; open a new case if the customer needs more.")
-
-
-def log_contact(
-    session: Session,
-    *,
-    case: Case,
-    channel_id: str,
-    ts: str,
-    author_id: str,
-    text: str,
-    posted_at: datetime,
-    now: datetime,
-) -> tuple[Contact | None, str | None]:
-    """Log one thread reply as a contact, once per Slack message. Returns (contact, key of the
-    acknowledgement reaction), or (None, None) when that message was already logged."""
-    if queries.contact_at(session, channel_id, ts) is not None:
-        return None, None
-    contact = Contact(
-        case_id=case.id,
-        channel_id=channel_id,
-        ts=ts,
-        author_id=author_id,
-        text=clean_text(text, "contact", required=False),
-        posted_at=posted_at,
-        logged_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(contact)
-    except IntegrityError:
-        # Another worker logged the same message between our check and insert.
-        return None, None
-    audit.record(
-        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
-    )
-    touch(session, case, now)
-    reaction_key = notifications.enqueue(
-        session,
-        team_id=case.team_id,
-        kind=NotificationKind.CONTACT_REACTION,
-        recipient=channel_id,
-        run_at=now,
-        now=now,
-        dedupe_key=f"reaction:{channel_id}:{ts}",
-        case_id=case.id,
-        payload={"ts": ts},
-    )
-    return contact, reaction_key
-
-
-def log_contact_from_form(
-    session: Session, *, case: Case, key: str, author_id: str, text: str, via: str | None, now: datetime
-) -> list[str]:
-    """A contact logged with the card's button rather than a thread reply. It has no Slack
-    message of its own until the bot says it in the thread, so `key` (the modal's view id)
-    stands in for the message ts and keeps a double submission from logging it twice.
-    Returns the outbox keys to send straight away (the note in the thread, the card)."""
-    require_open(case)
-    said = clean_text(text, "contact")
-    if via is not None and via not in CONTACT_MEDIA:
-        raise CaseError(f"“{via}” is not a way customers get in touch; pick one from the list.")
-    if queries.contact_at(session, case.channel_id, key) is not None:
-        return []
-    contact = Contact(
-        case_id=case.id,
-        channel_id=case.channel_id,
-        ts=key,
-        author_id=author_id,
-        text=said,
-        via=via,
-        posted_at=now,
-        logged_at=now,
-    )
-    session.add(contact)
-    session.flush()
-    audit.record(
-        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, via=via
-    )
-    note_keys = notifications.say_now(
-        session,
-        case=case,
-        now=now,
-        payload={"event": "contact", "by": author_id, "via": via, "text": said},
-        stamp=f"contact:{case.channel_id}:{key}",
-        targets=[(NotificationKind.CASE_NOTE, case.channel_id, case.card_ts)],
-    )
-    return [*note_keys, touch(session, case, now)]
-
-
-def edit_contact(
-    session: Session, *, channel_id: str, ts: str, new_text: str, now: datetime
-) -> Contact | None:
-    contact = queries.contact_at(session, channel_id, ts)
-    if contact is None or contact.text == new_text:
-        return None
-    _keep_revision(session, contact, "edited", Action.CONTACT_EDITED, now)
-    contact.text = new_text
-    contact.edited_at = now
-    return contact
-
-
-def delete_contact(session: Session, *, channel_id: str, ts: str, now: datetime) -> Contact | None:
-    """The Slack message is gone; the contact stays, marked deleted, with its text kept."""
-    contact = queries.contact_at(session, channel_id, ts)
-    if contact is None or contact.deleted_at is not None:
-        return None
-    _keep_revision(session, contact, "deleted", Action.CONTACT_DELETED, now)
-    contact.deleted_at = now
-    return contact
-
-
-def _keep_revision(session: Session, contact: Contact, change: str, action: Action, now: datetime) -> None:
-    session.add(
-        ContactRevision(contact_id=contact.id, change=change, previous_text=contact.text, recorded_at=now)
-    )
-    audit.record(
-        session,
-        action,
-        team_id=contact.case.team_id,
-        at=now,
-        actor_id=contact.author_id,
-        case=contact.case,
-        ts=contact.ts,
-    )
 
 
 def category_key(category: str) -> str:
@@ -307,14 +171,14 @@ def close_case(
     actor_id: str,
     note: str,
     now: datetime,
-    admins: Collection[str] = (),
+    policy: Policy,
     recurrence: Recurrence | None = None,
     category: str | None = None,
 ) -> Case:
     """Close the case with its resolution, and whether its problem was a one-off or keeps
     coming back (and under which category), so recurring problems can be fixed at the root."""
     require_open(case)
-    require_may_change(session, case, actor_id, "close", admins)
+    require_may_change(session, case, actor_id, "close", policy.admins)
     cleaned_note = clean_text(note, "note", required=False) or None
     category = " ".join((clean_text(category or "", "category", required=False) or "").split()) or None
     if recurrence is Recurrence.RECURRING and not category:
@@ -348,21 +212,3 @@ def close_case(
     )
     touch(session, case, now)
     return case
-
-
-def set_manager(
-    session: Session, *, team_id: str, user_id: str, manager_id: str, now: datetime
-) -> ManagerLink:
-    if manager_id == user_id:
-        raise CaseError("You can't be your own manager: escalations must reach someone else.")
-    link = queries.manager_of(session, team_id, user_id)
-    if link is None:
-        link = ManagerLink(team_id=team_id, user_id=user_id, manager_id=manager_id, set_at=now)
-        session.add(link)
-    else:
-        link.manager_id = manager_id
-        link.set_at = now
-    audit.record(
-        session, Action.MANAGER_SET, team_id=team_id, at=now, actor_id=user_id, manager_id=manager_id
-    )
-    return link

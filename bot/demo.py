@@ -88,7 +88,7 @@ def play() -> int:
         db = Database(settings.database_url)
         db.migrate()
         services = build_services(settings, db, clock)
-        server = make_server(build_app(services), db, host="127.0.0.1", port=0)
+        server = make_server(build_app(services, settings), db, host="127.0.0.1", port=0)
         threading.Thread(target=server.serve, daemon=True).start()
         alex = SlackEventsClient(f"http://127.0.0.1:{server.port}", SECRET, team_id="T1", api=slack)
         try:

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, notifications, weekly
+from bot import audit, notifications, reports, weekly
 from bot.audit import Action
 from bot.clock import zone
+from bot.reports import Report
 from bot.weekly import Weekly
 from storage import digests as stored
 from storage import queries
@@ -111,4 +112,29 @@ def set_schedule(
     person.digest_schedule = schedule
     audit.record(
         session, Action.DIGEST_SCHEDULE_SET, team_id=team_id, at=now, actor_id=user_id, schedule=schedule
+    )
+
+
+def report(
+    session: Session,
+    *,
+    team_id: str,
+    manager_id: str,
+    occurrence: datetime,
+    now: datetime,
+    stale_age: timedelta,
+) -> Report | None:
+    """What one digest says: the manager's team report for the week before its moment, as of
+    now. None when they manage nobody any more."""
+    team = reports.team_of_manager(session, team_id, manager_id)
+    if not team:
+        return None
+    return reports.build(
+        session,
+        team_id=team_id,
+        since=occurrence - WINDOW,
+        until=occurrence,
+        now=now,
+        stale_age=stale_age,
+        agents=team | {manager_id},
     )

@@ -13,6 +13,7 @@ Nothing here talks to Slack."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -21,9 +22,19 @@ from bot import audit, notifications
 from bot.audit import Action
 from bot.authz import manager_chain, may_change, require_may_change
 from bot.errors import CaseError
+from bot.notifications import NoteEvent
+from bot.policy import Policy
 from bot.workhours import WorkingHours
 from storage import outbox
-from storage.models import Case, CasePriority, NotificationKind, NotificationState, Promise, PromiseState
+from storage.models import (
+    Case,
+    CasePriority,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    Promise,
+    PromiseState,
+)
 
 # Users above the owner who are paged before the channel: the manager and theirs.
 PEOPLE_LEVELS = 2
@@ -126,6 +137,80 @@ def hold_until(quiet: WorkingHours, *, moment: datetime, tz: str, priority: Case
     return quiet.next_start(moment, tz)
 
 
+# -- deciding, when a level falls due ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Go:
+    """Send it now."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not now: back in line at `until`."""
+
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Never: there is nothing to say any more."""
+
+    reason: str
+
+
+Decision = Go | Wait | Drop
+
+# How long an escalation note waits for its escalation before looking again.
+NOTE_WAIT = timedelta(seconds=5)
+
+
+def needs_working_hours(case: Case, recipient: str) -> bool:
+    """Whether deciding on a level for `recipient` depends on their working hours (and so on
+    their time zone, which the sender may have to ask Slack for): people, unless it's urgent."""
+    return not is_channel(recipient) and case.priority is not CasePriority.URGENT
+
+
+def decide_level(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    level: int,
+    recipient: str,
+    now: datetime,
+    policy: Policy,
+    quiet: tuple[WorkingHours, str] | None = None,
+) -> Decision:
+    """Whether a level of the chain goes out now. `quiet`: the recipient's working hours and
+    time zone, when needs_working_hours() says they matter. Acknowledged: never. Outside their
+    hours: at their next working hour, and every later level moves to keep its full
+    ESCALATION_REPEAT after that. Going now: the later levels get their ESCALATION_REPEAT from now."""
+    if promise.acknowledged_at is not None:
+        return Drop("acknowledged")
+    if quiet is not None and needs_working_hours(case, recipient):
+        hours, tz = quiet
+        until = hold_until(hours, moment=now, tz=tz, priority=case.priority)
+        if until is not None:
+            move_later_levels(session, promise.id, level, until, policy.escalation_repeat)
+            return Wait(until=until, reason="outside the recipient's working hours")
+    move_later_levels(session, promise.id, level, now, policy.escalation_repeat)
+    return Go()
+
+
+def decide_note(promise: Promise | None, escalation: Notification | None, now: datetime) -> Decision:
+    """The note in the case thread that a level went up is said only once that level went out
+    (it may be waiting for working hours), and never once the promise was acknowledged."""
+    if promise is not None and promise.acknowledged_at is not None:
+        return Drop("acknowledged")
+    if escalation is None or escalation.state in (NotificationState.CANCELLED, NotificationState.DEAD):
+        return Drop("its escalation was not sent")
+    if escalation.state is not NotificationState.SENT:
+        return Wait(until=max(escalation.run_at, now + NOTE_WAIT), reason="its escalation is not out yet")
+    return Go()
+
+
 def move_later_levels(
     session: Session, promise_id: int, level: int, base: datetime, repeat: timedelta
 ) -> None:
@@ -165,7 +250,7 @@ def acknowledge(
     promise: Promise,
     actor_id: str,
     now: datetime,
-    admins: Collection[str] = (),
+    policy: Policy,
 ) -> list[str]:
     """Someone above the owner has it: the chain stops and the owner is told who took it.
     Returns the outbox keys to send straight away."""
@@ -176,7 +261,7 @@ def acknowledge(
     if promise.acknowledged_by:
         who = "You" if promise.acknowledged_by == actor_id else f"<@{promise.acknowledged_by}>"
         raise CaseError(f"{who} acknowledged “{promise.description}” on {case.ref} already.")
-    if not may_acknowledge(session, case, promise, actor_id, admins):
+    if not may_acknowledge(session, case, promise, actor_id, policy.admins):
         if actor_id == promise.owner_id:
             raise CaseError(
                 "You can't acknowledge your own missed promise: keep it, or reschedule it with the customer."
@@ -194,7 +279,7 @@ def acknowledge(
         case=case,
         promise=promise,
     )
-    return tell(session, case, promise, "acknowledged", actor_id, now, owner=True)
+    return tell(session, case, promise, NoteEvent.ACKNOWLEDGED, actor_id, now, owner=True)
 
 
 def escalate_now(
@@ -204,12 +289,11 @@ def escalate_now(
     promise: Promise,
     actor_id: str,
     now: datetime,
-    repeat: timedelta,
-    admins: Collection[str] = (),
+    policy: Policy,
 ) -> tuple[list[str], str]:
     """The owner (or someone above them) asks for help before the promise is missed: the next
     level not yet told is told now. Returns the outbox key and who it goes to."""
-    require_may_change(session, case, actor_id, "escalate", admins)
+    require_may_change(session, case, actor_id, "escalate", policy.admins)
     if promise.state is not PromiseState.OPEN:
         raise CaseError(
             f"“{promise.description}” on {case.ref} is {promise.state.value} already: nothing to escalate."
@@ -228,7 +312,7 @@ def escalate_now(
     for note in outbox.planned(session, promise.id, (NotificationKind.ESCALATION_NOTE,)):
         if note.level == row.level and note.state is NotificationState.PENDING:
             outbox.set_run_at(session, note.id, now)
-    move_later_levels(session, promise.id, row.level, now, repeat)
+    move_later_levels(session, promise.id, row.level, now, policy.escalation_repeat)
     audit.record(
         session,
         Action.ESCALATED_EARLY,
@@ -246,7 +330,7 @@ def tell(
     session: Session,
     case: Case,
     promise: Promise | None,
-    event: str,
+    event: NoteEvent,
     actor_id: str,
     now: datetime,
     *,
@@ -255,8 +339,8 @@ def tell(
 ) -> list[str]:
     """Say in the case thread (and, with owner=True, to the owner by DM) what someone did.
     Returns the outbox keys, to be sent straight away."""
-    payload = {"event": event, "by": actor_id, "promise_id": promise.id if promise else None, **detail}
-    stamp = f"{case.id}:{event}:{promise.id if promise else '-'}:{now.isoformat()}"
+    payload = {"event": event.value, "by": actor_id, "promise_id": promise.id if promise else None, **detail}
+    stamp = f"{case.id}:{event.value}:{promise.id if promise else '-'}:{now.isoformat()}"
     targets = [(NotificationKind.CASE_NOTE, case.channel_id, case.card_ts)]
     if owner and actor_id != case.owner_id:
         targets.append((NotificationKind.PERSON_NOTE, case.owner_id, None))

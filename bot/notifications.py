@@ -1,18 +1,42 @@
 """What the bot owes people, recorded in the outbox in the caller's transaction.
 
 Nothing here talks to Slack: a row says who gets what kind of message about which case or
-promise, and when. handlers/deliver.py renders and sends it; bot/dispatcher.py decides when.
+promise, and when. handlers/outbound/ renders and sends it; bot/delivery/ decides when.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from storage import outbox
-from storage.models import Case, NotificationKind, NotificationState, Promise
+from storage.models import Case, CaseState, NotificationKind, NotificationState, Promise, PromiseState
+
+
+class NoteEvent(StrEnum):
+    """What happened, in a note to the case thread or to the owner (CASE_NOTE and PERSON_NOTE
+    rows carry it as payload["event"]). Stored as these strings: renaming a member must never
+    change what an old row says."""
+
+    ACKNOWLEDGED = "acknowledged"
+    RESCHEDULED = "rescheduled"
+    EXTENDED = "extended"
+    SAFER_TIME = "safer_time"
+    CONTACT = "contact"
+
+
+# Messages about a promise that mean nothing once it is kept or its case is closed.
+PROMISE_BOUND = frozenset(
+    {
+        NotificationKind.REMINDER.value,
+        NotificationKind.ESCALATION.value,
+        NotificationKind.ESCALATION_NOTE.value,
+        NotificationKind.MANAGER_MISSING.value,
+    }
+)
 
 
 def enqueue(
@@ -93,3 +117,25 @@ def say_now(
         )
         for kind, recipient, thread_ts in targets
     ]
+
+
+def no_longer_needed(kind: str, case: Case, promise: Promise | None) -> str | None:
+    """Why a message about this promise need not go any more (it was kept or moved on, or its
+    case closed), or None while it is still wanted."""
+    if kind not in PROMISE_BOUND or promise is None:
+        return None
+    if promise.state is not PromiseState.OPEN:
+        return f"promise {promise.state.value}"
+    if case.state is not CaseState.OPEN:
+        return "case closed"
+    return None
+
+
+def stale_card_update(case: Case, payload: dict[str, Any]) -> str | None:
+    """Why a card redraw need not go: a newer one follows (each draws everything), or the card
+    isn't posted yet (when it is, it shows the latest). None when it should go."""
+    if payload.get("version", 0) < case.version:
+        return "a newer card update follows"
+    if not case.card_ts:
+        return "the card isn't posted yet; it will show the latest"
+    return None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import audit, notifications
 from bot.audit import Action
 from bot.cases import category_key
+from bot.policy import Policy
 from storage import recurring as stored
 from storage.models import Case, NotificationKind, Recurrence, RecurringFlag
 
@@ -23,7 +24,7 @@ THRESHOLD = 3
 WINDOW = timedelta(days=14)
 
 
-def check(session: Session, case: Case, now: datetime, escalation_channel: str | None = None) -> list[str]:
+def check(session: Session, case: Case, now: datetime, policy: Policy) -> list[str]:
     """After `case` was closed: flag its category if it just reached the threshold. Returns the
     outbox keys of the flags, to send straight away."""
     if case.recurrence is not Recurrence.RECURRING or not case.category:
@@ -47,7 +48,7 @@ def check(session: Session, case: Case, now: datetime, escalation_channel: str |
     session.flush()
     owners = sorted({c.owner_id for c in cases})
     managers = sorted(set(stored.managers_of(session, case.team_id, owners).values()))
-    recipients = managers or [escalation_channel or case.channel_id]
+    recipients = managers or [policy.escalation_channel or case.channel_id]
     for flagged in cases:
         # On each case's own record, so its audit export shows it was part of the flag.
         audit.record(

@@ -1,4 +1,6 @@
-"""What every handler and job needs, built once by bot.app.build_services."""
+"""What every listener and the Slack sender work with, built once by the composition root
+(bot/app/build.py): the flows' context, plus the Slack clients and the pool that does a
+request's work after its ack."""
 
 from __future__ import annotations
 
@@ -9,26 +11,18 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.app.settings import Settings
-from bot.app.workspaces import SlackClients
-from bot.clock import Clock
-from bot.delivery.dispatcher import Dispatcher
-from storage.db import Database
+from bot.flows.context import Context
+from handlers.outbound.clients import SlackClients
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
-    settings: Settings
-    db: Database
-    clock: Clock
-    # For interactive calls (users.info, responses): retries on rate limits and 5xx. With
-    # OAuth it has no token: use client_for(team_id), or Bolt's request `client`.
-    client: WebClient
-    dispatcher: Dispatcher
+class Services(Context):
     clients: SlackClients
-    # Where a listener's work after its ack goes (bot.app.build_app sets it). Apart from the
+    # Several workspaces, each installing through Slack's OAuth flow (bot/app/workspaces.py).
+    oauth: bool = False
+    # Where a listener's work after its ack goes (bot/app/build.py sets it). Apart from the
     # listener threads, so the acks of new requests never queue behind earlier requests' work.
     after_ack: Executor | None = None
 

@@ -24,6 +24,7 @@ from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
+from bot.policy import Policy
 from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from handlers.services import Services
 from storage.db import Database
@@ -133,6 +134,23 @@ def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> S
     return replace(settings, **overrides)
 
 
+def seeding_policy(**overrides: Any) -> Policy:
+    """The rules for rows a test writes straight through the domain (seeding a database the bot
+    under test then reads): the test settings' own, or these overrides of them."""
+    policy = Policy(
+        reminder_lead=timedelta(minutes=15),
+        escalation_grace=timedelta(0),
+        escalation_repeat=timedelta(minutes=30),
+        escalation_channel=None,
+        admins=frozenset(),
+        working_hours=workhours.parse("mon-sun 00:00-24:00"),
+        digest_schedule=None,
+        stale_case_age=timedelta(days=7),
+    )
+    names = {"lead": "reminder_lead", "grace": "escalation_grace"}
+    return replace(policy, **{names.get(name, name): value for name, value in overrides.items()})
+
+
 class RunningBot:
     """The bot as Slack sees it: an HTTP server at `url`."""
 
@@ -143,7 +161,7 @@ class RunningBot:
         self.db.migrate()
         self.services: Services = build_services(settings, self.db, clock)
         self.listeners = TrackingExecutor()
-        self.app = build_app(self.services, listener_executor=self.listeners)
+        self.app = build_app(self.services, settings, listener_executor=self.listeners)
         self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)

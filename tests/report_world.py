@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import cases, promises
+from bot import cases, contacts, new_times, promises
+from bot import team as people
 from bot.clock import ManualClock
 from storage.models import Case, Promise, Recurrence
 
@@ -161,7 +162,7 @@ def plan_and_seed(
         with bot.db.transaction() as session:
             if chunk_start == 0:
                 for user, manager in MANAGERS.items():
-                    cases.set_manager(session, team_id="T1", user_id=user, manager_id=manager, now=start)
+                    people.set_manager(session, team_id="T1", user_id=user, manager_id=manager, now=start)
             for at, serial, kind, record, extra in happened[chunk_start : chunk_start + 60]:
                 clock.set(at)
                 if kind == "open":
@@ -179,7 +180,7 @@ def plan_and_seed(
                 case = session.get(Case, record.db_id)
                 assert case is not None
                 if kind == "contact":
-                    cases.log_contact(
+                    contacts.log_contact(
                         session,
                         case=case,
                         channel_id=case.channel_id,
@@ -199,15 +200,14 @@ def plan_and_seed(
                         due_at=promise.due_at,
                         made_by=record.owner,
                         now=at,
-                        lead=settings.reminder_lead,
-                        grace=settings.escalation_grace,
+                        policy=settings.policy,
                     )
                     promise.db_id, promise.made = made.id, True
                     record.promises.append(promise)
                 elif kind == "reschedule":
                     old, new = extra
                     stored = session.get(Promise, old.db_id)
-                    replacement, _ = promises.reschedule_promise(
+                    replacement, _ = new_times.reschedule_promise(
                         session,
                         case=case,
                         promise=stored,
@@ -216,8 +216,7 @@ def plan_and_seed(
                         customer_told=True,
                         actor_id=record.owner,
                         now=at,
-                        lead=settings.reminder_lead,
-                        grace=settings.escalation_grace,
+                        policy=settings.policy,
                     )
                     old.rescheduled_at = at
                     new.db_id, new.made = replacement.id, True
@@ -225,7 +224,12 @@ def plan_and_seed(
                 elif kind == "keep":
                     (promise,) = extra
                     promises.keep_promise(
-                        session, case=case, actor_id=record.owner, now=at, promise_id=promise.db_id
+                        session,
+                        case=case,
+                        actor_id=record.owner,
+                        now=at,
+                        policy=settings.policy,
+                        promise_id=promise.db_id,
                     )
                     promise.kept_at = at
                 elif kind == "close":
@@ -236,6 +240,7 @@ def plan_and_seed(
                         actor_id=record.owner,
                         note="sorted",
                         now=at,
+                        policy=settings.policy,
                         recurrence=Recurrence.RECURRING if recurring else Recurrence.SINGLE,
                         category=category,
                     )

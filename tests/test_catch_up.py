@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.outbound import catch_up
+from handlers.views import catch_up, redraw
 from storage import outbox
 from storage.models import Notification, NotificationKind, NotificationState, Promise, PromiseState
 from tests.conftest import RunningBot
@@ -334,10 +334,10 @@ def test_redrawing_an_item_keeps_the_others_and_unique_block_ids():
         {"type": "section", "block_id": "catch_up.8.text", "text": {"type": "mrkdwn", "text": "b"}},
         {"type": "actions", "block_id": "catch_up.8.actions", "elements": []},
     ]
-    assert catch_up.item_of("catch_up.8.actions") == "catch_up.8"
-    assert catch_up.item_of("reminder_actions") is None and catch_up.item_of(None) is None
+    assert redraw.item_of("catch_up.8.actions") == "catch_up.8"
+    assert redraw.item_of("reminder_actions") is None and redraw.item_of(None) is None
     note = {"type": "context", "elements": []}
-    redrawn = catch_up.redraw_item(
+    redrawn = redraw.redraw_item(
         blocks, "catch_up.8", lambda own: [b for b in own if b["type"] != "actions"] + [note]
     )
     assert [b["block_id"] for b in redrawn] == [

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot import cases
+from bot import team as people
 from bot.app.worker import Worker
 from bot.clock import ManualClock
 from tests import report_world as world_of
@@ -129,7 +129,7 @@ def test_each_manager_gets_one_digest_at_their_own_time(team, bot, clock, slack,
 
 def test_a_digest_missed_by_more_than_a_day_is_skipped_and_turning_it_back_on_works(team, bot, clock, slack):
     with bot.db.transaction() as session:
-        cases.set_manager(session, team_id="T1", user_id="UA1", manager_id="UM1", now=clock.now())
+        people.set_manager(session, team_id="T1", user_id="UA1", manager_id="UM1", now=clock.now())
     worker = Worker(bot.services)
     assert "No more weekly digests" in team["UM1"].command("digest off").text
     clock.set(UM1_DIGEST)
@@ -170,7 +170,7 @@ def test_help_lists_report_and_digest(team, bot):
 
 def test_moving_the_digest_within_a_week_does_not_send_a_second_one(team, bot, clock, slack):
     with bot.db.transaction() as session:
-        cases.set_manager(session, team_id="T1", user_id="UA1", manager_id="UM1", now=clock.now())
+        people.set_manager(session, team_id="T1", user_id="UA1", manager_id="UM1", now=clock.now())
     worker = Worker(bot.services)
     clock.set(UM1_DIGEST + timedelta(minutes=1))  # Monday 09:01 in Berlin: this week's came
     assert run_housekeeping(bot, worker) == 1

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from bot import cases as case_domain
+from bot import contacts
 from bot.clock import ManualClock
 from bot.ops.export import all_cases, iso
 from handlers.ids import ActionId, BlockId, CallbackId
@@ -357,7 +358,7 @@ def test_many_cases_stream_in_pages_with_bounded_queries_and_memory(bot, clock, 
                     summary="parcel late",
                     now=clock.now(),
                 )
-                case_domain.log_contact(
+                contacts.log_contact(
                     session,
                     case=opened,
                     channel_id="C1",

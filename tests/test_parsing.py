@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.settings import Settings, SettingsError, parse_duration
+from bot import durations
+from bot.app.settings import Settings, SettingsError
 from bot.errors import CaseError
 from bot.timeparse import parse_when
 from handlers.parse import (
@@ -129,10 +130,10 @@ def test_bad_times_are_refused_with_a_reason(text, fragment):
 
 
 def test_durations_in_settings():
-    assert parse_duration("90s") == timedelta(seconds=90)
-    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert durations.parse("90s") == timedelta(seconds=90)
+    assert durations.parse("1h30m") == timedelta(minutes=90)
     with pytest.raises(ValueError):
-        parse_duration("soon")
+        durations.parse("soon")
 
 
 def test_bad_setting_names_itself():

@@ -14,6 +14,7 @@ from bot import cases, recurring
 from handlers.ids import BlockId, CallbackId
 from storage.db import Database
 from storage.models import Case, Recurrence, RecurringFlag
+from tests.conftest import seeding_policy
 
 
 def close_recurring(person, case, category):
@@ -181,10 +182,11 @@ def test_two_closings_at_once_flag_the_category_once(database_url, clock):
                 actor_id="UAGENT",
                 note="",
                 now=now,
+                policy=seeding_policy(),
                 recurrence=Recurrence.RECURRING,
                 category="Late delivery",
             )
-            assert recurring.check(session, case, now) == []
+            assert recurring.check(session, case, now, seeding_policy()) == []
     both_closed = threading.Barrier(2, timeout=20)
     keys: list[list[str]] = []
 
@@ -199,12 +201,13 @@ def test_two_closings_at_once_flag_the_category_once(database_url, clock):
                     actor_id="UAGENT",
                     note="",
                     now=now,
+                    policy=seeding_policy(),
                     recurrence=Recurrence.RECURRING,
                     category="late delivery",
                 )
                 session.flush()
                 both_closed.wait()
-                keys.append(recurring.check(session, case, now))
+                keys.append(recurring.check(session, case, now, seeding_policy()))
         finally:
             db.dispose()
 

@@ -46,7 +46,7 @@ def test_missed_promise_escalates_to_the_manager_once_with_how_late(agent, manag
 
 
 def test_grace_period_delays_escalation(agent, manager, bot, clock):
-    bot.services.settings = replace(bot.services.settings, escalation_grace=timedelta(minutes=10))
+    bot.services.policy = replace(bot.services.policy, escalation_grace=timedelta(minutes=10))
     agent.command("manager <@UMGR|maria>")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot import cases, promises
+from bot import cases, promises, team
 from bot.slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Database
 from storage.models import Contact, Notification, NotificationKind
+from tests.conftest import seeding_policy
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
     now = datetime.now(UTC)
     first_due = now + timedelta(seconds=25)
     with db.transaction() as session:
-        cases.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
+        team.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
         for index in range(PROMISES // 10):
             case, _ = cases.open_case(
                 session,
@@ -58,8 +59,7 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
                     due_at=first_due + timedelta(milliseconds=20 * (index * 10 + number)),
                     made_by="UAGENT",
                     now=now,
-                    lead=timedelta(seconds=15),
-                    grace=timedelta(0),
+                    policy=seeding_policy(lead=timedelta(seconds=15), grace=timedelta(0)),
                 )
     with db.transaction() as session:
         # The cards are never posted here, so there is nothing to redraw (chat.update).

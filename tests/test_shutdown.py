@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot import cases, promises
+from bot import cases, promises, team
 from bot.slack_standin import FakeSlackAPI, SlackEventsClient, sign
 from storage.db import Database
 from storage.models import Notification, NotificationKind
+from tests.conftest import seeding_policy
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
 SECRET = "shutdown-secret"
@@ -124,7 +125,7 @@ def seed_due_reminders(database_url: str, count: int) -> dict[int, str]:
     db = Database(database_url)
     now = datetime.now(UTC)
     with db.transaction() as session:
-        cases.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
+        team.set_manager(session, team_id="T1", user_id="UAGENT", manager_id="UMGR", now=now)
         case, _ = cases.open_case(
             session,
             team_id="T1",
@@ -142,8 +143,7 @@ def seed_due_reminders(database_url: str, count: int) -> dict[int, str]:
                 due_at=now + timedelta(seconds=1),
                 made_by="UAGENT",
                 now=now,
-                lead=timedelta(0),
-                grace=timedelta(hours=1),
+                policy=seeding_policy(lead=timedelta(0), grace=timedelta(hours=1)),
             )
     with db.transaction() as session:
         # The card is drawn once when it is posted; its redraws (chat.update, not a post) are

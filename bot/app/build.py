@@ -1,4 +1,5 @@
-"""Wiring: build the services and the Bolt app from settings. Nothing is built at import time."""
+"""The composition root: build the services and the Bolt app from settings, the one place where
+the domain, the flows and the Slack side meet. Nothing is built at import time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from bot.app import workspaces
 from bot.app.settings import Settings
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
+from handlers.listeners import register_all
+from handlers.outbound.catch_up import CatchingUpSender
+from handlers.outbound.clients import SlackClients
+from handlers.outbound.people import SlackDirectory
 from handlers.services import Services
 from storage.db import Database
 
@@ -43,47 +48,47 @@ def notification_client(settings: Settings, token: str | None = None) -> WebClie
 def build_services(
     settings: Settings, db: Database, clock: Clock, *, poll: timedelta = timedelta(seconds=2)
 ) -> Services:
-    from handlers.outbound.catch_up import CatchingUpSender
-
-    clients = workspaces.SlackClients(
+    """Everything the listeners, the flows and the worker share, wired once."""
+    clients = SlackClients(
         workspaces.token_source(settings, db),
         interactive=lambda token: interactive_client(settings, token),
         notification=lambda token: notification_client(settings, token),
     )
-    sender = CatchingUpSender(clients, db, clock, settings)
+    policy = settings.policy
+    directory = SlackDirectory(clients, db, clock)
+    sender = CatchingUpSender(clients, db, clock, policy, directory)
     dispatcher = Dispatcher(
         db, clock, sender, poll=poll, lease=settings.claim_lease, catch_up_after=settings.catch_up_after
     )
     return Services(
-        settings=settings,
         db=db,
         clock=clock,
-        client=interactive_client(settings, settings.bot_token),
+        policy=policy,
         dispatcher=dispatcher,
+        directory=directory,
         clients=clients,
+        oauth=settings.oauth,
     )
 
 
 def build_app(
     services: Services,
+    settings: Settings,
     *,
     listener_executor: Executor | None = None,
     after_ack_executor: Executor | None = None,
 ) -> App:
     """`after_ack_executor`: where listeners put their work after ack() (Services.run_after_ack);
     by default the listener executor itself."""
-    from handlers.listeners import actions, commands, errors, home, inbox, threads, uninstall
-    from handlers.listeners import submissions as modals
-
-    settings = services.settings
     oauth: dict[str, Any] = {}
+    client = interactive_client(settings, settings.bot_token)
     if settings.oauth:
         # Several workspaces: /slack/install and /slack/oauth_redirect are Bolt's; oauth.v2.access
         # goes through `client`, so through SLACK_API_URL like every other call.
         oauth_settings = workspaces.oauth_settings(settings, services.db)
         oauth = {
             "oauth_settings": oauth_settings,
-            "authorize": workspaces.authorize(oauth_settings, services.client),
+            "authorize": workspaces.authorize(oauth_settings, client),
             "user_facing_authorize_error_message": workspaces.NOT_INSTALLED_MESSAGE,
         }
     listeners = listener_executor or ThreadPoolExecutor(
@@ -94,7 +99,7 @@ def build_app(
         # The token travels in `client` (Bolt takes it from there for authorization); with
         # OAuth the client has none and each request gets its workspace's.
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
-        client=services.client,
+        client=client,
         # auth.test at construction would make start-up depend on Slack being up; Bolt
         # still checks the token on the first request and caches the answer.
         token_verification_enabled=False,
@@ -102,12 +107,5 @@ def build_app(
         listener_executor=listeners,
         **oauth,
     )
-    errors.register(app)
-    inbox.register(app, services)
-    commands.register(app, services)
-    threads.register(app, services)
-    modals.register(app, services)
-    actions.register(app, services)
-    home.register(app, services)
-    uninstall.register(app, services)
+    register_all(app, services)
     return app

@@ -148,7 +148,7 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
         worker.start()
     try:
         if command in ("run", "web"):
-            app = build_app(services, listener_executor=listeners, after_ack_executor=after_ack)
+            app = build_app(services, settings, listener_executor=listeners, after_ack_executor=after_ack)
             if settings.socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
                 from slack_sdk.errors import SlackApiError
@@ -197,4 +197,3 @@ def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyp
         db.dispose()
         log.info("shutdown.done")
     return 0
-

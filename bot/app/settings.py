@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from bot import weekly, workhours
+from bot import durations, weekly, workhours
+from bot.policy import Policy
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
-# The Slack client's timeout (bot/app.py) plus a margin.
+# The Slack client's timeout (bot/app/build.py) plus a margin.
 MIN_CLAIM_LEASE = timedelta(seconds=15)
 
 # OAuth (several workspaces): what an install asks for unless SLACK_SCOPES says otherwise.
@@ -41,29 +42,9 @@ DEFAULT_BOT_SCOPES = (
 DEFAULT_INSTALL_PATH = "/slack/install"
 DEFAULT_REDIRECT_URI_PATH = "/slack/oauth_redirect"
 
-_DURATION_PART = re.compile(r"(\d+)\s*([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
 
 class SettingsError(Exception):
     """A setting is missing or malformed; str(e) is the one line shown to the operator."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '15m', '2h', '1h30m', '0s' -> timedelta. Raises ValueError on anything else."""
-    compact = text.strip().lower().replace(" ", "")
-    if not compact:
-        raise ValueError("empty duration")
-    position = 0
-    seconds = 0
-    for match in _DURATION_PART.finditer(compact):
-        if match.start() != position:
-            raise ValueError(f"not a duration: {text!r}")
-        seconds += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        position = match.end()
-    if position != len(compact):
-        raise ValueError(f"not a duration: {text!r}")
-    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -95,7 +76,7 @@ class Settings:
     # owed to the same person into one catch-up message instead of a burst.
     catch_up_after: timedelta = timedelta(minutes=10)
     # OAuth: with both set, workspaces install the app at install_path and the bot tokens live
-    # in the database (bot/workspaces.py); SLACK_BOT_TOKEN is then not used.
+    # in the database (bot/app/workspaces.py); SLACK_BOT_TOKEN is then not used.
     client_id: str | None = None
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_BOT_SCOPES
@@ -103,6 +84,20 @@ class Settings:
     redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
     # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
     redirect_uri: str | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """The rules the domain applies, from these settings."""
+        return Policy(
+            reminder_lead=self.reminder_lead,
+            escalation_grace=self.escalation_grace,
+            escalation_repeat=self.escalation_repeat,
+            escalation_channel=self.escalation_channel,
+            admins=self.admins,
+            working_hours=self.working_hours,
+            digest_schedule=self.digest_schedule,
+            stale_case_age=self.stale_case_age,
+        )
 
     @property
     def socket_mode(self) -> bool:
@@ -154,11 +149,9 @@ class Settings:
         def duration(name: str, default: str) -> timedelta:
             raw = text(name, default)
             try:
-                return parse_duration(raw)
+                return durations.parse(raw)
             except ValueError:
-                raise SettingsError(
-                    f"{name}={raw!r} is not a duration; use a number with s, m, h or d, like 90s, 15m or 2h"
-                ) from None
+                raise SettingsError(f"{name}={raw!r} is not a duration; use {durations.FORMS}") from None
 
         raw_port = text("PORT", "3000")
         if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:

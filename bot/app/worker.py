@@ -11,13 +11,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.flows import inbox, reports
+from handlers.listeners import threads
 from handlers.services import Services
-from storage import inbox
 
 log = logging.getLogger(__name__)
 
 REDRIVE_AFTER = timedelta(seconds=60)
-MAX_EVENT_ATTEMPTS = 10
 
 
 class Worker:
@@ -47,31 +47,27 @@ class Worker:
     def redrive_events(self) -> int:
         """Events recorded but never finished (the process died mid-way): apply them again.
         Applying is idempotent (one contact per Slack message), so this is always safe."""
-        from handlers.listeners.threads import ingest
-
         services = self.services
-        cutoff = services.clock.now() - REDRIVE_AFTER
-        with services.db.transaction() as session:
-            stale = [
-                (e.team_id, e.event_id, e.payload, e.attempts) for e in inbox.stale(session, cutoff, 100)
-            ]
-        for team_id, event_id, payload, attempts in stale:
-            log.warning("event.redrive team_id=%s event_id=%s attempts=%s", team_id, event_id, attempts)
+        stale = inbox.unfinished(services, older_than=REDRIVE_AFTER)
+        for event in stale:
+            log.warning(
+                "event.redrive team_id=%s event_id=%s attempts=%s",
+                event.team_id,
+                event.event_id,
+                event.attempts,
+            )
             try:
-                ingest(services, team_id, event_id, payload)
+                threads.apply(services, event.team_id, event.event_id, event.event)
             except Exception:
-                log.exception("event.redrive_failed event_id=%s", event_id)
-                with services.db.transaction() as session:
-                    if inbox.failed_attempt(session, team_id, event_id, MAX_EVENT_ATTEMPTS):
-                        log.error("event.given_up team_id=%s event_id=%s", team_id, event_id)
+                log.exception("event.redrive_failed event_id=%s", event.event_id)
+                if inbox.failed(services, team_id=event.team_id, event_id=event.event_id):
+                    log.error("event.given_up team_id=%s event_id=%s", event.team_id, event.event_id)
         return len(stale)
 
     def send_digests(self) -> int:
         """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""
-        from handlers.listeners.digest import enqueue_due
-
         try:
-            return enqueue_due(self.services)
+            return reports.enqueue_due_digests(self.services)
         except Exception:
             # Tried again next minute; a digest stays due for a day.
             log.exception("digest.enqueue_failed")

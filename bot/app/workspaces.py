@@ -6,7 +6,8 @@ installation and bot token are kept by slack_sdk's SQLAlchemy stores in our own 
 (tables made by our migration 0002), so every process of a deployment, web or worker, finds
 them without anything else to run or back up. Requests from Slack get the right token from
 Bolt's authorize step; work done outside a request (the dispatcher's notifications, a re-driven
-event) asks `SlackClients` for the team's client here."""
+event) asks handlers/outbound/clients.py's `SlackClients` for the team's client, which asks
+the token source here."""
 
 from __future__ import annotations
 
@@ -87,40 +88,6 @@ class InstalledWorkspaces(TokenSource):
             else:
                 self._cache[team_id] = (token, now)
         return token
-
-
-class SlackClients:
-    """WebClients per bot token, each configured like the deployment's (base_url, timeout,
-    retry policy), built once and reused."""
-
-    def __init__(
-        self,
-        tokens: TokenSource,
-        *,
-        interactive: Callable[[str | None], WebClient],
-        notification: Callable[[str | None], WebClient],
-    ):
-        self.tokens = tokens
-        self._factories = {"interactive": interactive, "notification": notification}
-        self._clients: dict[tuple[str, str | None], WebClient] = {}
-        self._lock = threading.Lock()
-
-    def interactive(self, team_id: str) -> WebClient:
-        """For calls made while someone waits; with no installation its calls fail not_authed,
-        which callers already treat as Slack being unable to answer."""
-        return self._client("interactive", self.tokens.bot_token(team_id))
-
-    def notification(self, team_id: str) -> WebClient | None:
-        """For outbox messages; None when the workspace has no installation (any more)."""
-        token = self.tokens.bot_token(team_id)
-        return self._client("notification", token) if token else None
-
-    def _client(self, kind: str, token: str | None) -> WebClient:
-        with self._lock:
-            client = self._clients.get((kind, token))
-            if client is None:
-                client = self._clients[(kind, token)] = self._factories[kind](token)
-            return client
 
 
 def token_source(settings: Settings, db: Database) -> TokenSource:

@@ -10,73 +10,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 from bot.clock import Clock
 from bot.delivery import catch_up
+from bot.delivery.outcomes import (
+    Dead,
+    Deferred,
+    Outcome,
+    Retry,
+    Sender,
+    Sent,
+    Skipped,
+    SummarySender,
+    backoff,
+)
+from bot.delivery.pause import Pause
 from storage import outbox
 from storage.db import Database
 from storage.outbox import Claim
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Sent:
-    channel: str | None
-    ts: str | None
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Nothing to send any more (the promise was kept meanwhile)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Retry:
-    error: str
-    after: timedelta
-    # The attempt may have reached Slack (a timeout): look before re-sending.
-    uncertain: bool = False
-    # Slack itself is failing (5xx, unreachable, timing out): any message would fail now.
-    outage: bool = False
-    # Slack said 429: hold back everything for `after`.
-    rate_limited: bool = False
-
-
-@dataclass(frozen=True)
-class Deferred:
-    """Not now, for a reason of the message's own (the recipient is off work): back in line
-    at `until`, not counted as an attempt."""
-
-    until: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Dead:
-    """Slack refused for good (no such channel, bot removed): reported, never retried."""
-
-    error: str
-
-
-Outcome = Sent | Skipped | Retry | Deferred | Dead
-
-
-class Sender(Protocol):
-    def deliver(self, claim: Claim) -> Outcome: ...
-
-
-@runtime_checkable
-class SummarySender(Sender, Protocol):
-    def deliver_summary(self, claims: list[Claim]) -> dict[int, Outcome]:
-        """One person's rows as one catch-up message: the outcome of each row it settled (sent
-        in it, found sent earlier, skipped, deferred). Rows left out go on their own."""
-        ...
 
 
 # During an outage the earliest due row is the probe and keeps its place in line. Once it has
@@ -88,44 +42,8 @@ SUSPECT_AFTER_ATTEMPTS = 8
 MAX_ROW_ATTEMPTS = 6
 
 
-class _Pause:
-    """Whether this dispatcher is holding back because Slack is failing. Read and written by
-    the dispatcher thread and by listener threads (deliver_now), so behind a lock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.until: datetime | None = None
-        self.set_at: datetime | None = None
-        self.failures = 0
-
-    def remaining(self, now: datetime) -> timedelta | None:
-        with self._lock:
-            until = self.until
-        return until - now if until is not None and now < until else None
-
-    def failed(self, now: datetime, retry: Retry) -> tuple[timedelta, int]:
-        """Pause from `now`; returns how long, and how many failures in a row."""
-        with self._lock:
-            self.failures += 1
-            # 429: exactly Retry-After. Otherwise probe again after a growing pause.
-            pause = retry.after if retry.rate_limited else backoff(self.failures)
-            self.until, self.set_at = now + pause, now
-            return pause, self.failures
-
-    def succeeded(self, claimed_at: datetime) -> None:
-        with self._lock:
-            # A send that started before the pause was set proves nothing about Slack now.
-            if self.set_at is None or claimed_at >= self.set_at:
-                self.until, self.set_at, self.failures = None, None, 0
-
-
 def _slack_failing(outcome: Outcome | None) -> bool:
     return isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited)
-
-
-def backoff(attempts: int) -> timedelta:
-    """5s, 10s, 20s ... capped at 5 minutes: a Slack outage is waited out, never given up on."""
-    return timedelta(seconds=min(300, 5 * 2 ** max(0, attempts - 1)))
 
 
 class Dispatcher:
@@ -152,7 +70,7 @@ class Dispatcher:
         self.on_dead: Callable[[Claim, str], None] | None = None
         # Slack is failing (5xx, unreachable, 429): nothing is sent until the pause ends, and
         # the due rows keep their times, so after an outage they go out in due order.
-        self._pause = _Pause()
+        self._pause = Pause()
         # Rows being sent by deliver_newest, by group: None while one is out, or the key of
         # the newest row asked for meanwhile, which goes next.
         self._newest_lock = threading.Lock()

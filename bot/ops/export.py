@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
-from bot.app.settings import parse_duration
+from bot import durations
 from bot.audit import Action
 from bot.insights import outcome
 from storage import export as stored
@@ -60,7 +60,7 @@ def parse_since(text: str, now: datetime) -> datetime:
             raise ValueError(f"--since {text!r} is not a real date") from None
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     try:
-        span = parse_duration(raw)
+        span = durations.parse(raw)
     except ValueError:
         raise ValueError(
             f"--since {text!r} is neither a duration (30d, 12h, 90m) nor a date (2026-11-01)"

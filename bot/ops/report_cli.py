@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from typing import NoReturn, TextIO
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot import reports
+from bot import durations, reports
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.ops import progress
@@ -26,8 +25,6 @@ FORMATS = ("csv", "table")
 # Operators get longer lists than Slack's message limits allow.
 STALE_LISTED = 100
 CATEGORIES_LISTED = 50
-_PERIOD = re.compile(r"^(\d{1,4})([hdw])$")
-_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
 CSV_COLUMNS = (
     "team_id",
@@ -57,10 +54,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_since(text: str) -> timedelta:
-    match = _PERIOD.match(text.strip().lower())
-    if not match or int(match[1]) == 0:
-        raise UsageError(f"--since {text!r} is not a period: use a number and h, d or w, like 7d, 30d or 2w")
-    return int(match[1]) * _UNITS[match[2]]
+    """How far back: any duration (bot/durations.py) longer than zero."""
+    try:
+        span = durations.parse(text)
+    except ValueError:
+        span = timedelta(0)
+    if not span:
+        raise UsageError(f"--since {text!r} is not a period: use {durations.FORMS}")
+    return span
 
 
 def parse_until(text: str) -> datetime:

@@ -1,0 +1,22 @@
+"""Bolt listeners: each parses what Slack sent, calls a flow (bot/flows/), renders the answer
+(handlers/views/) and answers. No SQL and no domain rules here; no Block Kit built here either.
+`register_all` is the only way in, called by the composition root (bot/app/build.py)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.listeners import actions, commands, errors, home, inbox, submissions, threads, uninstall
+from handlers.services import Services
+
+
+def register_all(app: App, services: Services) -> None:
+    # The order matters only for middleware: the inbox records an event before any listener.
+    errors.register(app)
+    inbox.register(app, services)
+    commands.register(app, services)
+    threads.register(app, services)
+    submissions.register(app, services)
+    actions.register(app, services)
+    home.register(app, services)
+    uninstall.register(app, services)

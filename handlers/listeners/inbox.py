@@ -12,9 +12,9 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.flows import inbox
 from handlers.listeners.threads import worth_recording
 from handlers.services import Services
-from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,7 @@ def register(app: App, services: Services) -> None:
         if body.get("type") != "event_callback" or not worth_recording(body.get("event") or {}):
             return next()
         team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
-        # Slack is waiting for this one: it goes before the work queued behind earlier acks.
-        with services.db.transaction(urgent=True) as session:
-            first_time = inbox.record(session, team_id, event_id, body["event"], services.clock.now())
+        first_time = inbox.record_event(services, team_id=team_id, event_id=event_id, event=body["event"])
         if not first_time:
             log.info("event.duplicate team_id=%s event_id=%s", team_id, event_id)
             return BoltResponse(status=200, body="")

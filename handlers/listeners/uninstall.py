@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    if services.settings.oauth:
+    if services.oauth:
         app.enable_token_revocation_listeners()
         return
 

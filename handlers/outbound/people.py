@@ -1,8 +1,9 @@
-"""Who people are, as far as the domain needs: their Slack time zone, cached in the database.
+"""Who people are, as Slack knows them: their time zone (the flows' Directory, cached in the
+database) and, for a manager deciding on an escalation, the owner's local time and status.
 
-users.info is asked at most once a day per person; when Slack can't answer, the last known
-zone is used, and with none at all, UTC (the confirmation echoes the time, so a wrong zone
-shows at once)."""
+users.info is asked at most once a day per person for the zone; when Slack can't answer, the
+last known zone is used, and with none at all, UTC (the confirmation echoes the time, so a
+wrong zone shows at once)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
-from bot import workhours
 from bot.clock import Clock
-from bot.workhours import WorkingHours
+from handlers.outbound.clients import SlackClients
 from storage import queries
 from storage.db import Database
 from storage.models import Person
@@ -24,6 +23,18 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 TZ_FRESH_FOR = timedelta(hours=24)
+
+
+class SlackDirectory:
+    """The flows' Directory (bot/flows/context.py), asking Slack through `clients`."""
+
+    def __init__(self, clients: SlackClients, db: Database, clock: Clock):
+        self.clients = clients
+        self.db = db
+        self.clock = clock
+
+    def time_zone(self, team_id: str, user_id: str) -> str:
+        return time_zone(self.clients.interactive(team_id), self.db, self.clock, team_id, user_id)
 
 
 def time_zone(client: WebClient, db: Database, clock: Clock, team_id: str, user_id: str) -> str:
@@ -46,17 +57,6 @@ def time_zone(client: WebClient, db: Database, clock: Clock, team_id: str, user_
             person.tz = tz
             person.fetched_at = now
     return tz
-
-
-def working_hours(session: Session, team_id: str, user_id: str, default: WorkingHours) -> WorkingHours:
-    """Their own (`/case hours`), or the deployment's WORKING_HOURS."""
-    known = queries.person(session, team_id, user_id)
-    if known is not None and known.working_hours:
-        try:
-            return workhours.parse(known.working_hours)
-        except workhours.WorkingHoursError:
-            log.warning("people.bad_working_hours user=%s", user_id)
-    return default
 
 
 def local_time_and_status(client: WebClient, user_id: str, now: datetime) -> tuple[str | None, str | None]:

@@ -1,0 +1,157 @@
+"""Cases, intent by intent: open, show, find, list, set the customer's time zone, hand over,
+close. Each is one unit of work; what it returns is for the caller to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import cases, customers, handover, recurring
+from bot.cases import CaseDetails
+from bot.customers import Found, History
+from bot.delivery.outcomes import Outcome
+from bot.flows.context import Context
+from storage import queries
+from storage.models import Case, Recurrence
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    # How posting its card went right away: None when another dispatcher took the row (it
+    # will post it).
+    card: Outcome | None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A case with its contacts and promises, and the customer's earlier cases."""
+
+    case: Case
+    earlier: History
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    case: Case
+    previous_owner: str
+    open_promises: int
+
+
+def open_case(
+    ctx: Context,
+    *,
+    team_id: str,
+    owner_id: str,
+    channel_id: str,
+    customer: str | None,
+    summary: str,
+    details: CaseDetails | None = None,
+) -> Opened:
+    """Opens a case owned by the caller; its card is posted to the channel straight away."""
+    with ctx.unit() as unit:
+        case, card_key = cases.open_case(
+            unit.session,
+            team_id=team_id,
+            channel_id=channel_id,
+            owner_id=owner_id,
+            customer=customer,
+            summary=summary,
+            now=unit.now,
+            details=details,
+        )
+        unit.send([card_key])
+    return Opened(case=case, card=unit.outcomes.get(card_key))
+
+
+def show(ctx: Context, *, team_id: str, case_id: int) -> Shown:
+    with ctx.reading() as session:
+        cases.find_case(session, team_id, case_id)
+        detailed = queries.case_with_history(session, team_id, case_id)
+        assert detailed is not None
+        return Shown(case=detailed, earlier=customers.history(session, detailed, ctx.clock.now()))
+
+
+def find(ctx: Context, *, team_id: str, text: str) -> Found:
+    with ctx.reading() as session:
+        return customers.find(session, team_id, text)
+
+
+def open_cases_of(ctx: Context, *, team_id: str, owner_id: str) -> list[Case]:
+    with ctx.reading() as session:
+        return queries.open_cases_of(session, team_id, owner_id)
+
+
+def open_for_form(ctx: Context, *, team_id: str, case_id: int) -> Case:
+    """The case a button opens a form about: it must still be open."""
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.require_open(case)
+        return case
+
+
+def customer_zone(ctx: Context, *, team_id: str, actor_id: str, case_id: int, zone: str | None) -> Case:
+    """The customer's time zone: set it (`zone` as typed), or just read it (None)."""
+    with ctx.unit() as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        if zone is not None:
+            cases.set_customer_zone(
+                unit.session, case=case, zone_text=zone, actor_id=actor_id, now=unit.now, policy=ctx.policy
+            )
+            unit.send([cases.card_update_key(case)])
+    return case
+
+
+def reassign(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    new_owner_id: str,
+    also_allowed: frozenset[str] = frozenset(),
+) -> Reassigned:
+    """Hands the case and its open promises to `new_owner_id`."""
+    with ctx.unit() as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        previous = case.owner_id
+        unit.send(
+            handover.reassign_case(
+                unit.session,
+                case=case,
+                actor_id=actor_id,
+                new_owner_id=new_owner_id,
+                now=unit.now,
+                policy=ctx.policy,
+                also_allowed=also_allowed,
+            )
+        )
+        still_open = len(queries.open_promises(unit.session, case.id))
+    return Reassigned(case=case, previous_owner=previous, open_promises=still_open)
+
+
+def close(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    note: str,
+    recurrence: Recurrence | None = None,
+    category: str | None = None,
+) -> Case:
+    """Closes the case; a recurring problem that reached its threshold is flagged to managers."""
+    with ctx.unit() as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        cases.close_case(
+            unit.session,
+            case=case,
+            actor_id=actor_id,
+            note=note,
+            now=unit.now,
+            policy=ctx.policy,
+            recurrence=recurrence,
+            category=category,
+        )
+        flags = recurring.check(unit.session, case, unit.now, ctx.policy)
+        unit.send([cases.card_update_key(case), *flags])
+    return case

@@ -1,0 +1,184 @@
+"""Contacts with the customer: every reply in a case thread is one (and may make a promise), an
+edited or deleted reply keeps its history, and the card's form logs one without a reply.
+
+Replies arrive as Events API deliveries recorded in the durable inbox before Slack got its
+200 (handlers/listeners/inbox.py); each flow here finishes its inbox row in the same
+transaction as its effects, so a crash part-way leaves it to be re-driven, and a re-drive
+changes nothing twice (one contact per Slack message)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot import cases, contacts, promises
+from bot.errors import CaseError
+from bot.flows.context import Context, Unit
+from bot.hygiene import Advice
+from bot.timeparse import parse_when
+from storage import inbox, queries
+from storage.models import Case, EventState, Promise
+
+# How long a reply waits for a case card in its channel that is being posted right now.
+CARD_IN_FLIGHT_WAIT = 5.0
+# Only for cases opened this recently: a card Slack refused for good must not hold up every
+# other reply in its channel.
+CARD_IN_FLIGHT_WAIT_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A person's reply in a thread, as plain values."""
+
+    channel_id: str
+    thread_ts: str
+    ts: str
+    author_id: str
+    text: str
+    # A reply that starts with `promise <when>: <what>` also makes a promise (read by the caller).
+    promise_when: str | None = None
+    promise_what: str | None = None
+
+
+@dataclass
+class ReplyLogged:
+    """What logging a reply leaves for its author to hear, if anything."""
+
+    case: Case | None = None
+    # Why the promise the reply asked for was not recorded (the reply is logged all the same).
+    problem: str | None = None
+    made: Promise | None = None
+    # The promise stands; when it looks tight its author alone hears why, with a safer time.
+    advice: Advice | None = None
+
+
+def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) -> ReplyLogged:
+    """The reply as a contact on the case whose thread it is in, and the promise it makes."""
+    now = ctx.clock.now()
+    deadline = time.monotonic() + CARD_IN_FLIGHT_WAIT
+    while True:
+        with ctx.unit() as unit:
+            case = queries.case_by_thread(unit.session, team_id, reply.channel_id, reply.thread_ts)
+            if case is not None:
+                if reply.promise_when is None:
+                    # A plain reply is found and logged in one transaction: most replies are.
+                    return _log_contact(unit, ctx, team_id, event_id, reply, case, now, None)
+                owner_id, customer_tz = case.owner_id, case.customer_tz
+                case_id = case.id
+                break
+            # Slack has shown a new card, but its ts is written only once Slack answered the
+            # post: a reply that fast would be taken for one outside any case.
+            posting = queries.card_being_posted(
+                unit.session, team_id, reply.channel_id, since=now - CARD_IN_FLIGHT_WAIT_AFTER
+            )
+            if not posting or time.monotonic() >= deadline:
+                inbox.finish(unit.session, team_id, event_id, EventState.IGNORED, now)
+                return ReplyLogged()
+        time.sleep(0.05)
+    # The promise's time is read in its owner's time zone, which may take a Slack call:
+    # outside any transaction.
+    problem = None
+    due_at = None
+    try:
+        assert reply.promise_when is not None
+        due_at = parse_when(reply.promise_when, ctx.directory.time_zone(team_id, owner_id), now, customer_tz)
+    except CaseError as error:
+        problem = str(error)
+    with ctx.unit() as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        logged = _log_contact(unit, ctx, team_id, event_id, reply, case, now, due_at)
+    logged.problem = problem or logged.problem
+    return logged
+
+
+def _log_contact(
+    unit: Unit,
+    ctx: Context,
+    team_id: str,
+    event_id: str,
+    reply: ThreadReply,
+    case: Case,
+    now: datetime,
+    due_at: datetime | None,
+) -> ReplyLogged:
+    """The reply as a contact, the promise it makes if any, and its inbox row finished."""
+    session = unit.session
+    logged = ReplyLogged(case=case)
+    _, reaction_key = contacts.log_contact(
+        session,
+        case=case,
+        channel_id=reply.channel_id,
+        ts=reply.ts,
+        author_id=reply.author_id,
+        text=reply.text,
+        posted_at=datetime.fromtimestamp(float(reply.ts), UTC),
+        now=now,
+    )
+    if reaction_key:
+        unit.send([reaction_key])
+    if due_at is not None and reply.promise_what is not None and reaction_key:
+        try:
+            with session.begin_nested():
+                made, keys = promises.make_promise(
+                    session,
+                    case=case,
+                    description=reply.promise_what,
+                    due_at=due_at,
+                    made_by=reply.author_id,
+                    now=now,
+                    policy=ctx.policy,
+                    source_ts=reply.ts,
+                )
+            logged.made = made
+            unit.send(keys)
+            unit.wake()
+            if made.suggested_due_at is not None:
+                logged.advice = promises.advice_for(session, case, made, now)
+        except CaseError as error:
+            logged.problem = str(error)
+    inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
+    if reaction_key:
+        # A storm of replies to one case redraws its card once per round, not once per reply.
+        unit.send_newest(f"card:{case.id}", cases.card_update_key(case))
+    return logged
+
+
+def ignore(ctx: Context, *, team_id: str, event_id: str) -> None:
+    """A recorded event that turned out to touch no case (a reply with no author)."""
+    with ctx.unit() as unit:
+        inbox.finish(unit.session, team_id, event_id, EventState.IGNORED, unit.now)
+
+
+def reply_edited(ctx: Context, *, team_id: str, event_id: str, channel_id: str, ts: str, text: str) -> None:
+    with ctx.unit() as unit:
+        contacts.edit_contact(unit.session, channel_id=channel_id, ts=ts, new_text=text, now=unit.now)
+        inbox.finish(unit.session, team_id, event_id, EventState.PROCESSED, unit.now)
+
+
+def reply_deleted(ctx: Context, *, team_id: str, event_id: str, channel_id: str, ts: str) -> None:
+    """The Slack message is gone; the contact stays, marked deleted."""
+    with ctx.unit() as unit:
+        contacts.delete_contact(unit.session, channel_id=channel_id, ts=ts, now=unit.now)
+        inbox.finish(unit.session, team_id, event_id, EventState.PROCESSED, unit.now)
+
+
+def log_from_form(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, form_id: str, text: str, via: str | None
+) -> Case:
+    """A contact told through the card's form. One per form: a double submission of the same
+    view logs it once."""
+    with ctx.unit() as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        unit.send(
+            contacts.log_contact_from_form(
+                unit.session,
+                case=case,
+                key=f"form-{form_id}",
+                author_id=actor_id,
+                text=text,
+                via=via,
+                now=unit.now,
+            )
+        )
+    return case

@@ -1,0 +1,208 @@
+"""Giving a promise a new time: a reschedule agreed with the customer (or a manager's extension,
+answering an escalation), the safer time the bot suggested when it was made, and snoozing its
+reminder (which moves nothing the customer was told). Every message it implies is written to
+the outbox in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import audit, cases, escalation, hygiene, notifications
+from bot.audit import Action
+from bot.authz import require_may_change
+from bot.cases import require_open
+from bot.errors import CaseError
+from bot.notifications import NoteEvent
+from bot.policy import Policy
+from bot.promises import enqueue_plan, plan, require_still_open
+from bot.validation import clean_text
+from storage import outbox
+from storage.models import Case, NotificationKind, Promise, PromiseState
+
+
+def reschedule_promise(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    new_due_at: datetime,
+    note: str,
+    customer_told: bool,
+    actor_id: str,
+    now: datetime,
+    policy: Policy,
+    extension: bool = False,
+) -> tuple[Promise, list[str]]:
+    """A new time for a promise, agreed before it was missed: the customer was told, so this
+    is a reschedule, not a miss. The old promise is kept as it was (state rescheduled) and a
+    new one replaces it, with the same escalation chain. A manager's extension (from an
+    escalation) needs a reason; the owner's reschedule needs the customer to have been told.
+    Returns the new promise and the outbox keys to send straight away."""
+    require_open(case)
+    # An extension is the answer to an escalation: whoever it reached may give it.
+    allowed = escalation.deciders(promise, case, policy.admins) if extension else policy.admins
+    require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
+    require_still_open(session, case, promise)
+    if not extension and not customer_told:
+        raise CaseError(
+            "Tell the customer the new time first: a reschedule they know about keeps their trust;"
+            " one they don't is a missed promise."
+        )
+    why = clean_text(note, "note")
+    if new_due_at <= now:
+        raise CaseError("That time has already passed; the new time must be still to come.")
+    if new_due_at == promise.due_at:
+        raise CaseError("That is the time it already has.")
+    promise.state = PromiseState.RESCHEDULED
+    promise.rescheduled_at = now
+    promise.rescheduled_by = actor_id
+    promise.reschedule_note = why
+    promise.customer_told = customer_told
+    notifications.cancel_for(session, promise, "rescheduled")
+    frozen = plan(due_at=new_due_at, now=now, policy=policy, manager_id=promise.escalate_to)
+    replacement = Promise(
+        case_id=case.id,
+        owner_id=case.owner_id,
+        description=promise.description,
+        due_at=frozen.due_at,
+        remind_at=frozen.remind_at,
+        escalate_at=frozen.escalate_at,
+        escalate_to=promise.escalate_to,
+        escalation_chain=list(escalation.chain_of(promise, case)),
+        state=PromiseState.OPEN,
+        made_by=actor_id,
+        made_at=now,
+        replaces_id=promise.id,
+    )
+    session.add(replacement)
+    session.flush()
+    audit.record(
+        session,
+        Action.PROMISE_RESCHEDULED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        replaced_by=replacement.id,
+        old_due_at=promise.due_at.isoformat(),
+        new_due_at=new_due_at.isoformat(),
+        customer_told=customer_told,
+        note=why,
+        extension=extension,
+    )
+    enqueue_plan(session, case, replacement, now, policy)
+    card_key = cases.touch(session, case, now)
+    event = NoteEvent.EXTENDED if extension else NoteEvent.RESCHEDULED
+    return replacement, [card_key] + escalation.tell(
+        session,
+        case,
+        replacement,
+        event,
+        actor_id,
+        now,
+        owner=extension,
+        note=why,
+        old_due_at=promise.due_at.isoformat(),
+    )
+
+
+def use_safer_time(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    policy: Policy,
+) -> list[str]:
+    """Move a promise just made to the safer time the bot suggested. It is the same promise,
+    not a reschedule: the customer hears the safer time in the first place. Only shortly after
+    making it (hygiene.SUGGESTION_GOOD_FOR); later, a new time is a reschedule the customer is
+    told about. Returns the outbox keys to send straight away."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "change a promise on", policy.admins)
+    require_still_open(session, case, promise)
+    safer = promise.suggested_due_at
+    if safer is None:
+        raise CaseError("There is no safer time suggested for that promise.")
+    if promise.due_at == safer:
+        raise CaseError("That promise has the safer time already.")
+    if now - promise.made_at > hygiene.SUGGESTION_GOOD_FOR:
+        raise CaseError(
+            "That suggestion was for the moment the promise was made. To give the customer a new"
+            " time now, reschedule it (the customer must be told)."
+        )
+    earlier = promise.due_at
+    frozen = plan(due_at=safer, now=now, policy=policy, manager_id=promise.escalate_to)
+    promise.due_at, promise.remind_at, promise.escalate_at = (
+        frozen.due_at,
+        frozen.remind_at,
+        frozen.escalate_at,
+    )
+    kinds = (NotificationKind.REMINDER, NotificationKind.MANAGER_MISSING, *escalation.ESCALATION_KINDS)
+    repeat = policy.escalation_repeat
+    for row in outbox.planned(session, promise.id, kinds):
+        if row.kind == NotificationKind.REMINDER.value and row.level == 0:
+            outbox.set_run_at(session, row.id, frozen.remind_at)
+        elif row.kind != NotificationKind.REMINDER.value:
+            outbox.set_run_at(session, row.id, escalation.level_at(promise, row.level, repeat))
+    audit.record(
+        session,
+        Action.PROMISE_SAFER_TIME,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        old_due_at=earlier.isoformat(),
+        new_due_at=safer.isoformat(),
+    )
+    card_key = cases.touch(session, case, now)
+    return [card_key] + escalation.tell(
+        session, case, promise, NoteEvent.SAFER_TIME, actor_id, now, old_due_at=earlier.isoformat()
+    )
+
+
+SNOOZE = timedelta(minutes=15)
+
+
+def snooze_reminder(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    actor_id: str,
+    now: datetime,
+    policy: Policy,
+) -> datetime:
+    """Remind the owner again in 15 minutes. The due time and the escalation don't move:
+    snoozing a reminder is not a new promise to the customer."""
+    require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins)
+    require_still_open(session, case, promise)
+    levels = [row.level for row in outbox.planned(session, promise.id, (NotificationKind.REMINDER,))]
+    level = max(levels, default=0) + 1
+    again = now + SNOOZE
+    notifications.enqueue(
+        session,
+        team_id=case.team_id,
+        kind=NotificationKind.REMINDER,
+        recipient=promise.owner_id,
+        run_at=again,
+        now=now,
+        promise=promise,
+        level=level,
+        dedupe_key=notifications.promise_key(promise, NotificationKind.REMINDER, level),
+    )
+    audit.record(
+        session,
+        Action.REMINDER_SNOOZED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+    )
+    return again

@@ -1,0 +1,32 @@
+"""The deployment's rules, as the domain applies them: how early reminders go, when and to whom
+escalations go, who may change any case. Read once from the settings (bot/app/settings.py) and
+passed whole, so no function carries a default of its own that silently differs from what the
+operator set (a `repeat=timedelta(minutes=30)` would shadow ESCALATION_REPEAT)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.weekly import Weekly
+from bot.workhours import WorkingHours
+
+
+@dataclass(frozen=True)
+class Policy:
+    # How long before the due time the owner is reminded (REMINDER_LEAD).
+    reminder_lead: timedelta
+    # How long after the due time an unkept promise escalates (ESCALATION_GRACE).
+    escalation_grace: timedelta
+    # How long an unacknowledged escalation waits before the next level (ESCALATION_REPEAT).
+    escalation_repeat: timedelta
+    # The last level of every chain; None: the case's own channel, in its thread.
+    escalation_channel: str | None
+    # Who may change any case, besides its owner and the managers above the owner.
+    admins: frozenset[str]
+    # When escalations may reach people who haven't set their own (`/case hours`).
+    working_hours: WorkingHours
+    # When managers get their weekly digest on their own clock; None: no digests.
+    digest_schedule: Weekly | None
+    # Open cases older than this are listed as getting old in reports and digests.
+    stale_case_age: timedelta

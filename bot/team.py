@@ -1,0 +1,60 @@
+"""The people on a team as the domain knows them: who each person's manager is, and when
+escalations may reach them (their own working hours, or the deployment's)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from bot import audit, workhours
+from bot.audit import Action
+from bot.errors import CaseError
+from bot.workhours import WorkingHours
+from storage import queries
+from storage.models import ManagerLink, Person
+
+log = logging.getLogger(__name__)
+
+
+def set_manager(
+    session: Session, *, team_id: str, user_id: str, manager_id: str, now: datetime
+) -> ManagerLink:
+    if manager_id == user_id:
+        raise CaseError("You can't be your own manager: escalations must reach someone else.")
+    link = queries.manager_of(session, team_id, user_id)
+    if link is None:
+        link = ManagerLink(team_id=team_id, user_id=user_id, manager_id=manager_id, set_at=now)
+        session.add(link)
+    else:
+        link.manager_id = manager_id
+        link.set_at = now
+    audit.record(
+        session, Action.MANAGER_SET, team_id=team_id, at=now, actor_id=user_id, manager_id=manager_id
+    )
+    return link
+
+
+def set_working_hours(
+    session: Session, *, team_id: str, user_id: str, hours: str | None, now: datetime
+) -> None:
+    """Someone's own working hours (None: back to the deployment's)."""
+    person = queries.person(session, team_id, user_id)
+    if person is None:
+        # Their time zone isn't known yet: an old fetched_at makes the next lookup ask Slack.
+        person = Person(team_id=team_id, user_id=user_id, tz="UTC", fetched_at=datetime.fromtimestamp(0, UTC))
+        session.add(person)
+    person.working_hours = hours
+    audit.record(session, Action.WORKING_HOURS_SET, team_id=team_id, at=now, actor_id=user_id, hours=hours)
+
+
+def working_hours_of(session: Session, team_id: str, user_id: str, default: WorkingHours) -> WorkingHours:
+    """Their own (`/case hours`), or the deployment's WORKING_HOURS."""
+    known = queries.person(session, team_id, user_id)
+    if known is not None and known.working_hours:
+        try:
+            return workhours.parse(known.working_hours)
+        except workhours.WorkingHoursError:
+            log.warning("people.bad_working_hours user=%s", user_id)
+    return default

@@ -1,0 +1,109 @@
+"""What an outbox row says and where: everything rendering it reads, loaded in one transaction
+(its Scene), then the message and its target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import customers, promises, recurring
+from handlers.outbound.posting import Target
+from handlers.views import notices
+from handlers.views import promises as promise_views
+from handlers.views.blocks import Message
+from handlers.views.card import CardFacts, case_card
+from handlers.views.notices import EscalationFacts
+from storage import outbox, queries
+from storage.models import Case, Notification, NotificationKind, Promise, RecurringFlag
+from storage.outbox import Claim
+
+
+@dataclass
+class Scene:
+    """Everything rendering a row reads, loaded in one transaction."""
+
+    case: Case
+    promise: Promise | None
+    card: CardFacts | None = None
+    escalation: EscalationFacts | None = None
+    # For an escalation note: how its escalation went.
+    sibling: Notification | None = None
+    # For a recurring-problem flag: the flag and its cases.
+    flag: RecurringFlag | None = None
+    flagged: list[Case] = field(default_factory=list)
+
+
+def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
+    """The row's case, its promise and what its kind of message shows; None when the case is gone."""
+    case = session.get(Case, claim.case_id) if claim.case_id else None
+    if case is None:
+        return None
+    promise_id = claim.promise_id or claim.payload.get("promise_id")
+    promise = session.get(Promise, promise_id) if promise_id else None
+    # Load what rendering reads while the session is open.
+    _ = case.ref, case.summary
+    scene = Scene(case=case, promise=promise)
+    kind = NotificationKind(claim.kind)
+    if kind in (NotificationKind.CASE_CARD, NotificationKind.CARD_UPDATE):
+        still_open = queries.open_promises(session, case.id)
+        scene.card = CardFacts(
+            next_promise=still_open[0] if still_open else None,
+            open_promises=len(still_open),
+            contacts=queries.contact_count(session, case.id),
+            history=customers.history(session, case, now),
+        )
+    if kind is NotificationKind.ESCALATION and promise is not None:
+        scene.escalation = EscalationFacts(
+            level=claim.level,
+            last_contact=queries.last_contact(session, case.id),
+            history=promises.history(session, promise),
+            owner_local_time=None,
+            owner_status=None,
+        )
+    if kind is NotificationKind.RECURRING_FLAG:
+        scene.flag, scene.flagged = recurring.flagged_cases(session, int(claim.payload["flag_id"]))
+    if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
+        scene.sibling = outbox.notification_of(session, promise.id, NotificationKind.ESCALATION, claim.level)
+    return scene
+
+
+def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tuple[Target, Message]:
+    """The message for a row about a case, and where it goes. `repeat`: ESCALATION_REPEAT, which
+    a promise's plan line states."""
+    kind = NotificationKind(claim.kind)
+    case, promise = scene.case, scene.promise
+    in_thread = Target(case.channel_id, case.card_ts)
+    if kind is NotificationKind.CASE_CARD:
+        assert scene.card is not None
+        return Target(case.channel_id), case_card(case, scene.card, now)
+    if kind in (NotificationKind.HANDOVER, NotificationKind.HANDOVER_NOTE):
+        by, previous = claim.payload["by"], claim.payload["previous_owner"]
+        if kind is NotificationKind.HANDOVER:
+            return Target(claim.recipient), notices.handed_over(case, by, previous)
+        return in_thread, notices.handover_note(case, by, previous)
+    if kind is NotificationKind.CASE_NOTE:
+        return in_thread, notices.case_note(case, promise, claim.payload)
+    if kind is NotificationKind.PERSON_NOTE:
+        return Target(claim.recipient), notices.person_note(case, promise, claim.payload)
+    if kind is NotificationKind.RECURRING_FLAG:
+        assert scene.flag is not None, "the flag is gone"
+        return Target(claim.recipient), notices.recurring_flag(scene.flag, scene.flagged)
+    assert promise is not None, f"{kind.value} needs a promise"
+    if kind is NotificationKind.PROMISE_NOTE:
+        return in_thread, promise_views.promise_note(case, promise, repeat)
+    if kind is NotificationKind.ESCALATION_NOTE:
+        to = scene.sibling.recipient if scene.sibling is not None else claim.recipient
+        return in_thread, notices.escalation_note(case, promise, now, to)
+    if kind is NotificationKind.REMINDER:
+        return Target(claim.recipient), notices.reminder(case, promise)
+    if kind is NotificationKind.MANAGER_MISSING:
+        return Target(claim.recipient), notices.manager_missing(case, promise)
+    if kind is NotificationKind.ESCALATION:
+        assert scene.escalation is not None
+        decision = notices.escalation(case, promise, now, scene.escalation)
+        if claim.recipient == case.channel_id:
+            return Target(case.channel_id, case.card_ts, broadcast=True), decision
+        return Target(claim.recipient), decision
+    raise ValueError(f"unknown notification kind {claim.kind}")

@@ -1,0 +1,114 @@
+"""A case in full (`/case show`, with pages of contacts) and someone's open cases (`/case list`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    DividerBlock,
+)
+
+from handlers.ids import ActionId, BlockId, Subject
+from handlers.parse import USAGE
+from handlers.views.blocks import (
+    Message,
+    button,
+    clip,
+    context,
+    customer_of,
+    message,
+    packed,
+    safe,
+    section,
+    when,
+)
+from handlers.views.promises import promise_line
+from storage.models import Case, CaseState, Contact, PromiseState
+
+MAX_CONTACTS_SHOWN = 15
+
+
+# A message holds at most 50 blocks; promises beyond these are counted, not listed.
+MAX_PROMISES_SHOWN = 40
+
+
+def contact_line(contact: Contact) -> str:
+    marks = ""
+    if contact.deleted_at is not None:
+        marks = " _(deleted in Slack; kept here)_"
+    elif contact.edited_at is not None:
+        marks = " _(edited)_"
+    return f"• {when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
+
+
+def case_details(case: Case, now: datetime, page: int = 0) -> Message:
+    """`/case show`: the case, a page of its contacts (the newest first page, with buttons to
+    page back through the older ones), and every promise."""
+    state = (
+        "open"
+        if case.state is CaseState.OPEN
+        else f"closed {when(case.closed_at)}"
+        if case.closed_at
+        else "closed"
+    )
+    head = (
+        f"*{case.ref}* · {customer_of(case)} · {state}\n{safe(case.summary)}\n"
+        f"Owner <@{case.owner_id}> · opened {when(case.opened_at)}"
+    )
+    blocks: list[Block] = [section(head)]
+    if case.close_note:
+        blocks.append(context(f"Resolution: {safe(case.close_note)}"))
+    blocks.append(DividerBlock())
+    contacts = list(case.contacts)
+    pages = max(1, -(-len(contacts) // MAX_CONTACTS_SHOWN))
+    page = min(max(page, 0), pages - 1)
+    if contacts:
+        end = len(contacts) - page * MAX_CONTACTS_SHOWN
+        start = max(0, end - MAX_CONTACTS_SHOWN)
+        header = f"*Contacts ({len(contacts)})*"
+        if pages > 1:
+            header += f" · {start + 1}–{end}, oldest first (page {page + 1} of {pages}, newest is page 1)"
+        blocks += packed(header, [contact_line(c) for c in contacts[start:end]])
+        if pages > 1:
+            buttons = []
+            if page + 1 < pages:
+                older = Subject(case_id=case.id, page=page + 1)
+                buttons.append(button("Older contacts", ActionId.CONTACTS_OLDER, older))
+            if page > 0:
+                newer = Subject(case_id=case.id, page=page - 1)
+                buttons.append(button("Newer contacts", ActionId.CONTACTS_NEWER, newer))
+            blocks.append(ActionsBlock(block_id=BlockId.PAGE_ACTIONS.value, elements=buttons))
+    else:
+        blocks.append(section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
+    promises = list(case.promises)
+    if promises:
+        lines = [promise_line(p, now) for p in promises[-MAX_PROMISES_SHOWN:]]
+        header = f"*Promises ({len(promises)})*"
+        if len(promises) > MAX_PROMISES_SHOWN:
+            header += f" · the latest {MAX_PROMISES_SHOWN}"
+        blocks += packed(header, lines)
+    else:
+        blocks.append(section("*Promises*\nNone yet."))
+    text = (
+        f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
+        f" {len(contacts)} contact(s), {len(promises)} promise(s)."
+    )
+    return message(safe(text), blocks)
+
+
+def case_list(cases: list[Case], now: datetime) -> Message:
+    if not cases:
+        text = "You have no open cases. Open one with " + USAGE["open"] + "."
+        return message(text, [section(text)])
+    lines = []
+    for case in cases[:40]:
+        open_promises = [p for p in case.promises if p.state is PromiseState.OPEN]
+        next_due = f" · next promise {promise_line(open_promises[0], now)[2:]}" if open_promises else ""
+        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(clip(case.summary, 120))}{next_due}")
+    header = f"*Your open cases ({len(cases)})*"
+    if len(cases) > 40:
+        header += " · the oldest 40"
+    text = f"You have {len(cases)} open case(s)."
+    return message(text, [section(header + "\n" + "\n".join(lines))])

@@ -1,0 +1,143 @@
+"""What people see about a promise: the confirmation with its plan (when the reminder goes, when
+and to whom it escalates), the advice when it looks tight, the note in the case thread."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+)
+
+from bot import hygiene
+from handlers.ids import ActionId, BlockId, Subject
+from handlers.parse import USAGE
+from handlers.views.blocks import (
+    Message,
+    button,
+    clip,
+    context,
+    due_both,
+    duration,
+    message,
+    recipient,
+    safe,
+    section,
+    when,
+)
+from storage.models import Case, Promise, PromiseState
+
+
+def chain_text(case: Case, promise: Promise, repeat: timedelta) -> str:
+    """Who hears of a miss, in order: "<@maria>, then <@boss> after 30m, then #support-leads"."""
+    chain = promise.escalation_chain or [promise.escalate_to or case.channel_id]
+    steps = [recipient(chain[0], case)]
+    steps += [f"then {recipient(to, case)} after {duration(repeat)} unacknowledged" for to in chain[1:]]
+    return ", ".join(steps)
+
+
+def plan_line(case: Case, promise: Promise, repeat: timedelta, owner_view: bool = True) -> str:
+    reminder_to = "you" if owner_view else f"<@{promise.owner_id}>"
+    return (
+        f"reminder to {reminder_to} at {when(promise.remind_at, '{time}')}"
+        f" · due {due_both(case, promise.due_at)}"
+        f" · if missed, at {when(promise.escalate_at, '{time}')} it escalates to"
+        f" {chain_text(case, promise, repeat)}"
+    )
+
+
+def promise_confirmation(
+    case: Case, promise: Promise, repeat: timedelta, advice: hygiene.Advice | None = None
+) -> Message:
+    line = plan_line(case, promise, repeat)
+    text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {line}"
+    blocks: list[Block] = [
+        section(f":handshake: Promise recorded on *{case.ref}*: “{safe(promise.description)}”"),
+        context(line),
+    ]
+    if not promise.escalate_to:
+        blocks.append(context("Set who hears about missed promises with " + USAGE["manager"] + "."))
+    confirmation = message(text, blocks)
+    if advice is None:
+        return confirmation
+    tight = safer_time_advice(case, promise, advice)
+    return Message(text=clip(f"{text} {tight.text}", 3900), blocks=confirmation.blocks + tight.blocks)
+
+
+def safer_time_advice(case: Case, promise: Promise, advice: hygiene.Advice) -> Message:
+    """Why the promise looks tight and a safer time, with one click to take it. Never a refusal:
+    the promise stands as made either way."""
+    reasons = []
+    if advice.crowded_by:
+        times = ", ".join(when(t, "{time}") for t in advice.crowded_by[:5])
+        reasons.append(
+            f"{len(advice.crowded_by)} other promises of yours are due within half an hour of it ({times})"
+        )
+    if advice.usually_late is not None:
+        kind = f"{advice.kind} promises" if advice.same_kind else "promises"
+        reasons.append(
+            f"your last {advice.samples} {kind} were kept a median {duration(advice.usually_late)} late"
+        )
+    why = " and ".join(reasons)
+    safer = due_both(case, advice.suggested)
+    text = f"This looks tight: {why}. Under-promise, over-deliver: a safer time is {safer}."
+    blocks: list[Block] = [
+        section(
+            f":warning: *This looks tight:* {why}.\nUnder-promise, over-deliver: a safer time is {safer}."
+        ),
+        ActionsBlock(
+            block_id=BlockId.ADVICE_ACTIONS.value,
+            elements=[
+                button(
+                    "Use the safer time",
+                    ActionId.USE_SAFER_TIME,
+                    Subject(case_id=case.id, promise_id=promise.id),
+                    "primary",
+                )
+            ],
+        ),
+        context("Tell the customer the safer time; the promise keeps its time unless you switch."),
+    ]
+    return message(text, blocks)
+
+
+def safer_time_taken(case: Case, promise: Promise) -> Message:
+    text = (
+        f":shield: “{safe(promise.description)}” on {case.ref} is now due {due_both(case, promise.due_at)}."
+    )
+    return message(text, [section(text)])
+
+
+def promise_note(case: Case, promise: Promise, repeat: timedelta) -> Message:
+    line = plan_line(case, promise, repeat, owner_view=False)
+    text = f"Promise by <@{promise.owner_id}>: “{safe(promise.description)}”. {line}"
+    return message(text, [section(f":handshake: *Promise:* “{safe(promise.description)}”"), context(line)])
+
+
+def promise_line(promise: Promise, now: datetime) -> str:
+    if promise.state is PromiseState.RESCHEDULED:
+        told = "the customer told" if promise.customer_told else "the customer not told"
+        return (
+            f"• :calendar: “{safe(promise.description)}” was due {when(promise.due_at)};"
+            f" given a new time by <@{promise.rescheduled_by}> ({told})"
+        )
+    if promise.state is PromiseState.KEPT and promise.kept_at is not None:
+        lateness = promise.kept_at - promise.due_at
+        verdict = "on time" if lateness <= timedelta(0) else f"{duration(lateness)} late"
+        return f"• :white_check_mark: “{safe(promise.description)}” kept {when(promise.kept_at)} ({verdict})"
+    overdue = now > promise.due_at
+    icon = ":red_circle:" if overdue else ":hourglass_flowing_sand:"
+    status = f"*overdue by {duration(now - promise.due_at)}*" if overdue else f"due {when(promise.due_at)}"
+    return f"• {icon} “{safe(promise.description)}” {status}"
+
+
+def promise_kept(case: Case, promise: Promise) -> Message:
+    assert promise.kept_at is not None
+    lateness = promise.kept_at - promise.due_at
+    verdict = "on time" if lateness <= timedelta(0) else f"{duration(lateness)} late"
+    text = (
+        f"Kept: {case.ref} “{safe(promise.description)}” ({verdict})."
+        " No more reminders or escalations for it."
+    )
+    return message(text, [section(f":white_check_mark: {text}")])

@@ -1,0 +1,148 @@
+"""Short answers to what someone asked for: help, a refusal, "CASE-7 is open", "kept", their
+manager, their working hours. Each is ephemeral, for the person who asked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import zone
+from handlers.parse import USAGE
+from handlers.views.blocks import (
+    Message,
+    message,
+    safe,
+    section,
+)
+from storage.models import Case
+
+
+def customer_zone_is(case: Case, now: datetime) -> Message:
+    if not case.customer_tz:
+        text = (
+            f"{case.ref} has no customer time zone. Set one with {USAGE['tz']}: promises are then"
+            " shown on both clocks, and `3pm customer time` is read on theirs."
+        )
+    else:
+        local = now.astimezone(zone(case.customer_tz))
+        text = (
+            f"{case.ref}'s customer is on {case.customer_tz} (it is {local:%H:%M} there now)."
+            " Promises show both clocks; say `3pm customer time` to give a time on theirs."
+        )
+    return message(text, [section(f":earth_africa: {text}")])
+
+
+def help_message() -> Message:
+    lines = [
+        "*casekeeper* keeps the promises you make to customers.",
+        f"• {USAGE['open']}: opens a case and posts its card here;"
+        " reply in the card's thread to log contacts",
+        f"• {USAGE['promise']}: I remind you before it is due and tell your manager if it is missed",
+        "• In a case thread: `promise in 2 hours: email the refund receipt`",
+        f"• {USAGE['done']}: the promise is kept",
+        f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
+        f"• {USAGE['find']}: the workspace's cases by customer, account / order / tracking number"
+        " or words of the summary",
+        f"• {USAGE['reassign']}: hand the case and its promises to someone else",
+        f"• {USAGE['manager']}: who hears about your missed promises",
+        f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",
+        f"• {USAGE['tz']}: the customer's time zone; promises then show both clocks",
+        f"• {USAGE['report']}: how promises were kept, time to first contact, old cases, recurring"
+        " problems (yours; a manager's team; an admin's whole workspace)",
+        f"• {USAGE['digest']}: when your weekly team digest comes, if you manage anyone (`off`, `default`)",
+        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`;"
+        " `3pm customer time` on the customer's.",
+    ]
+    text = "\n".join(lines)
+    return message(text, [section(text)])
+
+
+def error_message(text: str) -> Message:
+    return message(text, [section(f":warning: {text}")])
+
+
+def case_opened(case: Case) -> Message:
+    text = (
+        f"{case.ref} is open and its card is in this channel. Reply in the card's thread to log each"
+        " contact with the customer."
+    )
+    return message(text, [section(f":white_check_mark: {text}")])
+
+
+def card_delayed(case: Case) -> Message:
+    text = f"{case.ref} is saved. Slack didn't take its card yet; I'll keep trying and post it here."
+    return message(text, [section(f":hourglass_flowing_sand: {text}")])
+
+
+def card_refused(case: Case, error: str) -> Message:
+    why = {
+        "not_in_channel": "I'm not a member of this channel",
+        "channel_not_found": "I can't see this channel",
+    }.get(error, f"Slack said `{error}`")
+    text = (
+        f"{case.ref} is saved, but I couldn't post its card here ({why}). Invite me with"
+        " `/invite @casekeeper` and open the case again there; `/case show "
+        f"{case.ref}` shows it meanwhile."
+    )
+    return message(text, [section(f":warning: {text}")])
+
+
+def case_closed(case: Case) -> Message:
+    text = f"{case.ref} is closed." + (f" Note: {safe(case.close_note)}" if case.close_note else "")
+    return message(text, [section(f":lock: {text}")])
+
+
+def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Message:
+    """The ephemeral confirmation to whoever reassigned it."""
+    text = f"{case.ref} is now <@{case.owner_id}>'s (was <@{previous_owner}>'s)."
+    if open_promises:
+        text += (
+            f" Its {open_promises} open promise(s) keep their times: reminders go to <@{case.owner_id}>,"
+            " escalations to their manager."
+        )
+    return message(text, [section(f":white_check_mark: {text}")])
+
+
+def manager_set(manager_id: str) -> Message:
+    text = (
+        f"Your missed promises now escalate to <@{manager_id}>. Promises already made keep the plan"
+        " they were made with."
+    )
+    return message(text, [section(text)])
+
+
+def manager_is(manager_id: str | None) -> Message:
+    if manager_id is None:
+        text = (
+            "You have no manager set: missed promises escalate to the case channel."
+            f" Set one with {USAGE['manager']}."
+        )
+    else:
+        text = f"Your missed promises escalate to <@{manager_id}>. Change it with {USAGE['manager']}."
+    return message(text, [section(text)])
+
+
+def working_hours_are(hours: str, *, own: bool) -> Message:
+    whose = "your own" if own else "the team's default"
+    text = (
+        f"Escalations reach you {hours} ({whose}, on your Slack time zone); outside them they wait"
+        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}."
+    )
+    return message(text, [section(text)])
+
+
+def working_hours_set(hours: str, *, own: bool) -> Message:
+    if own:
+        text = f"Escalations now reach you {hours}, on your Slack time zone. Reminders are never held back."
+    else:
+        text = f"You're back on the team's working hours: {hours}."
+    return message(text, [section(f":white_check_mark: {text}")])
+
+
+def contact_logged(case: Case) -> Message:
+    text = f"Contact logged on {case.ref}; it is in the case thread."
+    return message(text, [section(f":white_check_mark: {text}")])
+
+
+def escalated_now(case: Case, to: str) -> Message:
+    text = f"{case.ref}: escalated to {to} now. Keep the customer posted meanwhile."
+    return message(text, [section(f":rotating_light: {text}")])
