@@ -51,33 +51,9 @@ def reschedule_promise(
             " one they don't is a missed promise."
         )
     why = clean_text(note, "note")
-    if new_due_at <= now:
-        raise CaseError("That time has already passed; the new time must be still to come.")
-    if new_due_at == promise.due_at:
-        raise CaseError("That is the time it already has.")
-    promise.state = PromiseState.RESCHEDULED
-    promise.rescheduled_at = now
-    promise.rescheduled_by = actor_id
-    promise.reschedule_note = why
-    promise.customer_told = customer_told
-    notifications.cancel_for(session, promise, "rescheduled")
-    frozen = plan(due_at=new_due_at, now=now, policy=policy, manager_id=promise.escalate_to)
-    replacement = Promise(
-        case_id=case.id,
-        owner_id=case.owner_id,
-        description=promise.description,
-        due_at=frozen.due_at,
-        remind_at=frozen.remind_at,
-        escalate_at=frozen.escalate_at,
-        escalate_to=promise.escalate_to,
-        escalation_chain=list(escalation.chain_of(promise, case)),
-        state=PromiseState.OPEN,
-        made_by=actor_id,
-        made_at=now,
-        replaces_id=promise.id,
-    )
-    session.add(replacement)
-    session.flush()
+    _require_new_time(promise, new_due_at, now)
+    _retire(session, promise, actor_id, why, customer_told, now)
+    replacement = _replacement(session, case, promise, new_due_at, actor_id, now, policy)
     audit.record(
         session,
         Action.PROMISE_RESCHEDULED,
@@ -107,6 +83,56 @@ def reschedule_promise(
         note=why,
         old_due_at=promise.due_at.isoformat(),
     )
+
+
+def _retire(
+    session: Session, promise: Promise, actor_id: str, note: str, customer_told: bool, now: datetime
+) -> None:
+    """The old promise stays as it was, marked rescheduled, and nothing more is sent about it."""
+    promise.state = PromiseState.RESCHEDULED
+    promise.rescheduled_at = now
+    promise.rescheduled_by = actor_id
+    promise.reschedule_note = note
+    promise.customer_told = customer_told
+    notifications.cancel_for(session, promise, "rescheduled")
+
+
+def _require_new_time(promise: Promise, new_due_at: datetime, now: datetime) -> None:
+    if new_due_at <= now:
+        raise CaseError("That time has already passed; the new time must be still to come.")
+    if new_due_at == promise.due_at:
+        raise CaseError("That is the time it already has.")
+
+
+def _replacement(
+    session: Session,
+    case: Case,
+    promise: Promise,
+    new_due_at: datetime,
+    actor_id: str,
+    now: datetime,
+    policy: Policy,
+) -> Promise:
+    """The promise with its new time, in place of the old: same words, same escalation chain,
+    a new plan."""
+    frozen = plan(due_at=new_due_at, now=now, policy=policy, manager_id=promise.escalate_to)
+    replacement = Promise(
+        case_id=case.id,
+        owner_id=case.owner_id,
+        description=promise.description,
+        due_at=frozen.due_at,
+        remind_at=frozen.remind_at,
+        escalate_at=frozen.escalate_at,
+        escalate_to=promise.escalate_to,
+        escalation_chain=list(escalation.chain_of(promise, case)),
+        state=PromiseState.OPEN,
+        made_by=actor_id,
+        made_at=now,
+        replaces_id=promise.id,
+    )
+    session.add(replacement)
+    session.flush()
+    return replacement
 
 
 def use_safer_time(

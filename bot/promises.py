@@ -85,20 +85,7 @@ def make_promise(
     )
     session.add(promise)
     session.flush()
-    advice = advice_for(session, case, promise, now)
-    promise.suggested_due_at = advice.suggested if advice is not None else None
-    audit.record(
-        session,
-        Action.PROMISE_MADE,
-        team_id=case.team_id,
-        at=now,
-        actor_id=made_by,
-        case=case,
-        promise=promise,
-        due_at=frozen.due_at.isoformat(),
-        escalation_chain=chain,
-        suggested_due_at=promise.suggested_due_at.isoformat() if promise.suggested_due_at else None,
-    )
+    _recorded(session, case, promise, now)
     enqueue_plan(session, case, promise, now, policy)
     card_key = cases.touch(session, case, now)
     note_key = notifications.enqueue(
@@ -113,6 +100,24 @@ def make_promise(
         dedupe_key=notifications.promise_key(promise, NotificationKind.PROMISE_NOTE),
     )
     return promise, [note_key, card_key]
+
+
+def _recorded(session: Session, case: Case, promise: Promise, now: datetime) -> None:
+    """A promise just made: the safer time it may need, and its audit entry."""
+    advice = advice_for(session, case, promise, now)
+    promise.suggested_due_at = advice.suggested if advice is not None else None
+    audit.record(
+        session,
+        Action.PROMISE_MADE,
+        team_id=case.team_id,
+        at=now,
+        actor_id=promise.made_by,
+        case=case,
+        promise=promise,
+        due_at=promise.due_at.isoformat(),
+        escalation_chain=promise.escalation_chain,
+        suggested_due_at=promise.suggested_due_at.isoformat() if promise.suggested_due_at else None,
+    )
 
 
 def advice_for(session: Session, case: Case, promise: Promise, now: datetime) -> hygiene.Advice | None:

@@ -110,22 +110,8 @@ def build(
 ) -> Report:
     """The report of these agents (None: everyone) over [since, until], as of `now`."""
     owners = frozenset(agents) if agents is not None else None
-    counts: dict[str, dict[Outcome, int]] = {}
-    for owner, state, due_at, kept_at, remind_at, rescheduled_at, told in stored.promises_due(
-        session, team_id, owners, since, until
-    ):
-        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, told)
-        if result is not None:
-            per = counts.setdefault(owner, dict.fromkeys(Outcome, 0))
-            per[result] += 1
-    delays: dict[str, list[timedelta]] = {}
-    waiting: dict[str, int] = {}
-    for owner, _case_id, opened_at, first_at in stored.first_contacts(session, team_id, owners, since, until):
-        delays.setdefault(owner, [])
-        if first_at is None:
-            waiting[owner] = waiting.get(owner, 0) + 1
-        else:
-            delays[owner].append(max(timedelta(0), first_at - opened_at))
+    counts = _outcomes(session, team_id, owners, since, until, now)
+    delays, waiting = _first_contacts(session, team_id, owners, since, until)
     stale_total, oldest, stale_per_owner = stored.stale_open_cases(
         session, team_id, owners, now - stale_age, stale_limit
     )
@@ -159,6 +145,42 @@ def build(
         recurring=[RecurringCategory(key, written, count, ids) for key, written, count, ids in categories],
         recurring_total=categories_total,
     )
+
+
+def _outcomes(
+    session: Session,
+    team_id: str,
+    owners: frozenset[str] | None,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+) -> dict[str, dict[Outcome, int]]:
+    """How each owner's promises due in the window ended, counted by outcome."""
+    counts: dict[str, dict[Outcome, int]] = {}
+    for owner, state, due_at, kept_at, remind_at, rescheduled_at, told in stored.promises_due(
+        session, team_id, owners, since, until
+    ):
+        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, told)
+        if result is not None:
+            per = counts.setdefault(owner, dict.fromkeys(Outcome, 0))
+            per[result] += 1
+    return counts
+
+
+def _first_contacts(
+    session: Session, team_id: str, owners: frozenset[str] | None, since: datetime, until: datetime
+) -> tuple[dict[str, list[timedelta]], dict[str, int]]:
+    """For each owner's cases opened in the window: how long until the first contact, and how
+    many have none yet."""
+    delays: dict[str, list[timedelta]] = {}
+    waiting: dict[str, int] = {}
+    for owner, _case_id, opened_at, first_at in stored.first_contacts(session, team_id, owners, since, until):
+        delays.setdefault(owner, [])
+        if first_at is None:
+            waiting[owner] = waiting.get(owner, 0) + 1
+        else:
+            delays[owner].append(max(timedelta(0), first_at - opened_at))
+    return delays, waiting
 
 
 def audience(session: Session, team_id: str, user_id: str, admins: Collection[str]) -> frozenset[str] | None:

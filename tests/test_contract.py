@@ -255,7 +255,7 @@ def test_every_setting_the_bot_reads_is_in_env_example_and_the_readme():
     import re
 
     settings_source = (REPO / "bot" / "app" / "settings.py").read_text()
-    read = set(re.findall(r'(?:text|duration)\("([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'(?:text|given|duration)\("([A-Z_]+)"', settings_source))
     assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ADMIN_USERS"} <= read  # the pattern still finds them
     example = set(re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text(), re.MULTILINE))
     readme = set(re.findall(r"^\| `([A-Z_]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))

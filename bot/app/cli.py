@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -86,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             print(f"casekeeper: {problem}", file=sys.stderr)
             return 2
+    from bot.app.serve import serve
+
     return serve(args.command, settings, db)
 
 
@@ -102,98 +101,3 @@ def _explain_missing(missing: list[str]) -> None:
         "No Slack workspace at hand? `make demo` plays a whole case against a local Slack stand-in.",
         file=sys.stderr,
     )
-
-
-# How long SIGTERM waits in all for requests already received, their follow-up work (posting
-# the card, logging the contact) and the notification being sent, before exiting anyway.
-# Heroku-style platforms send SIGKILL 30 s after SIGTERM; stay inside that.
-SHUTDOWN_GRACE_SECONDS = 25
-
-
-def _within(deadline: float, work: Callable[[], None], what: str) -> None:
-    """Run `work`, but give up waiting for it at `deadline`: a stop must not hang."""
-    runner = threading.Thread(target=work, name=f"stop-{what}", daemon=True)
-    runner.start()
-    runner.join(max(0.0, deadline - time.monotonic()))
-    if runner.is_alive():
-        log.warning("shutdown.gave_up_waiting on=%s", what)
-
-
-def serve(command: str, settings: Settings, db) -> int:  # type: ignore[no-untyped-def]
-    """Run until SIGTERM/SIGINT, then stop gracefully: stop taking requests, finish the ones
-    already taken and the listener work they started, release unsent outbox claims."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from bot.app.build import LISTENER_THREADS, build_app, build_services
-    from bot.app.worker import Worker
-    from bot.clock import SystemClock
-    from bot.timeparse import warm_up
-
-    services = build_services(settings, db, SystemClock())
-    warm_up()
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: object) -> None:
-        log.info("shutdown.requested signal=%s", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    worker = Worker(services) if command in ("run", "worker") else None
-    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-    after_ack = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="after-ack")
-    server = None
-    socket_handler = None
-    if worker is not None:
-        worker.start()
-    try:
-        if command in ("run", "web"):
-            app = build_app(services, settings, listener_executor=listeners, after_ack_executor=after_ack)
-            if settings.socket_mode:
-                from slack_bolt.adapter.socket_mode import SocketModeHandler
-                from slack_sdk.errors import SlackApiError
-
-                socket_handler = SocketModeHandler(app, settings.app_token)
-                try:
-                    socket_handler.connect()
-                except SlackApiError as error:
-                    print(
-                        f"casekeeper: Slack refused SLACK_APP_TOKEN ({error.response.get('error')}):"
-                        " use the app-level token with the connections:write scope, from"
-                        " api.slack.com/apps → your app → Basic Information → App-Level Tokens",
-                        file=sys.stderr,
-                    )
-                    return 2
-                log.info("socket_mode.connected")
-            else:
-                from bot.app.web import make_server
-
-                server = make_server(app, db, port=settings.port)
-                threading.Thread(target=server.serve, name="http", daemon=True).start()
-                log.info("web.listening port=%s path=/slack/events", server.port)
-                if settings.oauth:
-                    log.info(
-                        "oauth.enabled install_path=%s redirect_path=%s",
-                        settings.install_path,
-                        settings.redirect_uri_path,
-                    )
-        stop.wait()
-    finally:
-        # Everything below shares one deadline, inside the platform's SIGKILL (30 s on Heroku).
-        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-        if server is not None:
-            server.shutdown(grace=max(1.0, deadline - time.monotonic() - 5))
-        if socket_handler is not None:
-            # Envelopes already being handled get their ack before the connection closes;
-            # Slack resends any event that arrives from here on and goes unacknowledged.
-            _within(deadline, lambda: socket_handler.client.message_workers.shutdown(wait=True), "socket")
-            socket_handler.close()
-        # Work a request started after its ack (the card, the contact's reaction) finishes.
-        _within(deadline, lambda: listeners.shutdown(wait=True), "listeners")
-        _within(deadline, lambda: after_ack.shutdown(wait=True), "after-ack work")
-        if worker is not None:
-            # The notification being sent finishes; claimed but unsent rows go back to pending.
-            worker.stop(timeout=max(0.5, deadline - time.monotonic()))
-        db.dispose()
-        log.info("shutdown.done")
-    return 0

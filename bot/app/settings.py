@@ -140,104 +140,143 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-
-        def text(name: str, default: str | None = None) -> str | None:
-            value = env.get(name, "").strip()
-            return value or default
-
-        def duration(name: str, default: str) -> timedelta:
-            raw = text(name, default)
-            try:
-                return durations.parse(raw)
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r} is not a duration; use {durations.FORMS}") from None
-
-        raw_port = text("PORT", "3000")
-        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
-            raise SettingsError(f"PORT={raw_port!r} is not a TCP port number (1-65535)")
-
-        bot_token = text("SLACK_BOT_TOKEN")
-        if bot_token and not bot_token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        app_token = text("SLACK_APP_TOKEN")
-        if app_token and not app_token.startswith("xapp-"):
-            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-
-        api_url = text("SLACK_API_URL", SLACK_DEFAULT_API_URL)
-        if not re.match(r"^https?://", api_url):
-            raise SettingsError(f"SLACK_API_URL={api_url!r} must start with http:// or https://")
-        if not api_url.endswith("/"):
-            # slack_sdk joins method names onto base_url as plain strings.
-            api_url += "/"
-
-        database_url = text("DATABASE_URL", DEFAULT_DATABASE_URL)
-        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
-            raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
-        if database_url.startswith(("postgresql://", "postgres://")):
-            # Plain postgresql:// would pick psycopg2, which we do not install.
-            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
-
-        log_format = text("LOG_FORMAT", "text")
-        if log_format not in ("text", "json"):
-            raise SettingsError(f"LOG_FORMAT={log_format!r} must be text or json")
-
-        admins = frozenset(re.split(r"[\s,]+", text("ADMIN_USERS", ""))) - {""}
-        wrong = sorted(a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a))
-        if wrong:
-            raise SettingsError(
-                f"ADMIN_USERS has {', '.join(wrong)}: list Slack user ids (U…) separated by commas;"
-                " a profile's ⋮ menu → Copy member ID gives one"
-            )
-
-        claim_lease = duration("CLAIM_LEASE", "60s")
-        if claim_lease < MIN_CLAIM_LEASE:
-            raise SettingsError(
-                f"CLAIM_LEASE must be at least {int(MIN_CLAIM_LEASE.total_seconds())}s: a claim must"
-                " outlast one Slack call, or a slow send could be taken over and sent twice"
-            )
-
-        escalation_channel = text("ESCALATION_CHANNEL")
-        if escalation_channel and not re.fullmatch(r"[CG][A-Z0-9]{2,}", escalation_channel):
-            raise SettingsError(
-                f"ESCALATION_CHANNEL={escalation_channel!r} must be a channel id (C…); the channel's"
-                " details → About shows it at the bottom"
-            )
-        raw_hours = text("WORKING_HOURS", workhours.DEFAULT)
-        try:
-            working_hours = workhours.parse(raw_hours)
-        except workhours.WorkingHoursError as error:
-            raise SettingsError(f"WORKING_HOURS: {error}") from None
-
-        raw_digest = text("DIGEST_SCHEDULE", weekly.DEFAULT)
-        try:
-            digest_schedule = weekly.parse(raw_digest)
-        except weekly.WeeklyError as error:
-            raise SettingsError(f"DIGEST_SCHEDULE: {error}") from None
-        raw_stale = text("STALE_CASE_DAYS", "7")
-        if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
-            raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
-
+        read = _Env(os.environ if env is None else env)
+        bot_token, app_token = _tokens(read)
         return cls(
             bot_token=bot_token,
-            signing_secret=text("SLACK_SIGNING_SECRET"),
+            signing_secret=read.text("SLACK_SIGNING_SECRET"),
             app_token=app_token,
-            api_url=api_url,
-            database_url=database_url,
-            port=int(raw_port),
-            reminder_lead=duration("REMINDER_LEAD", "15m"),
-            escalation_grace=duration("ESCALATION_GRACE", "0s"),
-            escalation_repeat=duration("ESCALATION_REPEAT", "30m"),
-            log_format=log_format,
-            admins=admins,
-            claim_lease=claim_lease,
-            escalation_channel=escalation_channel,
-            working_hours=working_hours,
-            digest_schedule=digest_schedule,
-            stale_case_age=timedelta(days=int(raw_stale)),
-            catch_up_after=duration("CATCH_UP_AFTER", "10m"),
-            **_oauth_settings(text, bot_token=bot_token, app_token=app_token),
+            api_url=_api_url(read),
+            database_url=_database_url(read),
+            port=_port(read),
+            reminder_lead=read.duration("REMINDER_LEAD", "15m"),
+            escalation_grace=read.duration("ESCALATION_GRACE", "0s"),
+            escalation_repeat=read.duration("ESCALATION_REPEAT", "30m"),
+            log_format=_log_format(read),
+            admins=_admins(read),
+            claim_lease=_claim_lease(read),
+            escalation_channel=_escalation_channel(read),
+            working_hours=_working_hours(read),
+            digest_schedule=_digest_schedule(read),
+            stale_case_age=_stale_case_age(read),
+            catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
+            **_oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
+
+
+class _Env:
+    """The environment as settings read it: an empty value is no value."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or default
+
+    def given(self, name: str, default: str) -> str:
+        return self.text(name, default) or default
+
+    def duration(self, name: str, default: str) -> timedelta:
+        raw = self.given(name, default)
+        try:
+            return durations.parse(raw)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not a duration; use {durations.FORMS}") from None
+
+
+def _port(read: _Env) -> int:
+    raw_port = read.given("PORT", "3000")
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise SettingsError(f"PORT={raw_port!r} is not a TCP port number (1-65535)")
+    return int(raw_port)
+
+
+def _tokens(read: _Env) -> tuple[str | None, str | None]:
+    bot_token = read.text("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = read.text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    return bot_token, app_token
+
+
+def _api_url(read: _Env) -> str:
+    api_url = read.given("SLACK_API_URL", SLACK_DEFAULT_API_URL)
+    if not re.match(r"^https?://", api_url):
+        raise SettingsError(f"SLACK_API_URL={api_url!r} must start with http:// or https://")
+    # slack_sdk joins method names onto base_url as plain strings.
+    return api_url if api_url.endswith("/") else api_url + "/"
+
+
+def _database_url(read: _Env) -> str:
+    database_url = read.given("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+        raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+    if database_url.startswith(("postgresql://", "postgres://")):
+        # Plain postgresql:// would pick psycopg2, which we do not install.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return database_url
+
+
+def _log_format(read: _Env) -> str:
+    log_format = read.given("LOG_FORMAT", "text")
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT={log_format!r} must be text or json")
+    return log_format
+
+
+def _admins(read: _Env) -> frozenset[str]:
+    admins = frozenset(re.split(r"[\s,]+", read.given("ADMIN_USERS", ""))) - {""}
+    wrong = sorted(a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a))
+    if wrong:
+        raise SettingsError(
+            f"ADMIN_USERS has {', '.join(wrong)}: list Slack user ids (U…) separated by commas;"
+            " a profile's ⋮ menu → Copy member ID gives one"
+        )
+    return admins
+
+
+def _claim_lease(read: _Env) -> timedelta:
+    claim_lease = read.duration("CLAIM_LEASE", "60s")
+    if claim_lease < MIN_CLAIM_LEASE:
+        raise SettingsError(
+            f"CLAIM_LEASE must be at least {int(MIN_CLAIM_LEASE.total_seconds())}s: a claim must"
+            " outlast one Slack call, or a slow send could be taken over and sent twice"
+        )
+    return claim_lease
+
+
+def _escalation_channel(read: _Env) -> str | None:
+    escalation_channel = read.text("ESCALATION_CHANNEL")
+    if escalation_channel and not re.fullmatch(r"[CG][A-Z0-9]{2,}", escalation_channel):
+        raise SettingsError(
+            f"ESCALATION_CHANNEL={escalation_channel!r} must be a channel id (C…); the channel's"
+            " details → About shows it at the bottom"
+        )
+    return escalation_channel
+
+
+def _working_hours(read: _Env) -> WorkingHours:
+    try:
+        return workhours.parse(read.given("WORKING_HOURS", workhours.DEFAULT))
+    except workhours.WorkingHoursError as error:
+        raise SettingsError(f"WORKING_HOURS: {error}") from None
+
+
+def _digest_schedule(read: _Env) -> Weekly | None:
+    try:
+        return weekly.parse(read.given("DIGEST_SCHEDULE", weekly.DEFAULT))
+    except weekly.WeeklyError as error:
+        raise SettingsError(f"DIGEST_SCHEDULE: {error}") from None
+
+
+def _stale_case_age(read: _Env) -> timedelta:
+    raw_stale = read.given("STALE_CASE_DAYS", "7")
+    if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
+        raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
+    return timedelta(days=int(raw_stale))
 
 
 def _oauth_settings(
@@ -247,6 +286,21 @@ def _oauth_settings(
     client_id, client_secret = text("SLACK_CLIENT_ID"), text("SLACK_CLIENT_SECRET")
     if not client_id and not client_secret:
         return {}
+    _check_credentials(client_id, client_secret, bot_token=bot_token, app_token=app_token)
+    paths = _oauth_paths(text)
+    return {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scopes": _scopes(text),
+        "install_path": paths["SLACK_INSTALL_PATH"],
+        "redirect_uri_path": paths["SLACK_REDIRECT_URI_PATH"],
+        "redirect_uri": _redirect_uri(text, paths["SLACK_REDIRECT_URI_PATH"]),
+    }
+
+
+def _check_credentials(
+    client_id: str | None, client_secret: str | None, *, bot_token: str | None, app_token: str | None
+) -> None:
     if not client_secret:
         raise SettingsError(
             "SLACK_CLIENT_SECRET is missing: OAuth (several workspaces) needs it with SLACK_CLIENT_ID"
@@ -272,6 +326,9 @@ def _oauth_settings(
             "SLACK_APP_TOKEN (Socket Mode) can't be combined with SLACK_CLIENT_ID (OAuth): installing"
             " into workspaces needs the HTTP endpoints; unset one of them"
         )
+
+
+def _scopes(text: Callable[..., str | None]) -> tuple[str, ...]:
     raw_scopes = text("SLACK_SCOPES", ",".join(DEFAULT_BOT_SCOPES)) or ""
     scopes = tuple(scope for scope in re.split(r"[\s,]+", raw_scopes) if scope)
     wrong = [scope for scope in scopes if not re.fullmatch(r"[a-z][a-z_.]*(:[a-z_.]+)*", scope)]
@@ -280,6 +337,10 @@ def _oauth_settings(
             f"SLACK_SCOPES has {', '.join(wrong) or 'nothing'}: list Slack bot scopes separated by"
             " commas, like commands,chat:write"
         )
+    return scopes
+
+
+def _oauth_paths(text: Callable[..., str | None]) -> dict[str, str]:
     paths = {}
     for name, default in (
         ("SLACK_INSTALL_PATH", DEFAULT_INSTALL_PATH),
@@ -293,20 +354,17 @@ def _oauth_settings(
         paths[name] = path
     if paths["SLACK_INSTALL_PATH"] == paths["SLACK_REDIRECT_URI_PATH"]:
         raise SettingsError("SLACK_INSTALL_PATH and SLACK_REDIRECT_URI_PATH must be different paths")
+    return paths
+
+
+def _redirect_uri(text: Callable[..., str | None], redirect_path: str) -> str | None:
     redirect_uri = text("SLACK_REDIRECT_URI")
     if redirect_uri:
         parts = urlsplit(redirect_uri)
-        if parts.scheme not in ("http", "https") or parts.path != paths["SLACK_REDIRECT_URI_PATH"]:
+        if parts.scheme not in ("http", "https") or parts.path != redirect_path:
             raise SettingsError(
                 f"SLACK_REDIRECT_URI={redirect_uri!r} must be an https:// URL ending in"
-                f" {paths['SLACK_REDIRECT_URI_PATH']} (SLACK_REDIRECT_URI_PATH), as listed in the app's"
+                f" {redirect_path} (SLACK_REDIRECT_URI_PATH), as listed in the app's"
                 " Redirect URLs"
             )
-    return {
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "scopes": scopes,
-        "install_path": paths["SLACK_INSTALL_PATH"],
-        "redirect_uri_path": paths["SLACK_REDIRECT_URI_PATH"],
-        "redirect_uri": redirect_uri,
-    }
+    return redirect_uri

@@ -195,49 +195,64 @@ class Dispatcher:
             # reason of its own) go next, each as its own message.
             queue[position:position] = [[claim] for claim in unit if claim.id not in results]
             now = self.clock.now()
-            failing = [c for c in unit if _slack_failing(results.get(c.id))]
-            attempts = max((c.attempts for c in failing), default=0)
-            halt: Retry | None = None
-            for claim in unit:
-                outcome = results.get(claim.id)
-                if outcome is None:
-                    continue
-                handled += 1
-                if outcomes is not None:
-                    outcomes[claim.key] = outcome
-                if isinstance(outcome, Retry) and outcome.outage and attempts >= SUSPECT_AFTER_ATTEMPTS:
-                    # Maybe only this message fails: step it aside and let the next one probe.
-                    self._record(claim, outcome, retry_at=now + outcome.after)
-                    suspects.append(claim)
-                    continue
-                if isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited):
-                    self._record(claim, outcome, retry_at=claim.run_at)
-                    halt = outcome
-                    continue
+            settled, halt = self._settle(unit, results, now, suspects, outcomes)
+            handled += settled
+            if halt is not None:
+                self._hold_everything(halt, now, suspects)
+                self._give_back([claim for unit in queue[position:] for claim in unit])
+                return handled
+        return handled
+
+    def _settle(
+        self,
+        unit: list[Claim],
+        results: dict[int, Outcome],
+        now: datetime,
+        suspects: list[Claim],
+        outcomes: dict[str, Outcome] | None,
+    ) -> tuple[int, Retry | None]:
+        """Record how each row of a unit went. Returns how many were settled, and the failure
+        that says Slack itself is failing (everything then waits), if any."""
+        failing = [c for c in unit if _slack_failing(results.get(c.id))]
+        attempts = max((c.attempts for c in failing), default=0)
+        halt: Retry | None = None
+        handled = 0
+        for claim in unit:
+            outcome = results.get(claim.id)
+            if outcome is None:
+                continue
+            handled += 1
+            if isinstance(outcome, Retry) and outcome.outage and attempts >= SUSPECT_AFTER_ATTEMPTS:
+                # Maybe only this message fails: step it aside and let the next one probe.
+                self._record(claim, outcome, retry_at=now + outcome.after)
+                suspects.append(claim)
+            elif isinstance(outcome, Retry) and (outcome.outage or outcome.rate_limited):
+                self._record(claim, outcome, retry_at=claim.run_at)
+                halt = outcome
+            else:
                 if isinstance(outcome, Retry) and claim.attempts >= MAX_ROW_ATTEMPTS:
                     outcome = Dead(f"gave up after {claim.attempts} attempts: {outcome.error}")
-                    if outcomes is not None:
-                        outcomes[claim.key] = outcome
                 self._record(
                     claim, outcome, retry_at=now + outcome.after if isinstance(outcome, Retry) else None
                 )
                 if isinstance(outcome, Sent):
                     self._pause.succeeded(claim.claimed_at)
-            if halt is not None:
-                if halt.outage and suspects:
-                    # The next one failed too: Slack is down, not those messages.
-                    with self.db.transaction() as session:
-                        outbox.restore_run_at(session, [(s.id, s.run_at) for s in suspects])
-                pause, failures = self._pause.failed(now, halt)
-                log.warning(
-                    "dispatcher.paused seconds=%s failures=%s error=%s",
-                    int(pause.total_seconds()),
-                    failures,
-                    halt.error,
-                )
-                self._give_back([claim for unit in queue[position:] for claim in unit])
-                return handled
-        return handled
+            if outcomes is not None:
+                outcomes[claim.key] = outcome
+        return handled, halt
+
+    def _hold_everything(self, halt: Retry, now: datetime, suspects: list[Claim]) -> None:
+        if halt.outage and suspects:
+            # The next one failed too: Slack is down, not those messages.
+            with self.db.transaction() as session:
+                outbox.restore_run_at(session, [(s.id, s.run_at) for s in suspects])
+        pause, failures = self._pause.failed(now, halt)
+        log.warning(
+            "dispatcher.paused seconds=%s failures=%s error=%s",
+            int(pause.total_seconds()),
+            failures,
+            halt.error,
+        )
 
     def _give_back(self, claims: list[Claim]) -> None:
         if claims:

@@ -254,66 +254,66 @@ def _promises(
             made_by_reschedule[int(entry.detail["replaced_by"])] = entry
     documents = []
     for promise in promises:
-        sent = [m for m in messages.get(promise.id, []) if m.state == NotificationState.SENT]
-        result = outcome(
-            promise.state,
-            promise.due_at,
-            promise.kept_at,
-            now,
-            promise.remind_at,
-            promise.rescheduled_at,
-            promise.customer_told,
-        )
+        own = messages.get(promise.id, [])
+        sent = [m for m in own if m.state == NotificationState.SENT]
         documents.append(
             {
-                "id": promise.id,
-                "description": promise.description,
-                "owner": promise.owner_id,
-                "state": _value(promise.state),
-                "outcome": _value(result),
-                "made": {"at": iso(promise.made_at), "by": promise.made_by},
-                "due_at": iso(promise.due_at),
-                "remind_at": iso(promise.remind_at),
-                "escalate_at": iso(promise.escalate_at),
-                "suggested_due_at": iso(promise.suggested_due_at),
-                "escalation_chain": list(promise.escalation_chain or []),
-                "replaces_id": promise.replaces_id,
+                **_promise_facts(promise, now),
                 "replaced_by_id": replaced_by.get(promise.id),
-                "rescheduled": (
-                    {
-                        "at": iso(promise.rescheduled_at),
-                        "by": promise.rescheduled_by,
-                        "note": promise.reschedule_note,
-                        "customer_told": promise.customer_told,
-                    }
-                    if promise.rescheduled_at is not None
-                    else None
-                ),
-                "acknowledged": (
-                    {"at": iso(promise.acknowledged_at), "by": promise.acknowledged_by}
-                    if promise.acknowledged_at is not None
-                    else None
-                ),
-                "kept": (
-                    {"at": iso(promise.kept_at), "by": promise.kept_by}
-                    if promise.kept_at is not None
-                    else None
-                ),
-                "reminded": [
-                    {"at": iso(m.sent_at), "to": m.recipient, "level": m.level}
-                    for m in sent
-                    if m.kind == NotificationKind.REMINDER
-                ],
-                "escalated": [
-                    {"at": iso(m.sent_at), "to": m.recipient, "level": m.level}
-                    for m in sent
-                    if m.kind == NotificationKind.ESCALATION
-                ],
+                "reminded": _sent_of(sent, NotificationKind.REMINDER),
+                "escalated": _sent_of(sent, NotificationKind.ESCALATION),
                 "events": _timeline(promise, entries[promise.id], made_by_reschedule.get(promise.id), sent),
-                "messages": [_message(row) for row in messages.get(promise.id, [])],
+                "messages": [_message(row) for row in own],
             }
         )
     return documents
+
+
+def _promise_facts(promise: Row, now: datetime) -> dict[str, Any]:
+    """What the promise row itself says, and its outcome as of `now`."""
+    result = outcome(
+        promise.state,
+        promise.due_at,
+        promise.kept_at,
+        now,
+        promise.remind_at,
+        promise.rescheduled_at,
+        promise.customer_told,
+    )
+    return {
+        "id": promise.id,
+        "description": promise.description,
+        "owner": promise.owner_id,
+        "state": _value(promise.state),
+        "outcome": _value(result),
+        "made": {"at": iso(promise.made_at), "by": promise.made_by},
+        "due_at": iso(promise.due_at),
+        "remind_at": iso(promise.remind_at),
+        "escalate_at": iso(promise.escalate_at),
+        "suggested_due_at": iso(promise.suggested_due_at),
+        "escalation_chain": list(promise.escalation_chain or []),
+        "replaces_id": promise.replaces_id,
+        "rescheduled": (
+            {
+                "at": iso(promise.rescheduled_at),
+                "by": promise.rescheduled_by,
+                "note": promise.reschedule_note,
+                "customer_told": promise.customer_told,
+            }
+            if promise.rescheduled_at is not None
+            else None
+        ),
+        "acknowledged": (
+            {"at": iso(promise.acknowledged_at), "by": promise.acknowledged_by}
+            if promise.acknowledged_at is not None
+            else None
+        ),
+        "kept": {"at": iso(promise.kept_at), "by": promise.kept_by} if promise.kept_at is not None else None,
+    }
+
+
+def _sent_of(sent: list[Row], kind: NotificationKind) -> list[dict[str, Any]]:
+    return [{"at": iso(m.sent_at), "to": m.recipient, "level": m.level} for m in sent if m.kind == kind]
 
 
 def _timeline(promise: Row, entries: list[Row], made_by: Row | None, sent: list[Row]) -> list[dict[str, Any]]:

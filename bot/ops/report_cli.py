@@ -75,7 +75,7 @@ def parse_until(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def main(argv: Sequence[str]) -> int:
+def _parser() -> _Parser:
     parser = _Parser(prog=PROG, description="Print the team report: promises, first contact, old cases.")
     parser.add_argument("--since", default="7d", help="how far back the window goes: 7d, 30d, 12h, 2w (7d)")
     parser.add_argument("--until", help="the end of the window, ISO 8601, UTC unless a zone is given (now)")
@@ -87,8 +87,12 @@ def main(argv: Sequence[str]) -> int:
         default=None,
         help="progress on stderr (default: only when stderr is a terminal)",
     )
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
     try:
-        args = parser.parse_args(list(argv))
+        args = _parser().parse_args(list(argv))
         window = parse_since(args.since)
         if args.format not in FORMATS:
             raise UsageError(f"--format {args.format!r} is not one we print: use csv or table")
@@ -102,7 +106,24 @@ def main(argv: Sequence[str]) -> int:
     except SettingsError as error:
         print(f"{PROG}: configuration error: {error}", file=sys.stderr)
         return 2
+    built = _build(settings, args, since=until - window, until=until)
+    if built is None:
+        return 2
+    if args.format == "csv":
+        write_csv(built, sys.stdout)
+    else:
+        for number, report in enumerate(built):
+            if number:
+                print()
+            write_table(report, sys.stdout)
+    return 0
 
+
+def _build(
+    settings: Settings, args: argparse.Namespace, *, since: datetime, until: datetime
+) -> list[Report] | None:
+    """One report per workspace asked for; None (and the reason on stderr) when the database
+    can't give them."""
     from storage.db import Database
     from storage.schema_check import require_current_schema
 
@@ -111,7 +132,7 @@ def main(argv: Sequence[str]) -> int:
         problem = require_current_schema(db)
         if problem:
             print(f"{PROG}: {problem}", file=sys.stderr)
-            return 2
+            return None
         with db.transaction() as session:
             teams = [args.team] if args.team else reports.workspaces(session)
         if not teams:
@@ -125,7 +146,7 @@ def main(argv: Sequence[str]) -> int:
                     reports.build(
                         session,
                         team_id=team,
-                        since=until - window,
+                        since=since,
                         until=until,
                         now=until,
                         stale_age=settings.stale_case_age,
@@ -133,16 +154,9 @@ def main(argv: Sequence[str]) -> int:
                         category_limit=CATEGORIES_LISTED,
                     )
                 )
+        return built
     finally:
         db.dispose()
-    if args.format == "csv":
-        write_csv(built, sys.stdout)
-    else:
-        for number, report in enumerate(built):
-            if number:
-                print()
-            write_table(report, sys.stdout)
-    return 0
 
 
 def write_csv(built: list[Report], out: TextIO) -> None:

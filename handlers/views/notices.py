@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from handlers.views.blocks import (
@@ -85,30 +86,54 @@ class EscalationFacts:
 
 def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFacts) -> Message:
     """A decision, not a page: everything needed to act, and the buttons to do it."""
-    if now < promise.due_at:
-        # The owner asked for help before the due time (Escalate now): nothing is missed yet.
-        left = duration(promise.due_at - now)
-        text = (
-            f"Help asked: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-            f" “{promise.description}”, due {when(promise.due_at)}, in {left}, and asks for help."
-        )
-        headline = f":sos: *{case.ref}: <@{promise.owner_id}> asks for help* · {customer_of(case)}"
-        status = f"Due {when(promise.due_at)} · *in {left}*"
-    else:
-        late = duration(now - promise.due_at)
-        text = (
-            f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-            f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
-        )
-        headline = f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}"
-        status = f"Due {when(promise.due_at)} · *{late} late*"
+    text, headline, status = _escalation_status(case, promise, now)
     level = f" · level {facts.level}: not acknowledged at the level before" if facts.level > 1 else ""
     blocks: list[Block] = [
         section(
             f"{headline}{level}\n<@{promise.owner_id}> promised: “{safe(promise.description)}”\n{status}"
         ),
         section(f"*Case:* {safe(clip(case.summary, 600))}"),
+        *_escalation_facts(promise, facts),
     ]
+    subject = Subject(case_id=case.id, promise_id=promise.id)
+    blocks.append(
+        ActionsBlock(
+            block_id=BlockId.ESCALATION_ACTIONS.value,
+            elements=[
+                button("Acknowledge", ActionId.ESCALATION_ACKNOWLEDGE, subject, "primary"),
+                button("Take over", ActionId.ESCALATION_TAKE_OVER, subject),
+                button("Reassign", ActionId.ESCALATION_REASSIGN, subject),
+                button("Extend with reason", ActionId.ESCALATION_EXTEND, subject),
+            ],
+        )
+    )
+    blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
+    return message(safe(text), blocks)
+
+
+def _escalation_status(case: Case, promise: Promise, now: datetime) -> tuple[str, str, str]:
+    """The fallback text, the headline and the status line: help asked before the due time
+    (Escalate now: nothing is missed yet), or a miss and how late it is."""
+    if now < promise.due_at:
+        left = duration(promise.due_at - now)
+        text = (
+            f"Help asked: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
+            f" “{promise.description}”, due {when(promise.due_at)}, in {left}, and asks for help."
+        )
+        headline = f":sos: *{case.ref}: <@{promise.owner_id}> asks for help* · {customer_of(case)}"
+        return text, headline, f"Due {when(promise.due_at)} · *in {left}*"
+    late = duration(now - promise.due_at)
+    text = (
+        f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
+        f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
+    )
+    headline = f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}"
+    return text, headline, f"Due {when(promise.due_at)} · *{late} late*"
+
+
+def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
+    """What a manager weighs: the promise's earlier times, the last contact, the owner's clock."""
+    blocks: list[Block] = []
     if facts.history:
         lines = [
             f"• was due {when(p.due_at)}; given a new time by"
@@ -134,20 +159,7 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
     if facts.owner_status:
         owner += f" · status: {safe(clip(facts.owner_status, 100))}"
     blocks.append(context(owner))
-    subject = Subject(case_id=case.id, promise_id=promise.id)
-    blocks.append(
-        ActionsBlock(
-            block_id=BlockId.ESCALATION_ACTIONS.value,
-            elements=[
-                button("Acknowledge", ActionId.ESCALATION_ACKNOWLEDGE, subject, "primary"),
-                button("Take over", ActionId.ESCALATION_TAKE_OVER, subject),
-                button("Reassign", ActionId.ESCALATION_REASSIGN, subject),
-                button("Extend with reason", ActionId.ESCALATION_EXTEND, subject),
-            ],
-        )
-    )
-    blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
-    return message(safe(text), blocks)
+    return blocks
 
 
 def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Message:
@@ -202,46 +214,54 @@ def manager_missing(case: Case, promise: Promise) -> Message:
 
 def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
     """Something someone did, said in the case thread: every choice is on the record."""
-    by, event = f"<@{payload.get('by')}>", payload.get("event")
+    by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "the promise"
     note = safe(clip(str(payload.get("note") or ""), 500))
-    if event == "acknowledged":
+    old = payload.get("old_due_at")
+    if event is NoteEvent.ACKNOWLEDGED:
         text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
-    elif event in ("rescheduled", "extended") and promise is not None:
-        old = payload.get("old_due_at")
-        was = f" from {when(datetime.fromisoformat(old))}" if old else ""
-        if event == "rescheduled":
-            text = (
-                f":calendar: {by} rescheduled {what}{was} to {when(promise.due_at)};"
-                f" the customer was told. Note: {note}"
-            )
-        else:
-            text = f":calendar: {by} extended {what}{was} to {when(promise.due_at)}. Reason: {note}"
-    elif event == "safer_time" and promise is not None:
-        old = payload.get("old_due_at")
-        was = f" (was {when(datetime.fromisoformat(old))})" if old else ""
-        text = f":shield: {by} moved {what} to the safer time {due_both(case, promise.due_at)}{was}."
-    elif event == "contact":
+    elif event is NoteEvent.RESCHEDULED:
+        text = (
+            f":calendar: {by} rescheduled {what}{_was(old, ' from {}')} to {when(_of(promise).due_at)};"
+            f" the customer was told. Note: {note}"
+        )
+    elif event is NoteEvent.EXTENDED:
+        new_time = when(_of(promise).due_at)
+        text = f":calendar: {by} extended {what}{_was(old, ' from {}')} to {new_time}. Reason: {note}"
+    elif event is NoteEvent.SAFER_TIME:
+        safer = due_both(case, _of(promise).due_at)
+        text = f":shield: {by} moved {what} to the safer time {safer}{_was(old, ' (was {})')}."
+    else:
+        assert event is NoteEvent.CONTACT
         via = f" by {payload.get('via')}" if payload.get("via") else ""
         said = safe(clip(str(payload.get("text") or ""), 2500))
         text = f":speech_balloon: Contact{via} logged by {by}: {said}"
-    else:
-        text = f"{by}: {event}"
     return message(text, [section(text)])
 
 
 def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
-    """The same, told to the owner by DM."""
-    by, event = f"<@{payload.get('by')}>", payload.get("event")
+    """The same, told to the owner by DM: someone above them acknowledged their missed promise,
+    or gave it a new time. Nothing else is told this way (bot/escalation.py: tell)."""
+    by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "your promise"
-    if event == "acknowledged":
+    if event is NoteEvent.ACKNOWLEDGED:
         text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
-    elif event == "extended" and promise is not None:
+    elif event is NoteEvent.EXTENDED:
         note = safe(clip(str(payload.get("note") or ""), 500))
-        text = f"{by} gave {what} on {case.ref} a new time: {when(promise.due_at)}. Reason: {note}"
+        text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
     else:
-        text = f"{by} did something on {case.ref}: {event}."
+        raise ValueError(f"a {event.value} note is never sent to the owner")
     return message(text, [section(text)])
+
+
+def _of(promise: Promise | None) -> Promise:
+    assert promise is not None, "this note is about a promise"
+    return promise
+
+
+def _was(old_due_at: str | None, shape: str) -> str:
+    """The time a promise had before, when the note knows it."""
+    return shape.format(when(datetime.fromisoformat(old_due_at))) if old_due_at else ""
 
 
 def handed_over(case: Case, by: str, previous_owner: str) -> Message:

@@ -1,0 +1,135 @@
+"""Running one process until it is told to stop: the HTTP server (or the Socket Mode connection)
+and the worker, as the command asks, then a graceful stop inside the platform's deadline."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bot.app.build import LISTENER_THREADS, build_app, build_services
+from bot.app.settings import Settings
+from bot.app.web import HttpServer, make_server
+from bot.app.worker import Worker
+from bot.clock import SystemClock
+from bot.timeparse import warm_up
+from storage.db import Database
+
+log = logging.getLogger("bot")
+
+# How long SIGTERM waits in all for requests already received, their follow-up work (posting
+# the card, logging the contact) and the notification being sent, before exiting anyway.
+# Heroku-style platforms send SIGKILL 30 s after SIGTERM; stay inside that.
+SHUTDOWN_GRACE_SECONDS = 25
+
+
+def serve(command: str, settings: Settings, db: Database) -> int:
+    """Run until SIGTERM/SIGINT, then stop gracefully: stop taking requests, finish the ones
+    already taken and the listener work they started, release unsent outbox claims."""
+    process = Process(command, settings, db)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("shutdown.requested signal=%s", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        failed = process.start()
+        if failed is not None:
+            return failed
+        stop.wait()
+    finally:
+        process.stop()
+    return 0
+
+
+class Process:
+    """One process's parts: started in order, stopped in reverse within one deadline."""
+
+    def __init__(self, command: str, settings: Settings, db: Database):
+        self.command = command
+        self.settings = settings
+        self.db = db
+        self.services = build_services(settings, db, SystemClock())
+        self.worker = Worker(self.services) if command in ("run", "worker") else None
+        self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+        self.after_ack = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="after-ack")
+        self.server: HttpServer | None = None
+        self.socket_handler: Any = None
+
+    def start(self) -> int | None:
+        """None once running; an exit status when it can't start."""
+        warm_up()
+        if self.worker is not None:
+            self.worker.start()
+        if self.command not in ("run", "web"):
+            return None
+        app = build_app(
+            self.services, self.settings, listener_executor=self.listeners, after_ack_executor=self.after_ack
+        )
+        if self.settings.socket_mode:
+            return self._connect_socket_mode(app)
+        self.server = make_server(app, self.db, port=self.settings.port)
+        threading.Thread(target=self.server.serve, name="http", daemon=True).start()
+        log.info("web.listening port=%s path=/slack/events", self.server.port)
+        if self.settings.oauth:
+            log.info(
+                "oauth.enabled install_path=%s redirect_path=%s",
+                self.settings.install_path,
+                self.settings.redirect_uri_path,
+            )
+        return None
+
+    def _connect_socket_mode(self, app: Any) -> int | None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
+
+        self.socket_handler = SocketModeHandler(app, self.settings.app_token)
+        try:
+            self.socket_handler.connect()
+        except SlackApiError as error:
+            print(
+                f"casekeeper: Slack refused SLACK_APP_TOKEN ({error.response.get('error')}):"
+                " use the app-level token with the connections:write scope, from"
+                " api.slack.com/apps → your app → Basic Information → App-Level Tokens",
+                file=sys.stderr,
+            )
+            return 2
+        log.info("socket_mode.connected")
+        return None
+
+    def stop(self) -> None:
+        # Everything below shares one deadline, inside the platform's SIGKILL (30 s on Heroku).
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        if self.server is not None:
+            self.server.shutdown(grace=max(1.0, deadline - time.monotonic() - 5))
+        handler = self.socket_handler
+        if handler is not None:
+            # Envelopes already being handled get their ack before the connection closes;
+            # Slack resends any event that arrives from here on and goes unacknowledged.
+            _within(deadline, lambda: handler.client.message_workers.shutdown(wait=True), "socket")
+            handler.close()
+        # Work a request started after its ack (the card, the contact's reaction) finishes.
+        _within(deadline, lambda: self.listeners.shutdown(wait=True), "listeners")
+        _within(deadline, lambda: self.after_ack.shutdown(wait=True), "after-ack work")
+        if self.worker is not None:
+            # The notification being sent finishes; claimed but unsent rows go back to pending.
+            self.worker.stop(timeout=max(0.5, deadline - time.monotonic()))
+        self.db.dispose()
+        log.info("shutdown.done")
+
+
+def _within(deadline: float, work: Callable[[], None], what: str) -> None:
+    """Run `work`, but give up waiting for it at `deadline`: a stop must not hang."""
+    runner = threading.Thread(target=work, name=f"stop-{what}", daemon=True)
+    runner.start()
+    runner.join(max(0.0, deadline - time.monotonic()))
+    if runner.is_alive():
+        log.warning("shutdown.gave_up_waiting on=%s", what)
