@@ -32,7 +32,7 @@ def run(ctx: Context) -> Section:
         "Acknowledgement latency",
         "Signed HTTP requests from N senders at once on keep-alive connections, each sending its "
         "next request when the last is answered. The baseline is a Bolt app whose only handlers "
-        "ack, served by the same server (bot/web.py) in its own process, measured in the same run. "
+        "ack, served by the same server (bot/app/web.py) in its own process, measured in the same run. "
         "Ratio = bot p99 / bare p99.",
     )
     counts = QUICK_COUNTS if ctx.quick else COUNTS

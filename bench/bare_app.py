@@ -1,5 +1,5 @@
 """The baseline app for acknowledgement latency: Bolt with its default middleware and one
-handler per request kind that only acks, served by casekeeper's own server (bot/web.py)."""
+handler per request kind that only acks, served by casekeeper's own server (bot/app/web.py)."""
 
 from __future__ import annotations
 

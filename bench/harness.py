@@ -137,7 +137,7 @@ class RunningBot:
 
 class BareApp:
     """The baseline for acknowledgements: a Bolt app with one handler that only acks, served by
-    the same server (bot/web.py, waitress) in its own process."""
+    the same server (bot/app/web.py, waitress) in its own process."""
 
     def __init__(self, workdir: Path, slack: FakeSlackAPI):
         self.port = free_port()

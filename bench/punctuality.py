@@ -196,7 +196,7 @@ def run(ctx: Context) -> Section:
         "the bot waits a full second and then sends what the workspace bucket refilled in one burst, "
         "where the ideal sender spaces its posts 0.1 s apart; that adds up to about a second to a "
         "reminder's wait and nothing to throughput (the bucket holds more than a second's refill).",
-        "A 429 pauses the whole dispatcher (bot/dispatcher.py), not only the channel that met its "
+        "A 429 pauses the whole dispatcher (bot/delivery/dispatcher.py), not only the channel that met its "
         "limit. Here that costs nothing: the replay above attributes the 429s to the limit they met, "
         "and with each agent's reminders some seconds apart and a DM allowing a burst of 3, the DM "
         "limit is rarely if ever the one.",

@@ -1,4 +1,4 @@
-"""Scheduler sweep: the dispatcher's pass over the outbox (bot/dispatcher.py `Dispatcher.tick`)
+"""Scheduler sweep: the dispatcher's pass over the outbox (bot/delivery/dispatcher.py `Dispatcher.tick`)
 with 10k, 100k and 1M stored promises and 100 rows due, against the same pass at 10k in the same
 run. The pass must grow with the rows due, not with the rows stored."""
 

@@ -45,13 +45,8 @@ def reschedule_promise(
     allowed = escalation.deciders(promise, case, policy.admins) if extension else policy.admins
     require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
     require_still_open(session, case, promise)
-    if not extension and not customer_told:
-        raise CaseError(
-            "Tell the customer the new time first: a reschedule they know about keeps their trust;"
-            " one they don't is a missed promise."
-        )
-    why = clean_text(note, "note")
-    _require_new_time(promise, new_due_at, now)
+    why = clean_text(note, "note") if extension or customer_told else ""
+    _require_new_time(promise, new_due_at, now, customer_told=customer_told or extension)
     _retire(session, promise, actor_id, why, customer_told, now)
     replacement = _replacement(session, case, promise, new_due_at, actor_id, now, policy)
     audit.record(
@@ -97,7 +92,12 @@ def _retire(
     notifications.cancel_for(session, promise, "rescheduled")
 
 
-def _require_new_time(promise: Promise, new_due_at: datetime, now: datetime) -> None:
+def _require_new_time(promise: Promise, new_due_at: datetime, now: datetime, *, customer_told: bool) -> None:
+    if not customer_told:
+        raise CaseError(
+            "Tell the customer the new time first: a reschedule they know about keeps their trust;"
+            " one they don't is a missed promise."
+        )
     if new_due_at <= now:
         raise CaseError("That time has already passed; the new time must be still to come.")
     if new_due_at == promise.due_at:

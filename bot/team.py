@@ -4,7 +4,7 @@ escalations may reach them (their own working hours, or the deployment's)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,9 @@ from storage import queries
 from storage.models import ManagerLink, Person
 
 log = logging.getLogger(__name__)
+
+# How long a person's time zone, as Slack last told it, is used before asking again.
+TZ_FRESH_FOR = timedelta(hours=24)
 
 
 def set_manager(
@@ -58,3 +61,21 @@ def working_hours_of(session: Session, team_id: str, user_id: str, default: Work
         except workhours.WorkingHoursError:
             log.warning("people.bad_working_hours user=%s", user_id)
     return default
+
+
+def known_time_zone(session: Session, team_id: str, user_id: str, now: datetime) -> tuple[bool, str | None]:
+    """The time zone we last heard for them, and whether it is fresh enough to use without
+    asking Slack again."""
+    known = queries.person(session, team_id, user_id)
+    if known is None:
+        return False, None
+    return now - known.fetched_at < TZ_FRESH_FOR, known.tz
+
+
+def remember_time_zone(session: Session, team_id: str, user_id: str, tz: str, now: datetime) -> None:
+    person = queries.person(session, team_id, user_id)
+    if person is None:
+        session.add(Person(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now))
+    else:
+        person.tz = tz
+        person.fetched_at = now

@@ -103,7 +103,7 @@ class Subject:
     channel_id: str | None = None
     message_ts: str | None = None
     page: int | None = None
-    # Which item of a catch-up summary was clicked (handlers/catch_up.py), so only it is redrawn.
+    # Which item of a catch-up summary was clicked (handlers/views/catch_up.py), so only it is redrawn.
     item: str | None = None
 
     def encode(self) -> str:

@@ -1,4 +1,4 @@
-"""Reads for the audit export (bot/export.py): cases in pages by id, and everything hanging off
+"""Reads for the audit export (bot/ops/export.py): cases in pages by id, and everything hanging off
 one page of cases in one statement per table, never a statement per case.
 
 The export reads a live database that the bot keeps writing, so it reads through an engine of

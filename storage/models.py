@@ -422,7 +422,7 @@ class AuditEntry(Base):
 
 
 # --------------------------------------------------------------------------------------------
-# slack_sdk's OAuth stores (bot/workspaces.py): installations, bots and OAuth states live in this
+# slack_sdk's OAuth stores (bot/app/workspaces.py): installations, bots and OAuth states live in this
 # database too. Their tables are built by slack_sdk's own builders, so they are exactly what
 # SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore query; they are created by our
 # migration (0002), never by the stores' create_tables() at run time.

@@ -75,7 +75,7 @@ class Dispatcher:
         # the newest row asked for meanwhile, which goes next.
         self._newest_lock = threading.Lock()
         self._newest: dict[str, str | None] = {}
-        # After downtime, one summary per person instead of a burst (bot/catch_up.py).
+        # After downtime, one summary per person instead of a burst (bot/delivery/catch_up.py).
         self.catch_up = (
             catch_up.CatchUp(catch_up_after)
             if catch_up_after and catch_up_after > timedelta(0) and isinstance(sender, SummarySender)

@@ -1,5 +1,5 @@
 """The audit export: everything recorded about a case, as one JSON-ready document, for the
-records a complaint may later need (`python -m bot export`, bot/export_cli.py).
+records a complaint may later need (`python -m bot export`, bot/ops/export_cli.py).
 
 A document holds the case's fields, its contacts with every earlier text, its promises with
 every state change, the messages the bot sent about it, and the case's whole audit trail.

@@ -8,22 +8,18 @@ wrong zone shows at once)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import team
 from bot.clock import Clock
 from handlers.outbound.clients import SlackClients
-from storage import queries
 from storage.db import Database
-from storage.models import Person
 
 log = logging.getLogger(__name__)
-
-TZ_FRESH_FOR = timedelta(hours=24)
-
 
 class SlackDirectory:
     """The flows' Directory (bot/flows/context.py), asking Slack through `clients`."""
@@ -34,29 +30,22 @@ class SlackDirectory:
         self.clock = clock
 
     def time_zone(self, team_id: str, user_id: str) -> str:
-        return time_zone(self.clients.interactive(team_id), self.db, self.clock, team_id, user_id)
-
-
-def time_zone(client: WebClient, db: Database, clock: Clock, team_id: str, user_id: str) -> str:
-    now = clock.now()
-    with db.transaction() as session:
-        known = queries.person(session, team_id, user_id)
-        if known is not None and now - known.fetched_at < TZ_FRESH_FOR:
-            return known.tz
-        cached = known.tz if known is not None else None
-    try:
-        tz = client.users_info(user=user_id)["user"].get("tz") or "UTC"
-    except (SlackApiError, OSError) as error:
-        log.warning("people.tz_lookup_failed user=%s error=%s", user_id, error)
-        return cached or "UTC"
-    with db.transaction() as session:
-        person = queries.person(session, team_id, user_id)
-        if person is None:
-            session.add(Person(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now))
-        else:
-            person.tz = tz
-            person.fetched_at = now
-    return tz
+        """Their Slack time zone: asked at most once a day, the last known one when Slack
+        can't answer, UTC when nothing is known."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            fresh, known = team.known_time_zone(session, team_id, user_id, now)
+        if fresh:
+            assert known is not None
+            return known
+        try:
+            tz = self.clients.interactive(team_id).users_info(user=user_id)["user"].get("tz") or "UTC"
+        except (SlackApiError, OSError) as error:
+            log.warning("people.tz_lookup_failed user=%s error=%s", user_id, error)
+            return known or "UTC"
+        with self.db.transaction() as session:
+            team.remember_time_zone(session, team_id, user_id, tz, now)
+        return tz
 
 
 def local_time_and_status(client: WebClient, user_id: str, now: datetime) -> tuple[str | None, str | None]:

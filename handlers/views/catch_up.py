@@ -88,7 +88,7 @@ def _item_blocks(item: SummaryItem, now: datetime) -> list[Block]:
 
 def _buttons(item: SummaryItem, now: datetime) -> dict[str, Any] | None:
     """The single message's own buttons (same action_ids and values), so the handlers in
-    handlers/actions.py work on a summary item exactly as on its message."""
+    handlers/listeners/actions.py work on a summary item exactly as on its message."""
     kind, case, promise = item.claim.kind, item.case, item.promise
     if promise is None:
         return None

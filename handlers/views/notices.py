@@ -35,7 +35,7 @@ from storage.models import Case, Contact, Promise, RecurringFlag
 
 def reminder(case: Case, promise: Promise) -> Message:
     """The owner's reminder, with what they can do about it. Once they did something,
-    handlers/actions.py redraws it in place without the buttons."""
+    handlers/listeners/actions.py redraws it in place without the buttons."""
     text = (
         f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
         f" due {when(promise.due_at)}."
