@@ -1,5 +1,6 @@
-"""Block Kit for everything the bot says, built with slack_sdk's models, each with a plain `text`
-fallback (notifications, screen readers, clients without blocks).
+"""The one set of Block Kit primitives every view builds with (slack_sdk's models), and the
+message they make: blocks plus a plain `text` fallback (notifications, screen readers, clients
+without blocks).
 
 Times are `<!date^…>` tokens, so every reader sees their own local time; the fallback after
 the `|` is UTC. Text people typed is shown as typed, except that broadcast mentions are
@@ -81,8 +82,13 @@ def customer_of(case: Case) -> str:
     return safe(case.customer) if case.customer else "_not given_"
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT)))
+def section(text: str, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=clip(text, SECTION_TEXT_LIMIT)))
+
+
+def fields(texts: list[str]) -> SectionBlock:
+    """A section of short labelled values, shown two to a row."""
+    return SectionBlock(fields=[MarkdownTextObject(text=text) for text in texts])
 
 
 def context(text: str) -> ContextBlock:

@@ -12,14 +12,23 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
 )
 
 from bot.customers import NO_HISTORY, History
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.views import search as search_view
-from handlers.views.blocks import Message, clip, context, customer_of, due_both, message, safe, section, when
+from handlers.views.blocks import (
+    Message,
+    clip,
+    context,
+    customer_of,
+    due_both,
+    fields,
+    message,
+    safe,
+    section,
+    when,
+)
 from storage.models import Case, CasePriority, CaseState, Promise
 
 PRIORITY_LABEL = {
@@ -46,18 +55,18 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
     status = "Open" if is_open else f"Closed {when(case.closed_at) if case.closed_at else ''}".strip()
     if case.priority is not CasePriority.NORMAL:
         status += f" · {PRIORITY_LABEL[case.priority]}"
-    fields = [
-        MarkdownTextObject(text=f"*Customer*\n{customer_of(case)}"),
-        MarkdownTextObject(text=f"*Owner*\n<@{case.owner_id}>"),
-        MarkdownTextObject(text=f"*Status*\n{status}"),
-        MarkdownTextObject(text=f"*Contacts*\n{facts.contacts}"),
-        MarkdownTextObject(text=f"*Next promise*\n{_next_promise(case, facts, now)}"),
-        MarkdownTextObject(text=f"*Opened*\n{when(case.opened_at)}"),
+    summary = [
+        f"*Customer*\n{customer_of(case)}",
+        f"*Owner*\n<@{case.owner_id}>",
+        f"*Status*\n{status}",
+        f"*Contacts*\n{facts.contacts}",
+        f"*Next promise*\n{_next_promise(case, facts, now)}",
+        f"*Opened*\n{when(case.opened_at)}",
     ]
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"{case.ref} · {safe(case.customer or 'new case')}", 150)),
         section(safe(case.summary)),
-        SectionBlock(fields=fields),
+        fields(summary),
     ]
     refs = _refs(case)
     if refs:

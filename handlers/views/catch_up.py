@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block
 
 from handlers.views.blocks import (
-    SECTION_TEXT_LIMIT,
     Message,
     clip,
     context,
@@ -74,12 +73,7 @@ def summary(items: list[SummaryItem], now: datetime) -> Message:
 def _item_blocks(item: SummaryItem, now: datetime) -> list[Block]:
     prefix = f"{ITEM_PREFIX}{item.claim.id}."
     label, body = _describe(item, now)
-    blocks: list[Block] = [
-        SectionBlock(
-            block_id=f"{prefix}text",
-            text=MarkdownTextObject(text=clip(f"*{label}* · {body}", SECTION_TEXT_LIMIT)),
-        )
-    ]
+    blocks: list[Block] = [section(f"*{label}* · {body}", block_id=f"{prefix}text")]
     buttons = _buttons(item, now)
     if buttons is not None:
         blocks.append(ActionsBlock(block_id=f"{prefix}actions", elements=buttons["elements"]))

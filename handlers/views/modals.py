@@ -11,10 +11,8 @@ import json
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    ContextBlock,
     DatePickerElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -29,7 +27,7 @@ from slack_sdk.models.views import View
 from bot.contacts import CONTACT_MEDIA
 from bot.validation import LIMITS
 from handlers.ids import ActionId, BlockId, CallbackId, Subject
-from handlers.views.blocks import clip, customer_of, safe, when
+from handlers.views.blocks import clip, context, customer_of, safe, section, when
 from storage.models import Case, CasePriority, Promise, Recurrence
 
 TITLE_LIMIT = 24
@@ -116,9 +114,7 @@ def _view(callback: CallbackId, title: str, submit: str, subject: str, blocks: l
 
 
 def _about(case: Case) -> SectionBlock:
-    return SectionBlock(
-        text=MarkdownTextObject(text=clip(f"*{case.ref}* · {customer_of(case)}\n{safe(case.summary)}", 3000))
-    )
+    return section(f"*{case.ref}* · {customer_of(case)}\n{safe(case.summary)}")
 
 
 def open_case_view(channel_id: str) -> View:
@@ -189,13 +185,9 @@ def promise_view(case: Case, subject: Subject) -> View:
             placeholder="Call back with the tracking number",
         ),
         *_when_blocks("By when"),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Under-promise, over-deliver: pick a time you can beat. The owner is reminded"
-                    " before it is due; a miss goes to their manager."
-                )
-            ]
+        context(
+            "Under-promise, over-deliver: pick a time you can beat. The owner is reminded"
+            " before it is due; a miss goes to their manager."
         ),
     ]
     return _view(CallbackId.MAKE_PROMISE, f"Promise on {case.ref}", "Record", subject.encode(), blocks)
@@ -232,14 +224,7 @@ def close_view(case: Case, subject: Subject) -> View:
 
 
 def reschedule_view(case: Case, promise: Promise, subject: Subject, *, extension: bool) -> View:
-    intro = SectionBlock(
-        text=MarkdownTextObject(
-            text=clip(
-                f"*{case.ref}* · “{safe(promise.description)}”\nnow due {when(promise.due_at)}",
-                3000,
-            )
-        )
-    )
+    intro = section(f"*{case.ref}* · “{safe(promise.description)}”\nnow due {when(promise.due_at)}")
     if extension:
         blocks: list[Block] = [
             intro,
