@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from bench.harness import Context, Row, RunningBot, Section, percentile, slack_standin, wait_until
 from bot import cases, promises
-from bot.slack_standin import SLACK_RATE_LIMITS, RateLimit, RateLimiter, rate_limit_channel
+from slack_standin import SLACK_RATE_LIMITS, RateLimit, RateLimiter, rate_limit_channel
 from storage.db import Database
 from storage.models import Notification, NotificationKind, NotificationState, Promise
 

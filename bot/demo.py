@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from bot.app import build_app, build_services
 from bot.clock import ManualClock
 from bot.settings import Settings
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
 from bot.web import make_server
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Database
 
 SECRET = "demo-signing-secret"

@@ -24,8 +24,8 @@ from bot.app import build_app, build_services
 from bot.clock import ManualClock
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from bot.web import make_server
+from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"

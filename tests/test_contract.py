@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.slack_standin import SlackEventsClient
 from bot.web import wsgi_app
+from slack_standin import SlackEventsClient
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET
 

@@ -23,8 +23,8 @@ from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
 from bot.settings import DEFAULT_BOT_SCOPES, DEFAULT_REDIRECT_URI_PATH, Settings, SettingsError
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
 from bot.workspaces import NOT_INSTALLED_MESSAGE
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.models import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,

@@ -1,4 +1,5 @@
-"""A local stand-in for Slack, used by the test suite and by `make demo`.
+"""A local stand-in for Slack, used by the test suite, `make demo` and bench/. It is never shipped
+in the wheel: the bot's packages are bot, handlers and storage only.
 
 Two halves, both speaking real HTTP on 127.0.0.1 so the bot under test runs unpatched:
 
