@@ -8,7 +8,7 @@ import json
 import time
 import urllib.parse
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slack_standin.blockkit import find_element, with_slack_ids
 from slack_standin.events_client.wire import Reply
@@ -17,6 +17,16 @@ from slack_standin.view_state import STATE_KEYS, entry_for, state_values
 
 if TYPE_CHECKING:
     from slack_standin.web_api.server import FakeSlackAPI
+
+
+class _Shown(NamedTuple):
+    """A message as the person acting on it sees it, and as the payload describes it."""
+
+    channel: str
+    message_ts: str
+    is_ephemeral: bool
+    blocks: Any
+    message: dict[str, Any] | None
 
 
 class InteractionsMixin:
@@ -100,28 +110,47 @@ class InteractionsMixin:
             blocks = surface["blocks"]
         block, element = find_element(blocks, action_id, value=value, block_id=block_id)
         action = _action(block, element, self.next_ts(), value, option, options, date, time, selected_user)
-        stateful = element.get("type") in STATE_KEYS
         if isinstance(source, StoredView):
-            if stateful and self.api is not None:
-                # What the person picked stays in the view: later payloads carry it in state.values.
-                self.api.remember_entry(
-                    stored.id, str(block["block_id"]), str(element["action_id"]), _entry_of(action)
-                )
-                stored = self._current_view(stored)
-            payload = self._interaction_base("block_actions", actor, view_id=stored.id)
-            payload["container"] = {"type": "view", "view_id": stored.id}
-            payload["view"] = view_with_state(stored)
-            payload["actions"] = [action]
-            return payload
+            return self._view_action_payload(stored, actor, block, element, action)
+        return self._message_action_payload(surface, actor, block, element, action)
+
+    def _view_action_payload(
+        self,
+        stored: StoredView,
+        actor: str,
+        block: dict[str, Any],
+        element: dict[str, Any],
+        action: dict[str, Any],
+    ) -> dict[str, Any]:
+        if element.get("type") in STATE_KEYS and self.api is not None:
+            # What the person picked stays in the view: later payloads carry it in state.values.
+            self.api.remember_entry(
+                stored.id, str(block["block_id"]), str(element["action_id"]), _entry_of(action)
+            )
+            stored = self._current_view(stored)
+        payload = self._interaction_base("block_actions", actor, view_id=stored.id)
+        payload["container"] = {"type": "view", "view_id": stored.id}
+        payload["view"] = view_with_state(stored)
+        payload["actions"] = [action]
+        return payload
+
+    def _message_action_payload(
+        self,
+        surface: dict[str, Any],
+        actor: str,
+        block: dict[str, Any],
+        element: dict[str, Any],
+        action: dict[str, Any],
+    ) -> dict[str, Any]:
         entered: dict[str, Any] = {}
-        if stateful:
+        if element.get("type") in STATE_KEYS:
             entered = {str(block["block_id"]): {str(element["action_id"]): _entry_of(action)}}
         payload = self._interaction_base("block_actions", actor)
         payload["container"] = surface["container"]
         payload["channel"] = surface["channel"]
         if surface["message"] is not None:
             payload["message"] = surface["message"]
-        payload["state"] = {"values": state_values(blocks, entered)}
+        payload["state"] = {"values": state_values(surface["blocks"], entered)}
         payload["response_url"] = surface["response_url"]
         payload["actions"] = [action]
         return payload
@@ -156,60 +185,71 @@ class InteractionsMixin:
     def _message_surface(self, source: Message | Ephemeral | Response, actor: str) -> dict[str, Any]:
         """Where a person acts in a message: its current blocks, and the container, channel,
         message and response_url Slack puts in the payload."""
-        message: dict[str, Any] | None = None
         if isinstance(source, Message):
-            channel, message_ts, is_ephemeral = source.channel, source.ts, False
-            if self.api is not None:
-                message = self.api.message_payload(channel, message_ts)
-                if message is None:
-                    raise AssertionError(f"message {message_ts} in {channel} is gone")
-            else:
-                message = {"type": "message", "ts": message_ts, "text": source.text, "blocks": source.blocks}
-            blocks = message.get("blocks")
+            shown = self._shown_message(source)
         elif isinstance(source, Ephemeral):
-            current = self.api.current_ephemeral(source.message_ts) if self.api is not None else source
-            if current is None:
-                raise AssertionError(f"ephemeral message {source.message_ts} is gone")
-            if actor != current.user:
-                raise AssertionError(f"only {current.user} sees this ephemeral message, not {actor}")
-            channel, message_ts, is_ephemeral = current.channel, current.message_ts, True
-            blocks = with_slack_ids(current.blocks, f"{channel}:{message_ts}")
+            shown = self._shown_ephemeral(source, actor)
         else:
-            shown = self.api.current_response(source) if self.api is not None else source
-            if shown is None:
-                raise AssertionError(f"the response at {source.path} was deleted")
-            if shown.user is not None and shown.is_ephemeral and actor != shown.user:
-                raise AssertionError(f"only {shown.user} sees this response, not {actor}")
-            channel, message_ts = shown.channel or "", shown.message_ts or self.next_ts()
-            is_ephemeral = shown.is_ephemeral
-            blocks = with_slack_ids(shown.body.get("blocks"), f"{channel}:{message_ts}:{shown.at}")
-            if not is_ephemeral:
-                message = {
-                    "type": "message",
-                    "ts": message_ts,
-                    "text": shown.body.get("text", ""),
-                    "blocks": blocks,
-                    "user": self.api.bot_user_id if self.api is not None else "UBOT",
-                    "bot_id": self.api.bot_id if self.api is not None else "BBOT",
-                    "team": self.team_id,
-                }
+            shown = self._shown_response(source, actor)
+        channel, message_ts = shown.channel, shown.message_ts
         channel_name = self.api.channel_name(channel) if self.api is not None else channel.lower()
         if self.api is not None:
             response_url = self.api.response_url("action", channel=channel, user=actor, message_ts=message_ts)
         else:
             response_url = "http://127.0.0.1:9/respond"
         return {
-            "blocks": blocks,
+            "blocks": shown.blocks,
             "container": {
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel,
-                "is_ephemeral": is_ephemeral,
+                "is_ephemeral": shown.is_ephemeral,
             },
             "channel": {"id": channel, "name": channel_name},
-            "message": message,
+            "message": shown.message,
             "response_url": response_url,
         }
+
+    def _shown_message(self, source: Message) -> _Shown:
+        channel, message_ts = source.channel, source.ts
+        if self.api is not None:
+            message = self.api.message_payload(channel, message_ts)
+            if message is None:
+                raise AssertionError(f"message {message_ts} in {channel} is gone")
+        else:
+            message = {"type": "message", "ts": message_ts, "text": source.text, "blocks": source.blocks}
+        return _Shown(channel, message_ts, False, message.get("blocks"), message)
+
+    def _shown_ephemeral(self, source: Ephemeral, actor: str) -> _Shown:
+        current = self.api.current_ephemeral(source.message_ts) if self.api is not None else source
+        if current is None:
+            raise AssertionError(f"ephemeral message {source.message_ts} is gone")
+        if actor != current.user:
+            raise AssertionError(f"only {current.user} sees this ephemeral message, not {actor}")
+        channel, message_ts = current.channel, current.message_ts
+        blocks = with_slack_ids(current.blocks, f"{channel}:{message_ts}")
+        return _Shown(channel, message_ts, True, blocks, None)
+
+    def _shown_response(self, source: Response, actor: str) -> _Shown:
+        shown = self.api.current_response(source) if self.api is not None else source
+        if shown is None:
+            raise AssertionError(f"the response at {source.path} was deleted")
+        if shown.user is not None and shown.is_ephemeral and actor != shown.user:
+            raise AssertionError(f"only {shown.user} sees this response, not {actor}")
+        channel, message_ts = shown.channel or "", shown.message_ts or self.next_ts()
+        blocks = with_slack_ids(shown.body.get("blocks"), f"{channel}:{message_ts}:{shown.at}")
+        message: dict[str, Any] | None = None
+        if not shown.is_ephemeral:
+            message = {
+                "type": "message",
+                "ts": message_ts,
+                "text": shown.body.get("text", ""),
+                "blocks": blocks,
+                "user": self.api.bot_user_id if self.api is not None else "UBOT",
+                "bot_id": self.api.bot_id if self.api is not None else "BBOT",
+                "team": self.team_id,
+            }
+        return _Shown(channel, message_ts, shown.is_ephemeral, blocks, message)
 
 
 def _action(

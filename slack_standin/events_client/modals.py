@@ -56,29 +56,7 @@ class ModalsMixin(InteractionsMixin):
             raise AssertionError(f"{actor} cannot submit {stored.user}'s view {stored.id}")
         if stored.type != "modal":
             raise AssertionError(f"view {stored.id} is a {stored.type} view; only modals are submitted")
-        entered = stored.state
-        by_block: dict[str, list[dict[str, Any]]] = {}
-        for block_id, element in stateful_elements(stored.blocks):
-            by_block.setdefault(block_id, []).append(element)
-        for block_id, given in (values or {}).items():
-            elements = by_block.get(block_id)
-            if not elements:
-                raise AssertionError(
-                    f"view {stored.id} has no input block {block_id!r}; it has {sorted(by_block)}"
-                )
-            action_ids = {str(e.get("action_id")) for e in elements}
-            if isinstance(given, dict) and given and set(given) <= action_ids:
-                chosen = given
-            elif len(elements) == 1:
-                chosen = {str(elements[0].get("action_id")): given}
-            else:
-                raise AssertionError(
-                    f"block {block_id!r} holds {sorted(action_ids)}: give {{action_id: value}}"
-                )
-            for element in elements:
-                action_id = str(element.get("action_id"))
-                if action_id in chosen:
-                    entered.setdefault(block_id, {})[action_id] = entry_for(element, chosen[action_id])
+        entered = _entered(stored, values)
         full = state_values(stored.blocks, entered)
         if check_inputs:
             problems = submission_problems(stored.view, full)
@@ -107,3 +85,30 @@ class ModalsMixin(InteractionsMixin):
         if self.api is not None:
             self.api.close_view(stored.id, is_cleared=is_cleared)
         return self.interactive(payload)
+
+
+def _entered(stored: StoredView, values: dict[str, Any] | None) -> dict[str, Any]:
+    """What was entered in the view before, keyed like state.values, with `values` (as
+    view_submission_payload takes them) over it."""
+    entered = stored.state
+    by_block: dict[str, list[dict[str, Any]]] = {}
+    for block_id, element in stateful_elements(stored.blocks):
+        by_block.setdefault(block_id, []).append(element)
+    for block_id, given in (values or {}).items():
+        elements = by_block.get(block_id)
+        if not elements:
+            raise AssertionError(
+                f"view {stored.id} has no input block {block_id!r}; it has {sorted(by_block)}"
+            )
+        action_ids = {str(e.get("action_id")) for e in elements}
+        if isinstance(given, dict) and given and set(given) <= action_ids:
+            chosen = given
+        elif len(elements) == 1:
+            chosen = {str(elements[0].get("action_id")): given}
+        else:
+            raise AssertionError(f"block {block_id!r} holds {sorted(action_ids)}: give {{action_id: value}}")
+        for element in elements:
+            action_id = str(element.get("action_id"))
+            if action_id in chosen:
+                entered.setdefault(block_id, {})[action_id] = entry_for(element, chosen[action_id])
+    return entered

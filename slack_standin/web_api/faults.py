@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_standin.rate_limits import RateLimit, RateLimiter, rate_limit_channel
-from slack_standin.web_api.http import Handler, send_json
+from slack_standin.web_api.http import Handler, reset_connection, send_json
 from slack_standin.web_api.state import Fault, StandinState
 
 
@@ -102,6 +102,32 @@ class FaultsMixin(StandinState):
             team = self.team_of(token) or self.team_id
             wait = limiter.wait(method, team, rate_limit_channel(params.get("channel")), self._limit_clock())
         return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def _answered_by_fault(
+        self, request: Handler, method: str, params: dict[str, Any], token: str | None, arrived: float
+    ) -> bool:
+        """Drop the connection, pause, answer an injected fault or a rate limit, as the test
+        asked; True when the call got its answer here and goes no further."""
+        with self._lock:
+            down = self._down
+            pause = self._delays.get(method, self._delays.get("*", 0.0))
+        if down:
+            self._record(method, params, arrived, 0, "connection_reset")
+            reset_connection(request)
+            return True
+        if pause:
+            time.sleep(pause)
+
+        fault = self._take_fault(method, params)
+        if fault is not None:
+            self._answer_fault(request, method, params, arrived, fault)
+            return True
+        retry_after = self._over_limit(method, params, token)
+        if retry_after is not None:
+            self._record(method, params, arrived, 429, "ratelimited", token=token)
+            send_json(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            return True
+        return False
 
     def _answer_fault(
         self, request: Handler, method: str, params: dict[str, Any], arrived: float, fault: Fault

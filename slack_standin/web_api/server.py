@@ -22,7 +22,6 @@ from slack_standin.web_api.http import (
     Server,
     bearer_token,
     parse_params,
-    reset_connection,
     send,
     send_json,
 )
@@ -182,27 +181,15 @@ class FakeSlackAPI(
             self._answer_oauth_v2_access(request, params, arrived)
             return
         token = bearer_token(request.headers.get("Authorization")) or params.pop("token", None)
-
-        with self._lock:
-            down = self._down
-            pause = self._delays.get(method, self._delays.get("*", 0.0))
-        if down:
-            self._record(method, params, arrived, 0, "connection_reset")
-            reset_connection(request)
+        if self._answered_by_fault(request, method, params, token, arrived):
             return
-        if pause:
-            time.sleep(pause)
+        self._answer_method(request, method, params, token, arrived)
 
-        fault = self._take_fault(method, params)
-        if fault is not None:
-            self._answer_fault(request, method, params, arrived, fault)
-            return
-        retry_after = self._over_limit(method, params, token)
-        if retry_after is not None:
-            self._record(method, params, arrived, 429, "ratelimited", token=token)
-            send_json(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
-            return
-
+    def _answer_method(
+        self, request: Handler, method: str, params: dict[str, Any], token: str | None, arrived: float
+    ) -> None:
+        """The method's answer, once no fault or limit stood in the way; after the answer delay
+        a test asked for (delay_answer)."""
         if method == "apps.connections.open":
             result = self._open_socket_connection(token)
         elif not token:
