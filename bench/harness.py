@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import Prepared, send_all
-from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, sign
+from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, sign
 from tests.processes import BotProcess, bot_env, free_port, migrate, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]

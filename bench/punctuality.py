@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bench.harness import Context, Row, RunningBot, Section, percentile, slack_standin, wait_until
 from bot import cases, promises, team, workhours
 from bot.policy import Policy
-from bot.slack_standin import SLACK_RATE_LIMITS, RateLimit, RateLimiter, rate_limit_channel
+from slack_standin import SLACK_RATE_LIMITS, RateLimit, RateLimiter, rate_limit_channel
 from storage.db import Database
 from storage.models import Notification, NotificationKind, NotificationState, Promise
 
@@ -102,7 +102,7 @@ def run(ctx: Context) -> Section:
         f"{scale.promises} promises of {scale.owners} agents (in {scale.channels} channels) whose "
         f"reminders fall due within {scale.window:.0f} s, seeded through the domain API on SQLite; "
         "`python -m bot run` sends them to the stand-in enforcing Slack's documented limits "
-        "(bot/slack_standin.py SLACK_RATE_LIMITS: chat.postMessage 1/s per channel, 600/min per "
+        "(slack_standin/rate_limits.py SLACK_RATE_LIMITS: chat.postMessage 1/s per channel, 600/min per "
         "workspace). Lateness = arrival of the reminder's chat.postMessage − its outbox run_at. "
         f"Baseline: the floor, an ideal sender under the same limits (floor_send_times). "
         f"Ratio = bot p99 / (floor p99 + {SLACK_ALLOWANCE:.0f} s); ≤ 1 meets the goal.",

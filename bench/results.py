@@ -93,7 +93,7 @@ def render(sections: list[Section], *, total: float, quick: bool, argv: list[str
         "```",
         "",
         "The bot runs as an operator runs it (`python -m bot run`, its settings in the environment) "
-        "against the Slack stand-in the tests use (bot/slack_standin.py), over real signed HTTP.",
+        "against the Slack stand-in the tests use (slack_standin/), over real signed HTTP.",
         "",
         "## Summary",
         "",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.flows.context import Context
-from handlers.outbound.clients import SlackClients
+from handlers.clients import SlackClients
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
 from bot.policy import Policy
-from bot.slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from handlers.services import Services
+from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from storage.db import Database
 
 SIGNING_SECRET = "test-signing-secret"

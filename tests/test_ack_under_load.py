@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Turns
 from tests.processes import BotProcess, bot_env, free_port, migrate
 

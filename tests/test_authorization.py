@@ -73,7 +73,7 @@ def admin_bot(bot_settings, clock):
 
 
 def test_an_admin_may_change_anyones_case(admin_bot, slack):
-    from bot.slack_standin import SlackEventsClient
+    from slack_standin import SlackEventsClient
     from tests.conftest import SIGNING_SECRET
 
     client = SlackEventsClient(admin_bot.url, SIGNING_SECRET, team_id="T1", api=slack)

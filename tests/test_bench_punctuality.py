@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bench.punctuality import floor_send_times
-from bot.slack_standin import FakeSlackAPI, RateLimit
+from slack_standin import FakeSlackAPI, RateLimit
 
 pytestmark = pytest.mark.backend_independent
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.app.web import wsgi_app
-from bot.slack_standin import SlackEventsClient
+from slack_standin import SlackEventsClient
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET
 

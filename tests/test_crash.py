@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot import cases
-from bot.slack_standin import FakeSlackAPI
+from slack_standin import FakeSlackAPI
 from storage.db import Database
 from tests.conftest import database_url_for_test
 from tests.processes import BotProcess, bot_env, migrate

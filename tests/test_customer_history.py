@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.slack_standin import SlackEventsClient
 from handlers.ids import ActionId, BlockId, CallbackId
+from slack_standin import SlackEventsClient
 from tests.conftest import SIGNING_SECRET, START, Person
 from tests.test_find import open_with_numbers
 

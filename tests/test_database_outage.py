@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient, texts_in
+from slack_standin import FakeSlackAPI, SlackEventsClient, texts_in
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
 SECRET = "outage-secret"

@@ -12,8 +12,8 @@ from alembic.config import Config
 from sqlalchemy import insert, text, update
 
 from bot import customers
-from bot.slack_standin import SlackEventsClient
 from handlers.ids import BlockId, CallbackId
+from slack_standin import SlackEventsClient
 from storage import search
 from storage.db import MIGRATIONS, Database
 from storage.models import Case

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from bot.app.logs import JsonFormatter, Redactor, TextFormatter
-from bot.slack_standin import SlackEventsClient
+from slack_standin import SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
 # Nothing here depends on which database is behind the bot: run once, on SQLite.

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from bot.app.settings import DEFAULT_BOT_SCOPES, DEFAULT_REDIRECT_URI_PATH, Settings, SettingsError
 from bot.app.workspaces import NOT_INSTALLED_MESSAGE
 from bot.clock import ManualClock
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.models import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.slack_standin import SlackEventsClient
+from slack_standin import SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
 SECRET = "realtime-secret"

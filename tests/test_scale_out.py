@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from bot import cases, promises, team
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Database
 from storage.models import Contact, Notification, NotificationKind
 from tests.conftest import seeding_policy

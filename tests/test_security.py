@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack_standin import sign
+from slack_standin import sign
 from storage.models import Case, Contact, InboundEvent, Promise
 from tests.conftest import SIGNING_SECRET
 

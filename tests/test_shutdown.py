@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from bot import cases, promises, team
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient, sign
+from slack_standin import FakeSlackAPI, SlackEventsClient, sign
 from storage.db import Database
 from storage.models import Notification, NotificationKind
 from tests.conftest import seeding_policy

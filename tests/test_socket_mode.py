@@ -12,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_standin import FakeSlackAPI, SocketModeEventsClient
+from slack_standin import FakeSlackAPI, SocketModeEventsClient
 from tests.processes import BotProcess, bot_env, migrate
 
 # Nothing here depends on which database is behind the bot: run once, on SQLite.

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient, SocketModeEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient, SocketModeEventsClient
 from tests.conftest import SIGNING_SECRET, Person
 
 SLACK_SPECS = Path(__file__).resolve().parents[2] / "shared" / "slack"

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_standin import FakeSlackAPI, RateLimit
+from slack_standin import FakeSlackAPI, RateLimit
 
 pytestmark = pytest.mark.backend_independent
 

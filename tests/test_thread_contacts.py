@@ -37,7 +37,7 @@ def test_retry_after_a_restart_is_still_recognised(agent, signer, slack, bot, bo
     bot.stop()
     restarted = RunningBot(bot_settings, clock)
     try:
-        from bot.slack_standin import SlackEventsClient
+        from slack_standin import SlackEventsClient
 
         client = SlackEventsClient(restarted.url, SIGNING_SECRET, team_id="T1", api=slack)
         reply = client.thread_reply(

@@ -15,9 +15,9 @@ from bot.app import workspaces
 from bot.app.settings import Settings
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
+from handlers.clients import SlackClients
 from handlers.listeners import register_all
 from handlers.outbound.catch_up import CatchingUpSender
-from handlers.outbound.clients import SlackClients
 from handlers.outbound.people import SlackDirectory
 from handlers.services import Services
 from storage.db import Database

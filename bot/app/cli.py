@@ -58,9 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.log_format, secrets=settings.secrets())
     if args.command == "demo":
-        from bot.demo import play
-
-        return play()
+        return _demo()
     from storage.db import Database
 
     db = Database(settings.database_url)
@@ -86,6 +84,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.app.serve import serve
 
     return serve(args.command, settings, db)
+
+
+def _demo() -> int:
+    import importlib
+
+    # The stand-in lives next to the bot in a checkout and is not in the wheel.
+    try:
+        demo = importlib.import_module("slack_standin.demo")
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("slack_standin"):
+            raise
+        print(
+            "make demo runs from a checkout of casekeeper: the Slack stand-in is not installed with the bot",
+            file=sys.stderr,
+        )
+        return 2
+    return int(demo.play())
 
 
 def _explain_missing(missing: list[str]) -> None:

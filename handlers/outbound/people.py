@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import team
 from bot.clock import Clock
-from handlers.outbound.clients import SlackClients
+from handlers.clients import SlackClients
 from storage.db import Database
 
 log = logging.getLogger(__name__)

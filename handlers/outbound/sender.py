@@ -19,9 +19,9 @@ from bot.delivery.outcomes import Dead, Deferred, Outcome, Sent, Skipped
 from bot.escalation import Decision, Drop, Wait
 from bot.flows.context import Directory
 from bot.policy import Policy
+from handlers.clients import SlackClients
 from handlers.outbound import posting
 from handlers.outbound import scene as scenes
-from handlers.outbound.clients import SlackClients
 from handlers.outbound.people import local_time_and_status
 from handlers.outbound.posting import Target
 from handlers.outbound.scene import Scene

@@ -20,7 +20,7 @@ from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
-from bot.slack_standin import FakeSlackAPI, SlackEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.db import Database
 
 SECRET = "demo-signing-secret"
