@@ -16,6 +16,8 @@ class Tokens(Protocol):
 
     def bot_token(self, team_id: str) -> str | None: ...
 
+    def forget(self, team_id: str) -> None: ...
+
 
 class SlackClients:
     """WebClients per bot token, each configured like the deployment's (base_url, timeout,

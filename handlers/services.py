@@ -5,30 +5,43 @@ request's work after its ack."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
 from bot.flows.context import Context
 from handlers.clients import SlackClients
+from handlers.pools import BoundedPool
 
 log = logging.getLogger(__name__)
+
+
+class Lane(Protocol):
+    """The event lane (handlers/listeners/events.py), as the worker's re-drive sees it."""
+
+    def offer(self, team_id: str, event_id: str, event: dict[str, Any]) -> bool: ...
+
+    def wait_idle(self, timeout: float) -> bool: ...
+
+    def stop(self, timeout: float) -> None: ...
 
 
 @dataclass
 class Services(Context):
     clients: SlackClients
-    # Several workspaces, each installing through Slack's OAuth flow (bot/app/workspaces.py).
-    oauth: bool = False
-    # Where a listener's work after its ack goes (bot/app/build.py sets it). Apart from the
-    # listener threads, so the acks of new requests never queue behind earlier requests' work.
-    after_ack: Executor | None = None
+    # Where a request's work after its ack goes, and where events are handled (both set by
+    # bot/app/build.py). Apart from Bolt's listener threads, so the ack of a new command never
+    # waits behind earlier work; both bounded, so a flood can't grow memory.
+    after_ack: BoundedPool | None = None
+    events: Lane | None = None
 
-    def run_after_ack(self, work: Callable[[], None], what: str) -> None:
-        """`work` on the after-ack pool (here and now without one). It must not raise; if it
-        does anyway, the log says so rather than a future nobody reads."""
+    def run_after_ack(self, work: Callable[[], None], what: str, *, urgent: bool = False) -> bool:
+        """`work` on the after-ack pool (here and now without one); `urgent` goes first (a
+        modal to open, whose trigger lives 3 seconds). False when the pool is full: nothing
+        was queued, and the person should hear that they can try again."""
 
         def logged() -> None:
             try:
@@ -38,8 +51,24 @@ class Services(Context):
 
         if self.after_ack is None:
             logged()
-        else:
-            self.after_ack.submit(logged)
+            return True
+        return self.after_ack.submit(logged, urgent=urgent)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no work after an ack and no event is queued or running."""
+        deadline = time.monotonic() + timeout
+        lanes = [lane for lane in (self.after_ack, self.events) if lane is not None]
+        # An event's work never queues work after an ack, nor the reverse: one pass suffices.
+        return all(lane.wait_idle(max(0.0, deadline - time.monotonic())) for lane in lanes)
+
+    def stop_lanes(self, timeout: float) -> None:
+        """A graceful stop: the events being handled finish (those queued stay in the inbox for
+        later), then the work after acks already taken (people are waiting for its answer)."""
+        deadline = time.monotonic() + timeout
+        if self.events is not None:
+            self.events.stop(max(0.0, deadline - time.monotonic()))
+        if self.after_ack is not None:
+            self.after_ack.shutdown(wait=True, timeout=max(0.0, deadline - time.monotonic()))
 
     def client_for(self, team_id: str) -> WebClient:
         """The interactive client that speaks for this workspace, in a request or not."""

@@ -59,7 +59,7 @@ def stale(session: Session, older_than: datetime, limit: int) -> list[InboundEve
     return list(
         session.execute(
             select(InboundEvent)
-            .where(InboundEvent.state == EventState.RECEIVED, InboundEvent.received_at < older_than)
+            .where(InboundEvent.state == EventState.RECEIVED, InboundEvent.received_at <= older_than)
             .order_by(InboundEvent.received_at)
             .limit(limit)
         ).scalars()

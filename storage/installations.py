@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from storage.models import SLACK_BOTS
 
 
-def latest_bot_token(session: Session, client_id: str, team_id: str) -> str | None:
+def latest_bot(session: Session, client_id: str, team_id: str) -> tuple[str, str | None, str | None] | None:
+    """The workspace's latest bot token, with the bot's own ids (bot id, bot user id)."""
     bots = SLACK_BOTS.c
-    return session.execute(
-        select(bots.bot_token)
+    row = session.execute(
+        select(bots.bot_token, bots.bot_id, bots.bot_user_id)
         .where(bots.client_id == client_id, bots.team_id == team_id, bots.bot_token.is_not(None))
         .order_by(bots.installed_at.desc(), bots.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
+    ).first()
+    return (row.bot_token, row.bot_id, row.bot_user_id) if row is not None else None

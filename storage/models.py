@@ -421,6 +421,19 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Interaction(Base):
+    """A request from a person that changed something (a submitted form, a click, a command), by
+    a key Slack gives it (the view id, the message and button clicked) or by its words: the same
+    again within its window changes nothing twice (bot/flows/context.py: Once)."""
+
+    __tablename__ = "interactions"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_interactions_seen_at", "seen_at"),)
+
+
 # --------------------------------------------------------------------------------------------
 # slack_sdk's OAuth stores (bot/app/workspaces.py): installations, bots and OAuth states live in this
 # database too. Their tables are built by slack_sdk's own builders, so they are exactly what

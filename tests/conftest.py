@@ -171,8 +171,11 @@ class RunningBot:
         self.server.serve()
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the work started by earlier requests has finished."""
+        """Wait until the work started by earlier requests has finished: their listeners, the
+        work after their acks, the events they brought."""
         self.listeners.wait_idle(timeout)
+        if not self.services.wait_idle(timeout):
+            raise AssertionError(f"work after acks or events still busy after {timeout}s")
 
     def tick(self) -> int:
         """One dispatcher pass at the clock's current time (what the worker loop does)."""
@@ -184,6 +187,7 @@ class RunningBot:
         self.server.shutdown(grace=5)
         self._thread.join(5)
         self.listeners.shutdown(wait=True)
+        self.services.stop_lanes(5)
         self.db.dispose()
 
 

@@ -62,4 +62,5 @@ def test_an_event_whose_processing_died_is_redriven(agent, signer, slack, bot, c
     clock.advance(REDRIVE_AFTER + timedelta(seconds=1))
     assert worker.redrive_events() == 1
     assert worker.redrive_events() == 0
+    bot.settle()  # the event lane handles what the re-drive took up
     assert "Customer called back" in agent.command(f"show {case.ref}").text

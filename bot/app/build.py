@@ -16,15 +16,23 @@ from bot.app.settings import Settings
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
 from handlers.clients import SlackClients
-from handlers.listeners import register_all
+from handlers.listeners import events, register_all
+from handlers.listeners.events import EventLane
 from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
+from handlers.pools import BoundedPool
 from handlers.services import Services
 from storage.db import Database
 
-# Listeners run here after ack(); sized so a slow Slack API (each listener waiting on a call)
-# cannot starve the acks of new commands, which need a free thread to run at all.
+# Bolt's listener threads run only listeners that must ack, and each acks at once and leaves
+# its work to the after-ack pool (a form waits for its work at most FORM_DEADLINE). At most one
+# listener per HTTP thread waits for its ack (bot/app/web.py HTTP_THREADS = 16): twice that
+# many threads means a free one is always there.
 LISTENER_THREADS = 32
+# The work after acks: enough threads to wait on a slow Slack for several people at once; a
+# queue that holds a burst of commands, beyond which people are told to try again.
+AFTER_ACK_THREADS = 16
+AFTER_ACK_CAPACITY = 200
 SLACK_TIMEOUT_SECONDS = 10
 
 
@@ -49,8 +57,11 @@ def build_services(
     settings: Settings, db: Database, clock: Clock, *, poll: timedelta = timedelta(seconds=2)
 ) -> Services:
     """Everything the listeners, the flows and the worker share, wired once."""
+    tokens = workspaces.token_source(
+        settings, db, ask_slack=lambda token: interactive_client(settings, token).auth_test().data
+    )
     clients = SlackClients(
-        workspaces.token_source(settings, db),
+        tokens,
         interactive=lambda token: interactive_client(settings, token),
         notification=lambda token: notification_client(settings, token),
     )
@@ -67,45 +78,39 @@ def build_services(
         dispatcher=dispatcher,
         directory=directory,
         clients=clients,
-        oauth=settings.oauth,
     )
 
 
-def build_app(
-    services: Services,
-    settings: Settings,
-    *,
-    listener_executor: Executor | None = None,
-    after_ack_executor: Executor | None = None,
-) -> App:
-    """`after_ack_executor`: where listeners put their work after ack() (Services.run_after_ack);
-    by default the listener executor itself."""
+def build_app(services: Services, settings: Settings, *, listener_executor: Executor | None = None) -> App:
+    """The Bolt app, with the lanes its requests go through (DESIGN.md §7): Bolt's listener
+    executor runs only listeners that must ack (commands, clicks, forms), each of which acks and
+    leaves its work to the bounded after-ack pool; events never reach it (the event lane answers
+    them in middleware). Started here; the caller stops them (bot/app/serve.py)."""
     oauth: dict[str, Any] = {}
-    client = interactive_client(settings, settings.bot_token)
+    # No token of its own: each request gets its workspace's from authorize, which never waits
+    # on Slack (bot/app/workspaces.py).
+    client = interactive_client(settings)
     if settings.oauth:
         # Several workspaces: /slack/install and /slack/oauth_redirect are Bolt's; oauth.v2.access
         # goes through `client`, so through SLACK_API_URL like every other call.
-        oauth_settings = workspaces.oauth_settings(settings, services.db)
-        oauth = {
-            "oauth_settings": oauth_settings,
-            "authorize": workspaces.authorize(oauth_settings, client),
-            "user_facing_authorize_error_message": workspaces.NOT_INSTALLED_MESSAGE,
-        }
+        oauth = {"oauth_settings": workspaces.oauth_settings(settings, services.db)}
     listeners = listener_executor or ThreadPoolExecutor(
         max_workers=LISTENER_THREADS, thread_name_prefix="listener"
     )
-    services.after_ack = after_ack_executor or listeners
+    services.after_ack = BoundedPool(
+        "after-ack", threads=AFTER_ACK_THREADS, capacity=AFTER_ACK_CAPACITY
+    ).start()
+    lane = EventLane(services).start()
+    services.events = lane
     app = App(
-        # The token travels in `client` (Bolt takes it from there for authorization); with
-        # OAuth the client has none and each request gets its workspace's.
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
         client=client,
-        # auth.test at construction would make start-up depend on Slack being up; Bolt
-        # still checks the token on the first request and caches the answer.
-        token_verification_enabled=False,
+        authorize=workspaces.StoredAuthorize(services.clients.tokens),
+        user_facing_authorize_error_message=workspaces.NOT_INSTALLED_MESSAGE,
         request_verification_enabled=not settings.socket_mode,
         listener_executor=listeners,
         **oauth,
     )
+    events.register(app, lane)
     register_all(app, services)
     return app

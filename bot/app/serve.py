@@ -60,7 +60,6 @@ class Process:
         self.services = build_services(settings, db, SystemClock())
         self.worker = Worker(self.services) if command in ("run", "worker") else None
         self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-        self.after_ack = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="after-ack")
         self.server: HttpServer | None = None
         self.socket_handler: Any = None
 
@@ -71,9 +70,7 @@ class Process:
             self.worker.start()
         if self.command not in ("run", "web"):
             return None
-        app = build_app(
-            self.services, self.settings, listener_executor=self.listeners, after_ack_executor=self.after_ack
-        )
+        app = build_app(self.services, self.settings, listener_executor=self.listeners)
         if self.settings.socket_mode:
             return self._connect_socket_mode(app)
         self.server = make_server(app, self.db, port=self.settings.port)
@@ -116,9 +113,10 @@ class Process:
             # Slack resends any event that arrives from here on and goes unacknowledged.
             _within(deadline, lambda: handler.client.message_workers.shutdown(wait=True), "socket")
             handler.close()
-        # Work a request started after its ack (the card, the contact's reaction) finishes.
+        # Work a request started after its ack (the card, the contact's reaction) finishes;
+        # events not yet handled stay in the inbox for the next process.
         _within(deadline, lambda: self.listeners.shutdown(wait=True), "listeners")
-        _within(deadline, lambda: self.after_ack.shutdown(wait=True), "after-ack work")
+        _within(deadline, lambda: self.services.stop_lanes(max(0.0, deadline - time.monotonic())), "lanes")
         if self.worker is not None:
             # The notification being sent finishes; claimed but unsent rows go back to pending.
             self.worker.stop(timeout=max(0.5, deadline - time.monotonic()))

@@ -11,7 +11,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.flows import inbox, reports
+from bot.flows import housekeeping, inbox, reports
 from handlers.listeners import threads
 from handlers.services import Services
 
@@ -31,6 +31,7 @@ class Worker:
         )
         self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
+        self.scheduler.add_job(self.forget_interactions, "interval", hours=1, id="forget_interactions")
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -45,24 +46,41 @@ class Worker:
         log.info("worker.stopped")
 
     def redrive_events(self) -> int:
-        """Events recorded but never finished (the process died mid-way): apply them again.
-        Applying is idempotent (one contact per Slack message), so this is always safe."""
+        """Events recorded but never finished (the process died mid-way, or they were left in
+        the inbox while the event lane was full) are handled again; returns how many it took up.
+        Handling is idempotent (one contact per Slack message), so this is always safe. With an
+        event lane in this process they go through it: nothing is handled twice at once here,
+        and the lane's bound holds."""
         services = self.services
-        stale = inbox.unfinished(services, older_than=REDRIVE_AFTER)
-        for event in stale:
+        taken = 0
+        for event in inbox.unfinished(services, older_than=REDRIVE_AFTER):
+            if services.events is not None:
+                # False when the lane holds it already (it is on its way) or has no room.
+                if services.events.offer(event.team_id, event.event_id, event.event):
+                    log.warning("event.redrive team_id=%s event_id=%s", event.team_id, event.event_id)
+                    taken += 1
+                continue
             log.warning(
                 "event.redrive team_id=%s event_id=%s attempts=%s",
                 event.team_id,
                 event.event_id,
                 event.attempts,
             )
+            taken += 1
             try:
                 threads.apply(services, event.team_id, event.event_id, event.event)
             except Exception:
                 log.exception("event.redrive_failed event_id=%s", event.event_id)
                 if inbox.failed(services, team_id=event.team_id, event_id=event.event_id):
                     log.error("event.given_up team_id=%s event_id=%s", event.team_id, event.event_id)
-        return len(stale)
+        return taken
+
+    def forget_interactions(self) -> int:
+        try:
+            return housekeeping.forget_old_interactions(self.services)
+        except Exception:
+            log.exception("interactions.forget_failed")
+            return 0
 
     def send_digests(self) -> int:
         """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""

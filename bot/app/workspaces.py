@@ -15,11 +15,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt import BoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
@@ -40,23 +43,63 @@ NOT_INSTALLED_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class BotIdentity:
+    """Which bot speaks for a workspace: its token, and its own ids when known (Bolt uses them
+    to ignore the bot's own events)."""
+
+    token: str
+    bot_id: str | None = None
+    bot_user_id: str | None = None
+
+
 class TokenSource:
-    """The bot token for one workspace, or None when the app is not installed there."""
+    """The bot for one workspace, or None when the app is not installed there. Asked before
+    every request's ack: never a Slack call."""
+
+    def bot(self, team_id: str) -> BotIdentity | None:
+        raise NotImplementedError
 
     def bot_token(self, team_id: str) -> str | None:
-        raise NotImplementedError
+        bot = self.bot(team_id)
+        return bot.token if bot is not None else None
+
+    def forget(self, team_id: str) -> None:
+        """The workspace removed the app: stop using what is known of it."""
 
 
 class OneWorkspace(TokenSource):
-    def __init__(self, token: str | None):
-        self.token = token
+    """SLACK_BOT_TOKEN. The bot's ids come from one auth.test, asked in the background the first
+    time they are wanted: a request is never held up for it (they are None until then)."""
 
-    def bot_token(self, team_id: str) -> str | None:
-        return self.token
+    def __init__(self, token: str | None, ask_slack: Callable[[str], dict[str, Any]]):
+        self.token = token
+        self._ask_slack = ask_slack
+        self._identity: BotIdentity | None = None
+        self._asked = threading.Event()
+
+    def bot(self, team_id: str) -> BotIdentity | None:
+        if self.token is None:
+            return None
+        if self._identity is not None:
+            return self._identity
+        if not self._asked.is_set():
+            self._asked.set()
+            threading.Thread(target=self._learn_identity, name="auth-test", daemon=True).start()
+        return BotIdentity(self.token)
+
+    def _learn_identity(self) -> None:
+        assert self.token is not None
+        try:
+            answer = self._ask_slack(self.token)
+            self._identity = BotIdentity(self.token, answer.get("bot_id"), answer.get("user_id"))
+        except Exception:  # Slack away or the token refused: requests will say so themselves
+            log.warning("workspace.auth_test_failed", exc_info=True)
+            self._asked.clear()
 
 
 class InstalledWorkspaces(TokenSource):
-    """The latest installation's bot token, read from the database and cached briefly."""
+    """The latest installation's bot, read from the database and cached briefly."""
 
     def __init__(
         self,
@@ -70,31 +113,38 @@ class InstalledWorkspaces(TokenSource):
         self.client_id = client_id
         self.cache_for = cache_for.total_seconds()
         self.monotonic = monotonic
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[BotIdentity, float]] = {}
         self._lock = threading.Lock()
 
-    def bot_token(self, team_id: str) -> str | None:
+    def bot(self, team_id: str) -> BotIdentity | None:
         now = self.monotonic()
         with self._lock:
             cached = self._cache.get(team_id)
         if cached is not None and now - cached[1] < self.cache_for:
             return cached[0]
         with self.db.transaction() as session:
-            token = installations.latest_bot_token(session, self.client_id, team_id)
+            found = installations.latest_bot(session, self.client_id, team_id)
         with self._lock:
-            if token is None:
+            if found is None:
                 # Not cached: a workspace installing right now must work at once.
                 self._cache.pop(team_id, None)
-            else:
-                self._cache[team_id] = (token, now)
-        return token
+                return None
+            identity = BotIdentity(*found)
+            self._cache[team_id] = (identity, now)
+        return identity
+
+    def forget(self, team_id: str) -> None:
+        # This process heard of the uninstall; the others stop within TOKEN_CACHE_FOR.
+        with self._lock:
+            self._cache.pop(team_id, None)
 
 
-def token_source(settings: Settings, db: Database) -> TokenSource:
+def token_source(settings: Settings, db: Database, ask_slack: Callable[[str], dict[str, Any]]) -> TokenSource:
+    """`ask_slack(token)`: auth.test with that token, for the one workspace's bot ids."""
     if settings.oauth:
         assert settings.client_id is not None
         return InstalledWorkspaces(db, settings.client_id)
-    return OneWorkspace(settings.bot_token)
+    return OneWorkspace(settings.bot_token, ask_slack)
 
 
 def oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
@@ -119,15 +169,30 @@ def oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
     )
 
 
-def authorize(oauth: OAuthSettings, client: WebClient) -> InstallationStoreAuthorize:
-    """Bolt's own authorize for installations, with its auth.test answer cached per token: by
-    default every request from Slack would wait for an auth.test call before its ack."""
-    return InstallationStoreAuthorize(
-        logger=logging.getLogger("slack_bolt.authorize"),
-        installation_store=oauth.installation_store,
-        client_id=oauth.client_id,
-        client_secret=oauth.client_secret,
-        bot_only=True,
-        cache_enabled=True,
-        client=client,
-    )
+class StoredAuthorize(Authorize):
+    """Bolt's authorize step from our own token source. Bolt's built-in ones ask Slack (auth.test)
+    on a workspace's first request, and every request waits for authorize before its ack: with
+    Slack slow, that first command would get Bolt's 404."""
+
+    def __init__(self, tokens: TokenSource):
+        self.tokens = tokens
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_actor: Any,
+    ) -> AuthorizeResult | None:
+        bot = self.tokens.bot(team_id or "")
+        if bot is None:
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=bot.token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+        )

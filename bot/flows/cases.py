@@ -9,7 +9,7 @@ from bot import cases, customers, handover, recurring
 from bot.cases import CaseDetails
 from bot.customers import Found, History
 from bot.delivery.outcomes import Outcome
-from bot.flows.context import Context
+from bot.flows.context import Context, Once
 from storage import queries
 from storage.models import Case, Recurrence
 
@@ -46,9 +46,10 @@ def open_case(
     customer: str | None,
     summary: str,
     details: CaseDetails | None = None,
+    once: Once | None = None,
 ) -> Opened:
     """Opens a case owned by the caller; its card is posted to the channel straight away."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case, card_key = cases.open_case(
             unit.session,
             team_id=team_id,
@@ -89,9 +90,11 @@ def open_for_form(ctx: Context, *, team_id: str, case_id: int) -> Case:
         return case
 
 
-def customer_zone(ctx: Context, *, team_id: str, actor_id: str, case_id: int, zone: str | None) -> Case:
+def customer_zone(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, zone: str | None, once: Once | None = None
+) -> Case:
     """The customer's time zone: set it (`zone` as typed), or just read it (None)."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         if zone is not None:
             cases.set_customer_zone(
@@ -109,9 +112,10 @@ def reassign(
     case_id: int,
     new_owner_id: str,
     also_allowed: frozenset[str] = frozenset(),
+    once: Once | None = None,
 ) -> Reassigned:
     """Hands the case and its open promises to `new_owner_id`."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         previous = case.owner_id
         unit.send(
@@ -138,9 +142,10 @@ def close(
     note: str,
     recurrence: Recurrence | None = None,
     category: str | None = None,
+    once: Once | None = None,
 ) -> Case:
     """Closes the case; a recurring problem that reached its threshold is flagged to managers."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         cases.close_case(
             unit.session,

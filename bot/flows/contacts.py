@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import cases, contacts, promises
 from bot.errors import CaseError
-from bot.flows.context import Context, Unit
+from bot.flows.context import Context, Once, Unit
 from bot.hygiene import Advice
 from bot.timeparse import parse_when
 from storage import inbox, queries
@@ -164,11 +164,19 @@ def reply_deleted(ctx: Context, *, team_id: str, event_id: str, channel_id: str,
 
 
 def log_from_form(
-    ctx: Context, *, team_id: str, actor_id: str, case_id: int, form_id: str, text: str, via: str | None
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    form_id: str,
+    text: str,
+    via: str | None,
+    once: Once | None = None,
 ) -> Case:
     """A contact told through the card's form. One per form: a double submission of the same
     view logs it once."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         unit.send(
             contacts.log_contact_from_form(

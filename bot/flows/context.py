@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -19,8 +19,28 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outcomes import Outcome
+from bot.errors import CaseError
 from bot.policy import Policy
+from storage import interactions
 from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Once:
+    """What makes a person's request the same request again: a key Slack gives it (a form's view
+    id, the message and button clicked) or its words, and how long the same again counts as a
+    repeat (None: always). The unit records it in the same transaction as its effects, so a
+    request that failed changes nothing and may be tried again."""
+
+    key: str
+    window: timedelta | None = None
+
+
+class AlreadyDone(CaseError):
+    """The same request was acted on a moment ago: nothing was done twice."""
+
+    def __init__(self) -> None:
+        super().__init__("That was done a moment ago already, so I didn't do it twice.")
 
 
 class Directory(Protocol):
@@ -83,11 +103,16 @@ class Context:
     _holding: threading.local = field(default_factory=threading.local, init=False, repr=False, compare=False)
 
     @contextmanager
-    def unit(self) -> Iterator[Unit]:
+    def unit(self, once: Once | None = None) -> Iterator[Unit]:
         """One unit of work: committed once at the end, rolled back on any exception (and then
-        nothing is sent); what it asked to send goes out after the commit."""
+        nothing is sent); what it asked to send goes out after the commit. `once`: raise
+        AlreadyDone, changing nothing, if the same request was acted on already."""
         with self.db.transaction() as session:
             work = Unit(session=session, now=self.clock.now())
+            if once is not None:
+                since = work.now - once.window if once.window is not None else None
+                if not interactions.first_time(session, once.key, work.now, since):
+                    raise AlreadyDone()
             yield work
         self._after_commit(work)
 

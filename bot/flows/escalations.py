@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot import cases, escalation, handover, promises
 from bot.flows.cases import Reassigned
-from bot.flows.context import Context
+from bot.flows.context import Context, Once
 from storage import queries
 from storage.models import Case
 
@@ -25,10 +25,12 @@ class Escalated:
     to: str
 
 
-def acknowledge(ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int) -> Acknowledged:
+def acknowledge(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
+) -> Acknowledged:
     """Someone above the owner has seen the missed promise: the chain stops and the owner is
     told who has it."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
         unit.send(
@@ -40,12 +42,19 @@ def acknowledge(ctx: Context, *, team_id: str, actor_id: str, case_id: int, prom
 
 
 def hand_over(
-    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int | None, new_owner_id: str
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    promise_id: int | None,
+    new_owner_id: str,
+    once: Once | None = None,
 ) -> Reassigned:
     """From an escalation: whoever hands the case over has dealt with the escalation (its chain
     stops), then the case and its promises move to the new owner and their manager. Anyone the
     escalation reached may do it, even if the owner has changed manager since."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         also_allowed: set[str] = set()
         if promise_id is not None:
@@ -78,9 +87,11 @@ def hand_over(
     return Reassigned(case=case, previous_owner=previous, open_promises=still_open)
 
 
-def escalate_now(ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int) -> Escalated:
+def escalate_now(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
+) -> Escalated:
     """The owner asks for help before the promise is missed: the next level hears of it now."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
         keys, to = escalation.escalate_now(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import authz, cases, hygiene, new_times, promises
-from bot.flows.context import Context
+from bot.flows.context import Context, Once
 from bot.timeparse import parse_when
 from storage.models import Case, Promise
 
@@ -39,7 +39,9 @@ def zones(ctx: Context, *, team_id: str, case_id: int) -> tuple[str, str | None]
     return ctx.directory.time_zone(team_id, owner_id), customer_tz
 
 
-def make(ctx: Context, *, team_id: str, actor_id: str, case_id: int, when: str, what: str) -> Made:
+def make(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, when: str, what: str, once: Once | None = None
+) -> Made:
     """A promise whose time is in words ("tomorrow 3pm"), read in the owner's time zone."""
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
@@ -49,7 +51,9 @@ def make(ctx: Context, *, team_id: str, actor_id: str, case_id: int, when: str, 
         owner_id, customer_tz = case.owner_id, case.customer_tz
     tz = ctx.directory.time_zone(team_id, owner_id)
     due_at = parse_when(when, tz, ctx.clock.now(), customer_tz)
-    return make_at(ctx, team_id=team_id, actor_id=actor_id, case_id=case_id, due_at=due_at, what=what)
+    return make_at(
+        ctx, team_id=team_id, actor_id=actor_id, case_id=case_id, due_at=due_at, what=what, once=once
+    )
 
 
 def make_at(
@@ -61,9 +65,10 @@ def make_at(
     due_at: datetime,
     what: str,
     source_ts: str | None = None,
+    once: Once | None = None,
 ) -> Made:
     """A promise whose time is already read."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise, send_now = promises.make_promise(
             unit.session,
@@ -84,10 +89,16 @@ def make_at(
 
 
 def keep(
-    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int | None = None
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    promise_id: int | None = None,
+    once: Once | None = None,
 ) -> Changed:
     """The case's open promise was kept (the one a button names, or the one due first)."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.keep_promise(
             unit.session, case=case, actor_id=actor_id, now=unit.now, policy=ctx.policy, promise_id=promise_id
@@ -115,10 +126,11 @@ def reschedule(
     note: str,
     customer_told: bool,
     extension: bool,
+    once: Once | None = None,
 ) -> Changed:
     """A new time agreed with the customer, or (`extension`) given by whoever an escalation
     reached. The new promise replaces the old, with the same escalation chain."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
         replacement, send_now = new_times.reschedule_promise(
@@ -138,8 +150,10 @@ def reschedule(
     return Changed(case=case, promise=replacement)
 
 
-def use_safer_time(ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int) -> Changed:
-    with ctx.unit() as unit:
+def use_safer_time(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
+) -> Changed:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
         unit.send(
@@ -151,9 +165,11 @@ def use_safer_time(ctx: Context, *, team_id: str, actor_id: str, case_id: int, p
     return Changed(case=case, promise=promise)
 
 
-def snooze(ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int) -> datetime:
+def snooze(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
+) -> datetime:
     """The reminder comes again later; returns when."""
-    with ctx.unit() as unit:
+    with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
         again = new_times.snooze_reminder(

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.listeners import actions, commands, errors, home, inbox, submissions, threads, uninstall
+from handlers.listeners import actions, commands, errors, submissions, uninstall
 from handlers.services import Services
 
 
 def register_all(app: App, services: Services) -> None:
-    # The order matters only for middleware: the inbox records an event before any listener.
+    """The listeners that must ack. Events are answered by the event lane's middleware
+    (handlers/listeners/events.py), registered before these."""
     errors.register(app)
-    inbox.register(app, services)
     commands.register(app, services)
-    threads.register(app, services)
     submissions.register(app, services)
     actions.register(app, services)
-    home.register(app, services)
     uninstall.register(app, services)

@@ -8,14 +8,18 @@ acknowledged) is redrawn without its buttons, saying who did what, so nobody cli
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
 from bot.flows import cases, escalations, promises
+from bot.flows.context import Once
 from handlers.ids import ActionId, Subject
 from handlers.listeners.errors import answer
 from handlers.listeners.redraw import mark_resolved
@@ -41,9 +45,17 @@ class Click:
     team_id: str
     client: Any
     respond: Respond
+    # What makes another click the same click (a double click): the button, the message it is
+    # on, its value, the person.
+    once: Once
 
     def open_modal(self, view: Any) -> None:
         self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+
+    def warm_time_zone(self, user_id: str) -> None:
+        """While the person fills in a form that asks for a time, make sure the time zone it is
+        read in is known: the form is answered in its ack, which must not wait on Slack."""
+        self.services.directory.time_zone(self.team_id, user_id)
 
     def resolved(self, note: str, *, keep_buttons: bool = False) -> None:
         """Redraw the message clicked in, without its buttons, saying who did what."""
@@ -75,44 +87,70 @@ def subject_of(body: dict[str, Any]) -> Subject:
 
 # What each button does: a function of the click that returns the reply to show, if any.
 Work = Callable[[Click], Message | None]
-_BUTTONS: dict[ActionId, tuple[Work, bool]] = {}
 
 
-def button(*actions: ActionId, replace: bool = False) -> Callable[[Work], Work]:
-    """Register `work` for these buttons; `replace`: its reply takes the place of the ephemeral
-    message clicked in."""
+@dataclass(frozen=True)
+class Button:
+    work: Work
+    # Its reply takes the place of the ephemeral message clicked in.
+    replace: bool
+    # It opens a modal: its trigger_id lives 3 seconds, so it goes ahead of other work.
+    opens_modal: bool
 
+
+_BUTTONS: dict[ActionId, Button] = {}
+# Two clicks on the same button of the same message this close together are one click.
+DOUBLE_CLICK = timedelta(seconds=30)
+
+
+def button(*actions: ActionId, replace: bool = False, opens_modal: bool = False) -> Callable[[Work], Work]:
     def wrap(work: Work) -> Work:
         for action in actions:
-            _BUTTONS[action] = (work, replace)
+            _BUTTONS[action] = Button(work, replace, opens_modal)
         return work
 
     return wrap
 
 
 def register(app: App, services: Services) -> None:
-    for action, (work, replace) in _BUTTONS.items():
-        _listen(app, services, action, work, replace)
+    for action, handling in _BUTTONS.items():
+        _listen(app, services, action, handling)
 
 
-def _listen(app: App, services: Services, action: ActionId, work: Work, replace: bool) -> None:
+def _listen(app: App, services: Services, action: ActionId, handling: Button) -> None:
     @app.action(action.value)
     def listener(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        # Ack at once; the work (a flow, Slack calls) goes to the after-ack pool, never here.
         ack()
+        click = Click(
+            services=services,
+            body=body,
+            subject=subject_of(body),
+            user_id=body["user"]["id"],
+            team_id=body["team"]["id"],
+            client=client,
+            respond=respond,
+            once=_once(body),
+        )
+        queued = services.run_after_ack(
+            lambda: answer(respond, lambda: handling.work(click), action.value, replace=handling.replace),
+            action.value,
+            urgent=handling.opens_modal,
+        )
+        if not queued:
+            # Slack has its ack; telling the person is a Slack call, so not on this thread.
+            busy = replies.busy()
+            threading.Thread(target=lambda: answer(respond, lambda: busy, "busy"), daemon=True).start()
 
-        def carry_out() -> Message | None:
-            click = Click(
-                services=services,
-                body=body,
-                subject=subject_of(body),
-                user_id=body["user"]["id"],
-                team_id=body["team"]["id"],
-                client=client,
-                respond=respond,
-            )
-            return work(click)
 
-        answer(respond, carry_out, action.value, replace=replace)
+def _once(body: dict[str, Any]) -> Once:
+    action = body["actions"][0]
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("view_id") or ""
+    value = hashlib.sha256(str(action.get("value")).encode()).hexdigest()[:16]
+    return Once(
+        f"click:{body['team']['id']}:{body['user']['id']}:{action['action_id']}:{where}:{value}", DOUBLE_CLICK
+    )
 
 
 def _case_for_form(click: Click) -> Case:
@@ -136,19 +174,20 @@ def _promise_id(click: Click) -> int:
 # -- the case card -------------------------------------------------------------------------
 
 
-@button(ActionId.CARD_LOG_CONTACT)
+@button(ActionId.CARD_LOG_CONTACT, opens_modal=True)
 def log_contact(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.log_contact_view(case, click.subject))
 
 
-@button(ActionId.CARD_PROMISE)
+@button(ActionId.CARD_PROMISE, opens_modal=True)
 def make_promise(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.promise_view(case, click.subject))
+    click.warm_time_zone(case.owner_id)
 
 
-@button(ActionId.CARD_CLOSE)
+@button(ActionId.CARD_CLOSE, opens_modal=True)
 def close(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.close_view(case, click.subject))
@@ -162,6 +201,7 @@ def card_done(click: Click) -> Message:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=click.subject.promise_id,
+        once=click.once,
     )
     return promise_views.promise_kept(kept.case, kept.promise)
 
@@ -177,16 +217,18 @@ def reminder_done(click: Click) -> None:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=click.subject.promise_id,
+        once=click.once,
     )
     click.resolved(promise_views.promise_kept(kept.case, kept.promise).text)
 
 
-@button(ActionId.REMINDER_RESCHEDULE)
+@button(ActionId.REMINDER_RESCHEDULE, opens_modal=True)
 def reschedule(click: Click) -> None:
     held = promises.open_promise(
         click.services, team_id=click.team_id, case_id=click.subject.case_id, promise_id=_promise_id(click)
     )
     click.open_modal(modals.reschedule_view(held.case, held.promise, click.subject, extension=False))
+    click.warm_time_zone(held.case.owner_id)
 
 
 @button(ActionId.REMINDER_SNOOZE)
@@ -197,6 +239,7 @@ def snooze(click: Click) -> None:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=_promise_id(click),
+        once=click.once,
     )
     click.resolved(f"Snoozed: I'll remind you again at {when(again, '{time}')}.", keep_buttons=True)
 
@@ -209,6 +252,7 @@ def escalate_now(click: Click) -> Message:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=_promise_id(click),
+        once=click.once,
     )
     return replies.escalated_now(escalated.case, recipient(escalated.to, escalated.case))
 
@@ -224,6 +268,7 @@ def use_safer_time(click: Click) -> Message:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=_promise_id(click),
+        once=click.once,
     )
     # The confirmation is redrawn with the new plan, and no longer asks.
     plan = promise_views.promise_confirmation(
@@ -244,6 +289,7 @@ def acknowledge(click: Click) -> None:
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=_promise_id(click),
+        once=click.once,
     )
     at = when(click.services.clock.now(), "{time}")
     click.resolved(f"Acknowledged by <@{click.user_id}> at {at}; <@{acknowledged.owner_id}> was told.")
@@ -258,23 +304,25 @@ def take_over(click: Click) -> Message:
         case_id=click.subject.case_id,
         promise_id=click.subject.promise_id,
         new_owner_id=click.user_id,
+        once=click.once,
     )
     click.resolved(f"Taken over by <@{click.user_id}>.")
     return replies.case_reassigned(moved.case, moved.previous_owner, moved.open_promises)
 
 
-@button(ActionId.ESCALATION_REASSIGN)
+@button(ActionId.ESCALATION_REASSIGN, opens_modal=True)
 def reassign(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.reassign_view(case, click.subject))
 
 
-@button(ActionId.ESCALATION_EXTEND)
+@button(ActionId.ESCALATION_EXTEND, opens_modal=True)
 def extend(click: Click) -> None:
     held = promises.open_promise(
         click.services, team_id=click.team_id, case_id=click.subject.case_id, promise_id=_promise_id(click)
     )
     click.open_modal(modals.reschedule_view(held.case, held.promise, click.subject, extension=True))
+    click.warm_time_zone(held.case.owner_id)
 
 
 # -- paging --------------------------------------------------------------------------------

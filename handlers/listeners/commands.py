@@ -6,8 +6,10 @@ Syntax errors and help are answered in the ack itself: instant and ephemeral."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -15,6 +17,7 @@ from slack_bolt import Ack, App, Respond
 from bot.delivery.outcomes import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.flows import cases, promises, reports, team
+from bot.flows.context import Once
 from bot.reports import PERIODS
 from handlers.listeners.errors import answer, ephemeral, message_for
 from handlers.parse import (
@@ -57,19 +60,35 @@ def register(app: App, services: Services) -> None:
         if isinstance(request, Help):
             ack(**ephemeral(replies.help_message()))
             return
-        ack()
         if isinstance(request, OpenCaseModal):
-            # Now, not after queued work: the trigger_id is good for 3 seconds only.
-            _open_form(client, command, respond)
-            return
-        asked = Asked(
-            services,
-            team_id=command["team_id"],
-            actor_id=command["user_id"],
-            channel_id=command["channel_id"],
-        )
-        what = type(request).__name__
-        services.run_after_ack(lambda: answer(respond, lambda: run(request, asked), what), "command")
+            # Ahead of other queued work: the trigger_id is good for 3 seconds only.
+            queued = services.run_after_ack(lambda: _open_form(client, command, respond), "form", urgent=True)
+        else:
+            asked = Asked(services, command, once=_once(request, command))
+            what = type(request).__name__
+            queued = services.run_after_ack(lambda: answer(respond, lambda: run(request, asked), what), what)
+        # The work may start a moment before Slack has the ack: it answers through response_url,
+        # which Slack takes from the moment the command was sent.
+        if queued:
+            ack()
+        else:
+            ack(**ephemeral(replies.busy()))
+
+
+# Commands that make something new, which a person might send again after an error they saw:
+# the same words from the same person in the same channel within this window are done once.
+# The others are safe to repeat (a second `done` finds nothing open, a second `close` a closed
+# case) or read only.
+REPEATS = (OpenCase, MakePromise)
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def _once(request: CaseRequest, command: dict[str, Any]) -> Once | None:
+    if not isinstance(request, REPEATS):
+        return None
+    words = hashlib.sha256(" ".join(command.get("text", "").split()).encode()).hexdigest()[:24]
+    who = f"{command['team_id']}:{command['user_id']}:{command['channel_id']}"
+    return Once(f"command:{who}:{words}", REPEAT_WINDOW)
 
 
 def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
@@ -83,11 +102,13 @@ def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
 class Asked:
     """Who asked, where: what every subcommand needs besides its own words."""
 
-    def __init__(self, services: Services, *, team_id: str, actor_id: str, channel_id: str):
+    def __init__(self, services: Services, command: dict[str, Any], *, once: Once | None = None):
         self.services = services
-        self.team_id = team_id
-        self.actor_id = actor_id
-        self.channel_id = channel_id
+        self.team_id: str = command["team_id"]
+        self.actor_id: str = command["user_id"]
+        self.channel_id: str = command["channel_id"]
+        # What makes this the same command again (REPEATS), if anything does.
+        self.once = once
 
 
 def run(request: CaseRequest, asked: Asked) -> Message:
@@ -106,6 +127,7 @@ def _open(request: OpenCase, asked: Asked) -> Message:
         channel_id=asked.channel_id,
         customer=request.customer,
         summary=request.summary,
+        once=asked.once,
     )
     return card_outcome(opened)
 
@@ -130,6 +152,7 @@ def _promise(request: MakePromise, asked: Asked) -> Message:
         case_id=request.case_id,
         when=request.when,
         what=request.what,
+        once=asked.once,
     )
     repeat = asked.services.policy.escalation_repeat
     return promise_views.promise_confirmation(made.case, made.promise, repeat, made.advice)

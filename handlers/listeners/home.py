@@ -1,16 +1,13 @@
-"""The App Home tab: drawn on `app_home_opened` and published with `views.publish` (the view is
-handlers/views/home.py).
+"""The App Home tab: drawn when someone opens it (`app_home_opened`, handed over by the event lane
+after its ack) and published with `views.publish`; the view is handlers/views/home.py.
 
-The listener is thin on purpose: Bolt has already answered Slack 200 (events are acked before
-the listener runs on the executor), so nothing here may raise into Bolt; a failure is logged
-and the person simply sees the previous home until they open it again."""
+Slack has its 200 already, so nothing here may raise: a failure is logged and the person simply
+sees the previous home until they open it again."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.flows import reports
@@ -18,16 +15,6 @@ from handlers.services import Services
 from handlers.views.home import home_view
 
 log = logging.getLogger(__name__)
-
-
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        # The Messages tab (the person's DM with the bot) sends this event too: nothing to draw.
-        # Still listened to, so Bolt answers 200 rather than 404 (which Slack would retry).
-        if event.get("tab") != "home" or not event.get("user"):
-            return
-        publish_home(services, context.team_id or body.get("team_id", ""), event["user"])
 
 
 def publish_home(services: Services, team_id: str, user_id: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from slack_bolt import Ack, App
 
 from bot.cases import CaseDetails
 from bot.flows import cases, contacts, escalations, promises
+from bot.flows.context import AlreadyDone, Once
 from handlers.ids import BlockId, CallbackId, Subject
 from handlers.listeners.commands import card_outcome
 from handlers.listeners.errors import message_for
@@ -42,6 +44,8 @@ class Submission:
     subject: Subject
     team_id: str
     user_id: str
+    # The form's view: submitted again (a double click, Slack retrying a slow ack), it is one.
+    once: Once
 
     def tell(self, reply: Message, channel_id: str | None = None) -> None:
         """Privately, in the channel the modal was opened from."""
@@ -87,22 +91,80 @@ def _listen(app: App, services: Services, callback: CallbackId, first_field: Blo
             subject=Subject(case_id=0) if callback is CallbackId.OPEN_CASE else Subject.decode(metadata),
             team_id=body["team"]["id"],
             user_id=body["user"]["id"],
+            once=Once(f"view:{body['view']['id']}"),
         )
+        run = FormRun(submission, callback, first_field, work)
+        if not services.run_after_ack(run.carry_out, callback.value, urgent=True):
+            ack(response_action="errors", errors={first_field.value: replies.busy().text})
+            return
+        refusal = run.outcome_by(FORM_DEADLINE)
+        if refusal:
+            ack(response_action="errors", errors=refusal)
+        else:
+            ack()
+        run.acked.set()
+
+
+# How long a form's ack waits for its work. Within it, a mistake shows under its field and the
+# modal stays open; past it (Slack slow to tell a time zone, the database busy) the modal
+# closes, the work goes on, and its outcome, or what to fix, comes as a private message.
+# Bolt gives up on an ack 3 seconds after the request arrived.
+FORM_DEADLINE = 2.0
+# How long the work waits for the ack before sending what it left to send anyway.
+ACK_WAIT = 5.0
+
+
+class FormRun:
+    """One submission's work, on the after-ack pool, and what the ack learns of it."""
+
+    def __init__(self, submission: Submission, callback: CallbackId, first_field: BlockId, work: Work):
+        self.submission = submission
+        self.callback = callback
+        self.first_field = first_field
+        self.work = work
+        self.acked = threading.Event()
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._late = False
+        self._refusal: dict[str, str] | None = None
+
+    def outcome_by(self, seconds: float) -> dict[str, str] | None:
+        """The fields to fix if the work refused in time; None to close the modal (the work is
+        done, or still going and will tell its outcome itself)."""
+        self._finished.wait(seconds)
+        with self._lock:
+            if not self._finished.is_set():
+                self._late = True
+            return self._refusal
+
+    def carry_out(self) -> None:
+        services = self.submission.services
+        after_ack: Callable[[], None] | None = None
+        refusal: dict[str, str] | None = None
         with services.holding_sends() as held:
             try:
-                after_ack = work(submission)
+                after_ack = self.work(self.submission)
             except FieldError as error:
-                ack(response_action="errors", errors={error.block.value: error.message})
-                return
-            except Exception as error:  # a domain refusal or a failure: shown in the modal, nothing changed
-                ack(response_action="errors", errors={first_field.value: message_for(error)})
-                return
-        ack()
-        try:
-            held.release()
+                refusal = {error.block.value: error.message}
+            except AlreadyDone:
+                pass  # the same form twice: the first one's outcome stands
+            except Exception as error:  # a domain refusal or a failure: nothing changed
+                refusal = {self.first_field.value: message_for(error)}
+        with self._lock:
+            self._refusal = refusal
+            late = self._late
+            self._finished.set()
+        if refusal is not None:
+            if late:
+                fix = " ".join(refusal.values())
+                self.submission.tell(
+                    replies.error_message(f"That form wasn't saved: {fix} Open it again to fix it.")
+                )
+            return
+        self.acked.wait(ACK_WAIT)
+        held.release()
+        if after_ack is not None:
             after_ack()
-        except Exception:
-            log.exception("modal.after_ack_failed callback=%s", callback.value)
 
 
 @form(CallbackId.OPEN_CASE, BlockId.SUMMARY)
@@ -131,6 +193,7 @@ def open_case(submission: Submission) -> Callable[[], None]:
                 customer=values.text(BlockId.CUSTOMER) or None,
                 summary=summary,
                 details=details,
+                once=submission.once,
             )
             reply = card_outcome(opened)
         except Exception as error:  # after ack(): answer the person, never re-raise into Bolt
@@ -155,6 +218,7 @@ def make_promise(submission: Submission) -> Callable[[], None]:
         case_id=subject.case_id,
         due_at=due_at,
         what=what,
+        once=submission.once,
     )
     reply = promise_views.promise_confirmation(
         made.case, made.promise, services.policy.escalation_repeat, made.advice
@@ -180,6 +244,7 @@ def close(submission: Submission) -> Callable[[], None]:
         note=values.text(BlockId.RESOLUTION),
         recurrence=recurrence,
         category=category,
+        once=submission.once,
     )
     reply = replies.case_closed(closed)
     return lambda: submission.tell(reply)
@@ -206,6 +271,7 @@ def _new_time(submission: Submission, *, extension: bool) -> Callable[[], None]:
         note=note,
         customer_told=told,
         extension=extension,
+        once=submission.once,
     )
     verb = "Extended" if extension else "Rescheduled"
     done = f"{verb} by <@{submission.user_id}> to {when(changed.promise.due_at)}."
@@ -242,6 +308,7 @@ def reassign(submission: Submission) -> Callable[[], None]:
         case_id=submission.subject.case_id,
         promise_id=submission.subject.promise_id,
         new_owner_id=new_owner,
+        once=submission.once,
     )
     reply = replies.case_reassigned(moved.case, moved.previous_owner, moved.open_promises)
 
@@ -265,6 +332,7 @@ def log_contact(submission: Submission) -> Callable[[], None]:
         form_id=submission.body["view"]["id"],
         text=said,
         via=submission.values.option(BlockId.VIA),
+        once=submission.once,
     )
     reply = replies.contact_logged(case)
     return lambda: submission.tell(reply)

@@ -1,20 +1,17 @@
-"""The one `message` listener. Bolt runs only the first matching listener and answers 404 to
-events nobody matches (which Slack retries and counts against the app), so this listener
-takes every message event and sorts subtypes itself:
+"""Message events, sorted by subtype (the event lane, handlers/listeners/events.py, hands them
+here after their ack):
 
 - plain replies, `thread_broadcast` and `file_share` in a case thread are contacts;
   a reply starting with `promise <when>: <what>` also records a promise;
 - `message_changed` / `message_deleted` update the contact, keeping its history;
 - everything else (other bots, joins, top-level chatter) is ignored.
 
-`apply` is also how the worker re-drives an event whose handling never finished."""
+`apply` is also how an event whose handling never finished is re-driven."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-
-from slack_bolt import App
 
 from bot.errors import CaseError
 from bot.flows import contacts
@@ -28,12 +25,6 @@ from handlers.views.replies import error_message
 log = logging.getLogger(__name__)
 
 CONTACT_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-def register(app: App, services: Services) -> None:
-    @app.event("message")
-    def on_message(body: dict[str, Any]) -> None:
-        apply(services, body["team_id"], body["event_id"], body["event"])
 
 
 def is_thread_reply(event: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+
 class SlackDirectory:
     """The flows' Directory (bot/flows/context.py), asking Slack through `clients`."""
 

@@ -146,3 +146,8 @@ def contact_logged(case: Case) -> Message:
 def escalated_now(case: Case, to: str) -> Message:
     text = f"{case.ref}: escalated to {to} now. Keep the customer posted meanwhile."
     return message(text, [section(f":rotating_light: {text}")])
+
+
+def busy() -> Message:
+    text = "I have too much on right now to take that. Nothing was done: please try again in a minute."
+    return message(text, [section(f":hourglass_flowing_sand: {text}")])
