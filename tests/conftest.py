@@ -154,14 +154,14 @@ def seeding_policy(**overrides: Any) -> Policy:
 class RunningBot:
     """The bot as Slack sees it: an HTTP server at `url`."""
 
-    def __init__(self, settings: Settings, clock: ManualClock):
+    def __init__(self, settings: Settings, clock: ManualClock, **app_options: Any):
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database_url)
         self.db.migrate()
         self.services: Services = build_services(settings, self.db, clock)
         self.listeners = TrackingExecutor()
-        self.app = build_app(self.services, settings, listener_executor=self.listeners)
+        self.app = build_app(self.services, settings, listener_executor=self.listeners, **app_options)
         self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)

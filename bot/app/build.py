@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
 from handlers.clients import SlackClients
 from handlers.listeners import events, register_all
-from handlers.listeners.events import EventLane
+from handlers.listeners.events import EVENT_CAPACITY, EVENT_THREADS, EventLane
 from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
 from handlers.pools import BoundedPool
@@ -81,11 +81,18 @@ def build_services(
     )
 
 
-def build_app(services: Services, settings: Settings, *, listener_executor: Executor | None = None) -> App:
+def build_app(
+    services: Services,
+    settings: Settings,
+    *,
+    listener_executor: Executor | None = None,
+    event_lane: tuple[int, int] = (EVENT_THREADS, EVENT_CAPACITY),
+) -> App:
     """The Bolt app, with the lanes its requests go through (DESIGN.md §7): Bolt's listener
     executor runs only listeners that must ack (commands, clicks, forms), each of which acks and
-    leaves its work to the bounded after-ack pool; events never reach it (the event lane answers
-    them in middleware). Started here; the caller stops them (bot/app/serve.py)."""
+    leaves its work to the bounded after-ack pool; events never reach it (the event lane, of
+    `event_lane` = (threads, capacity), answers them in middleware). Started here; the caller
+    stops them (bot/app/serve.py: Services.stop_lanes)."""
     oauth: dict[str, Any] = {}
     # No token of its own: each request gets its workspace's from authorize, which never waits
     # on Slack (bot/app/workspaces.py).
@@ -100,7 +107,8 @@ def build_app(services: Services, settings: Settings, *, listener_executor: Exec
     services.after_ack = BoundedPool(
         "after-ack", threads=AFTER_ACK_THREADS, capacity=AFTER_ACK_CAPACITY
     ).start()
-    lane = EventLane(services).start()
+    threads, capacity = event_lane
+    lane = EventLane(services, threads=threads, capacity=capacity).start()
     services.events = lane
     app = App(
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",

@@ -51,6 +51,10 @@ class EventLane:
 
     def start(self) -> EventLane:
         self.pool.start()
+        # What a process that stopped (or died) left unfinished is taken back now, not only by
+        # the worker's re-drive a minute later.
+        self._overflowed.set()
+        threading.Thread(target=self.refill, name="events-refill", daemon=True).start()
         return self
 
     def offer(self, team_id: str, event_id: str, event: dict[str, Any]) -> bool:
