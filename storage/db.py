@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,40 +79,68 @@ class Turns:
     """This process's SQLite transactions, one at a time, re-entrant for the thread holding
     the turn, with urgent ones first. Under a storm of thread replies the queue is long with
     the work that follows each ack; an event's inbox row, written before its ack, must not
-    wait behind all of it (measured in bench/: it was three quarters of the ack latency)."""
+    wait behind all of it (measured in bench/: it was three quarters of the ack latency).
+
+    The turn is handed to exactly one waiter when it is given up, each waiter on its own event:
+    waking every waiter to let them race for it cost more CPU than the transactions themselves
+    when dozens were waiting (measured with py-spy in bench/RESULTS.md)."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
-        self._urgent_waiting = 0
+        # Waiting threads, each with the event that tells it the turn is its own now.
+        self._urgent: deque[threading.Event] = deque()
+        self._normal: deque[threading.Event] = deque()
 
     @contextmanager
     def turn(self, urgent: bool = False) -> Iterator[None]:
         me = threading.get_ident()
-        with self._changed:
+        with self._lock:
             if self._owner == me:
                 self._depth += 1
-            else:
-                self._urgent_waiting += urgent
-                try:
-                    while self._owner is not None or (not urgent and self._urgent_waiting):
-                        self._changed.wait()
-                except BaseException:
-                    # Given up waiting (interrupted): others may have been waiting behind it.
-                    self._urgent_waiting -= urgent
-                    self._changed.notify_all()
-                    raise
-                self._urgent_waiting -= urgent
+                handed = None
+            elif self._owner is None:
                 self._owner, self._depth = me, 1
+                handed = None
+            else:
+                handed = threading.Event()
+                (self._urgent if urgent else self._normal).append(handed)
+        if handed is not None:
+            self._wait_for(handed, urgent, me)
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._depth -= 1
                 if self._depth == 0:
-                    self._owner = None
-                    self._changed.notify_all()
+                    self._hand_on()
+
+    def _wait_for(self, handed: threading.Event, urgent: bool, me: int) -> None:
+        try:
+            handed.wait()
+        except BaseException:
+            # Given up waiting (interrupted): take our place out of the line, or, if the turn
+            # reached us meanwhile, pass it on.
+            with self._lock:
+                line = self._urgent if urgent else self._normal
+                if handed in line:
+                    line.remove(handed)
+                elif handed.is_set():
+                    self._depth = 0
+                    self._hand_on()
+            raise
+        with self._lock:
+            self._owner, self._depth = me, 1
+
+    def _hand_on(self) -> None:
+        """With the lock held: the turn to the next waiter, urgent ones first, or to nobody."""
+        line = self._urgent or self._normal
+        self._owner = None
+        if line:
+            # Marked taken now, so no newcomer slips in before the woken thread runs.
+            self._owner = -1
+            line.popleft().set()
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:

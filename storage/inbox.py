@@ -38,6 +38,7 @@ def finish(session: Session, team_id: str, event_id: str, state: EventState, now
         update(InboundEvent)
         .where(InboundEvent.team_id == team_id, InboundEvent.event_id == event_id)
         .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
     )
 
 

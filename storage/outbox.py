@@ -134,10 +134,16 @@ def claim_due_for(
 
 
 def _fenced(claim: Claim):  # type: ignore[no-untyped-def]
-    return update(Notification).where(
-        Notification.id == claim.id,
-        Notification.claim_token == claim.token,
-        Notification.state == NotificationState.CLAIMED,
+    # The claimed row is never loaded as an object in the session that marks it: nothing for
+    # the ORM to bring in step (its check is a fifth of the cost of marking a row sent).
+    return (
+        update(Notification)
+        .where(
+            Notification.id == claim.id,
+            Notification.claim_token == claim.token,
+            Notification.state == NotificationState.CLAIMED,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

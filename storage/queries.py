@@ -97,8 +97,13 @@ def card_being_posted(session: Session, team_id: str, channel_id: str, since: da
 def bump_case_version(session: Session, case_id: int) -> int:
     """One more change the case card must show. In SQL, so two processes changing the same
     case at once get two versions (a read-modify-write in Python could give both the same)."""
+    # The caller sets the new version on its Case (bot/cases.touch): no ORM bookkeeping needed.
     return session.execute(
-        update(Case).where(Case.id == case_id).values(version=Case.version + 1).returning(Case.version)
+        update(Case)
+        .where(Case.id == case_id)
+        .values(version=Case.version + 1)
+        .returning(Case.version)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
 
 

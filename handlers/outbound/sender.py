@@ -56,6 +56,9 @@ class SlackSender:
         if claim.kind == NotificationKind.DIGEST.value:
             # About a team, not a case.
             return self._deliver_digest(claim)
+        if claim.kind == NotificationKind.CONTACT_REACTION.value:
+            # One per logged reply: nothing to read first, and adding it twice is harmless.
+            return self._deliver_reaction(claim)
         with self.db.transaction() as session:
             scene = scenes.load(session, claim, self.clock.now())
         if scene is None:
@@ -68,8 +71,6 @@ class SlackSender:
             # The workspace removed the app (or never installed it): nobody there can get it.
             return Dead(f"app_not_installed team_id={claim.team_id}")
         try:
-            if claim.kind == NotificationKind.CONTACT_REACTION.value:
-                return self._react(client, claim)
             waiting = self.hold_back(claim, scene)
             if waiting is not None:
                 return waiting
@@ -136,6 +137,17 @@ class SlackSender:
             return Dead(f"app_not_installed team_id={claim.team_id}")
         try:
             return self._send(client, claim, Target(claim.recipient), message)
+        except SlackApiError as error:
+            return classify(error, claim)
+        except (OSError, TimeoutError) as error:
+            return unreachable(error, claim.attempts)
+
+    def _deliver_reaction(self, claim: Claim) -> Outcome:
+        client = self.clients.notification(claim.team_id)
+        if client is None:
+            return Dead(f"app_not_installed team_id={claim.team_id}")
+        try:
+            return self._react(client, claim)
         except SlackApiError as error:
             return classify(error, claim)
         except (OSError, TimeoutError) as error:
