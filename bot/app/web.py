@@ -20,6 +20,15 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+
+# The server's limits, all here. Slack is the only client that matters: it sends each request
+# whole and at once, a few KiB (a payload carries at most one message or view of ours), and
+# gives up on an answer after 3 seconds. Anything else must not cost us much.
+#
+# Bodies over this are answered 413 from the headers, before anything reads or parses them:
+# waitress's own max_request_body_size (it counts the raw bytes of a chunked body as they
+# arrive), and wsgi_app() again by CONTENT_LENGTH for any other server in front of Bolt.
+MAX_BODY_BYTES = 1024 * 1024
 HTTP_THREADS = 16
 
 
@@ -27,17 +36,35 @@ def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        refusal = _refused_by_size(environ)
+        if refusal is not None:
+            return _plain_text(start_response, *refusal)
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = db.ping()
-            body = b"ok\n" if healthy else b"database unreachable\n"
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            if db.ping():
+                return _plain_text(start_response, "200 OK", b"ok\n")
+            return _plain_text(start_response, "503 Service Unavailable", b"database unreachable\n")
         return slack(environ, start_response)
 
     return application
+
+
+def _plain_text(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _refused_by_size(environ: dict[str, Any]) -> tuple[str, bytes] | None:
+    """A status and body to refuse the request with, judged by its headers alone: Bolt reads
+    CONTENT_LENGTH bytes whole, then decodes and parses them, before it checks the signature."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "0")
+    except ValueError:
+        length = -1
+    if length < 0:
+        return "400 Bad Request", b"bad Content-Length\n"
+    if length > MAX_BODY_BYTES:
+        return "413 Request Entity Too Large", b"request body over %d bytes\n" % MAX_BODY_BYTES
+    return None
 
 
 class HttpServer:
@@ -47,7 +74,13 @@ class HttpServer:
 
     def __init__(self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000):
         self._server = create_server(
-            wsgi_app(app, db), host=host, port=port, threads=HTTP_THREADS, ident="casekeeper"
+            wsgi_app(app, db),
+            host=host,
+            port=port,
+            ident="casekeeper",
+            threads=HTTP_THREADS,
+            # waitress refuses a body of this size or more; ours may be MAX_BODY_BYTES exactly.
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         self._done = threading.Event()
         self._stopping = threading.Lock()
