@@ -1,5 +1,6 @@
 """What a client that is not Slack can cost the HTTP server: a body over 1 MiB is refused from its
-headers, without the memory to hold it, and Slack's own requests go on working."""
+headers, without the memory to hold it; idle and half-sent connections neither keep the health
+check out nor stay open past the channel timeout; and Slack's own requests go on working."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import re
 import socket
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from bot.app.web import MAX_BODY_BYTES, wsgi_app
+from bot.app.web import CHANNEL_TIMEOUT_SECONDS, CLEANUP_INTERVAL_SECONDS, MAX_BODY_BYTES, wsgi_app
 from slack_standin import FakeSlackAPI, SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
@@ -159,6 +161,48 @@ def test_a_huge_unsigned_post_is_refused_without_the_memory_to_hold_it(framing, 
     assert grew < 10 * MIB, f"peak memory grew by {grew / MIB:.1f} MiB for a refused body"
     assert health(port) == 200
     slack_still_gets_through(live_slack, port)
+
+
+def half_sent(kind: int) -> bytes:
+    """Nothing; half a request line and headers; whole headers and half the body they declare."""
+    headers = (
+        f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+        "Content-Length: 2000\r\nX-Slack-Request-Timestamp: 1700000000\r\n\r\n"
+    ).encode()
+    return [b"", headers[: len(headers) // 2], headers + b"a" * 1000][kind % 3]
+
+
+def closed_by_server(connection: socket.socket, deadline: float) -> bool:
+    connection.settimeout(max(0.01, deadline - time.monotonic()))
+    try:
+        return connection.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_idle_and_half_sent_connections_neither_keep_out_the_health_check_nor_stay_open(running, live_slack):
+    bot, port = running
+    idle = []
+    try:
+        for number in range(200):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+            idle.append(connection)
+            connection.sendall(half_sent(number))
+
+        assert health(port) == 200
+
+        # Each is closed once it has been quiet for the channel timeout (found by the next
+        # sweep); the margin is only for a loaded machine.
+        deadline = time.monotonic() + CHANNEL_TIMEOUT_SECONDS + CLEANUP_INTERVAL_SECONDS + 10
+        still_open = [n for n, c in enumerate(idle) if not closed_by_server(c, deadline)]
+        assert not still_open, f"{len(still_open)} of 200 still open, e.g. numbers {still_open[:5]}"
+    finally:
+        for connection in idle:
+            connection.close()
+    slack_still_gets_through(live_slack, port)
+    assert bot.terminate() == 0, bot.log()
 
 
 def test_a_body_of_exactly_the_limit_reaches_the_signature_check_and_a_byte_more_does_not(bot):

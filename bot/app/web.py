@@ -29,7 +29,31 @@ EVENTS_PATH = "/slack/events"
 # waitress's own max_request_body_size (it counts the raw bytes of a chunked body as they
 # arrive), and wsgi_app() again by CONTENT_LENGTH for any other server in front of Bolt.
 MAX_BODY_BYTES = 1024 * 1024
+# A connection with no bytes in or out for this long is closed: a request still half-sent after
+# 10 s is not Slack's (Slack stopped waiting for our answer 7 s earlier). It also ends idle
+# keep-alive connections, so a proxy that pools connections to us must drop them sooner.
+# waitress looks for such connections every CLEANUP_INTERVAL: its default, 30 s, would let
+# them stay three times the timeout.
+CHANNEL_TIMEOUT_SECONDS = 10
+CLEANUP_INTERVAL_SECONDS = 1
+# Threads that run requests (Bolt, up to its ack).
 HTTP_THREADS = 16
+# Open connections, counting waitress's own listening socket and wake-up pipe. Below: room for
+# connections that are idle or half-sent (scanners, keep-alives, a slow flood) until the timeout
+# closes them, beside Slack's own; at waitress's default of 100, about a hundred such kept every
+# new connection, /healthz included, waiting in the kernel; 400 leaves room for 200. Above:
+# were every connection to carry a request at once, the 16 threads would answer the last one
+# after ~2.8 s at the rate bench/RESULTS.md measured (100 thread replies at once: p99 0.7 s),
+# so more connections would only queue requests Slack has given up on. And 400 stays within
+# 1024 file descriptors (a socket each, plus a temp file for a body over 512 KiB), the most
+# waitress's select() loop can watch and a common `ulimit -n`. Memory: up to ~0.75 MiB each
+# while a request arrives (headers, then the body until it spills to that temp file).
+CONNECTION_LIMIT = 400
+# Connections the kernel has completed and the loop not yet accepted: it fills only in a burst
+# or while CONNECTION_LIMIT is reached, and a connection waiting there for long is answered
+# after Slack gave up anyway. Below the 1000 that shutdown takes in (_stop_accepting), so a
+# stop resets none of them.
+BACKLOG = 256
 
 
 def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
@@ -79,6 +103,10 @@ class HttpServer:
             port=port,
             ident="casekeeper",
             threads=HTTP_THREADS,
+            connection_limit=CONNECTION_LIMIT,
+            backlog=BACKLOG,
+            channel_timeout=CHANNEL_TIMEOUT_SECONDS,
+            cleanup_interval=CLEANUP_INTERVAL_SECONDS,
             # waitress refuses a body of this size or more; ours may be MAX_BODY_BYTES exactly.
             max_request_body_size=MAX_BODY_BYTES + 1,
         )
