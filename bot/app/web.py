@@ -31,9 +31,10 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 # A connection with no bytes in or out for this long is closed: a request still half-sent after
 # 10 s is not Slack's (Slack stopped waiting for our answer 7 s earlier). It also ends idle
-# keep-alive connections, so a proxy that pools connections to us must drop them sooner.
-# waitress looks for such connections every CLEANUP_INTERVAL: its default, 30 s, would let
-# them stay three times the timeout.
+# keep-alive connections, so a proxy that pools connections to us must drop them sooner. It is
+# well under the 20 s a stop waits for requests (bot/app/serve.py), and the drain applies it
+# too (_idle_now). waitress looks for such connections every CLEANUP_INTERVAL: its default,
+# 30 s, would let them stay three times the timeout.
 CHANNEL_TIMEOUT_SECONDS = 10
 CLEANUP_INTERVAL_SECONDS = 1
 # Threads that run requests (Bolt, up to its ack).
@@ -187,6 +188,9 @@ class HttpServer:
 
     def _idle_now(self) -> bool:
         server = self._server
+        # waitress closes timed-out connections only while its listening socket is in the loop:
+        # sweep here instead, or a half-sent request would hold the drain for the whole grace.
+        server.maintenance(time.time())
         dispatcher = server.task_dispatcher
         with dispatcher.lock:
             busy_threads = dispatcher.active_count
