@@ -287,3 +287,31 @@ def test_the_drain_sees_a_request_the_server_has_read_but_not_yet_parsed(
         serving.join(10)
         db.dispose()
     assert not serving.is_alive()
+
+
+@pytest.mark.backend_independent
+def test_a_request_stalled_half_sent_does_not_hold_the_stop_until_the_grace_runs_out(tmp_path, live_slack):
+    """Half a request, then nothing: that is not Slack. While the server runs, such a connection
+    is closed after the channel timeout; the drain goes on closing it, rather than waiting for it
+    until the grace is spent and the process stops with whatever else is still in flight."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from bot.app.web import CHANNEL_TIMEOUT_SECONDS, make_server
+
+    app = App(client=WebClient(token="xoxb-drain", base_url=live_slack.base_url), signing_secret=SECRET)
+    db = Database(f"sqlite:///{tmp_path / 'stalled.db'}")
+    server = make_server(app, db, host="127.0.0.1", port=0)
+    serving = threading.Thread(target=server.serve, daemon=True)
+    serving.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+            stalled.sendall(
+                b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000\r\n\r\nhalf"
+            )
+            assert server.shutdown(grace=CHANNEL_TIMEOUT_SECONDS + 15)
+            assert stalled.recv(1) == b"", "the stalled connection is still open"
+    finally:
+        serving.join(10)
+        db.dispose()
+    assert not serving.is_alive()

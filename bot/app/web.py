@@ -20,24 +20,76 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+
+# The server's limits, all here. Slack is the only client that matters: it sends each request
+# whole and at once, a few KiB (a payload carries at most one message or view of ours), and
+# gives up on an answer after 3 seconds. Anything else must not cost us much.
+#
+# Bodies over this are answered 413 from the headers, before anything reads or parses them:
+# waitress's own max_request_body_size (it counts the raw bytes of a chunked body as they
+# arrive), and wsgi_app() again by CONTENT_LENGTH for any other server in front of Bolt.
+MAX_BODY_BYTES = 1024 * 1024
+# A connection with no bytes in or out for this long is closed: a request still half-sent after
+# 10 s is not Slack's (Slack stopped waiting for our answer 7 s earlier). It also ends idle
+# keep-alive connections, so a proxy that pools connections to us must drop them sooner. It is
+# well under the 20 s a stop waits for requests (bot/app/serve.py), and the drain applies it
+# too (_idle_now). waitress looks for such connections every CLEANUP_INTERVAL: its default,
+# 30 s, would let them stay three times the timeout.
+CHANNEL_TIMEOUT_SECONDS = 10
+CLEANUP_INTERVAL_SECONDS = 1
+# Threads that run requests (Bolt, up to its ack).
 HTTP_THREADS = 16
+# Open connections, counting waitress's own listening socket and wake-up pipe. Below: room for
+# connections that are idle or half-sent (scanners, keep-alives, a slow flood) until the timeout
+# closes them, beside Slack's own; at waitress's default of 100, about a hundred such kept every
+# new connection, /healthz included, waiting in the kernel; 400 leaves room for 200. Above:
+# were every connection to carry a request at once, the 16 threads would answer the last one
+# after ~2.8 s at the rate bench/RESULTS.md measured (100 thread replies at once: p99 0.7 s),
+# so more connections would only queue requests Slack has given up on. And 400 stays within
+# 1024 file descriptors (a socket each, plus a temp file for a body over 512 KiB), the most
+# waitress's select() loop can watch and a common `ulimit -n`. Memory: up to ~0.75 MiB each
+# while a request arrives (headers, then the body until it spills to that temp file).
+CONNECTION_LIMIT = 400
+# Connections the kernel has completed and the loop not yet accepted: it fills only in a burst
+# or while CONNECTION_LIMIT is reached, and a connection waiting there for long is answered
+# after Slack gave up anyway. Below the 1000 that shutdown takes in (_stop_accepting), so a
+# stop resets none of them.
+BACKLOG = 256
 
 
 def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        refusal = _refused_by_size(environ)
+        if refusal is not None:
+            return _plain_text(start_response, *refusal)
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = db.ping()
-            body = b"ok\n" if healthy else b"database unreachable\n"
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            if db.ping():
+                return _plain_text(start_response, "200 OK", b"ok\n")
+            return _plain_text(start_response, "503 Service Unavailable", b"database unreachable\n")
         return slack(environ, start_response)
 
     return application
+
+
+def _plain_text(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _refused_by_size(environ: dict[str, Any]) -> tuple[str, bytes] | None:
+    """A status and body to refuse the request with, judged by its headers alone: Bolt reads
+    CONTENT_LENGTH bytes whole, then decodes and parses them, before it checks the signature."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "0")
+    except ValueError:
+        length = -1
+    if length < 0:
+        return "400 Bad Request", b"bad Content-Length\n"
+    if length > MAX_BODY_BYTES:
+        return "413 Request Entity Too Large", b"request body over %d bytes\n" % MAX_BODY_BYTES
+    return None
 
 
 class HttpServer:
@@ -47,7 +99,17 @@ class HttpServer:
 
     def __init__(self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000):
         self._server = create_server(
-            wsgi_app(app, db), host=host, port=port, threads=HTTP_THREADS, ident="casekeeper"
+            wsgi_app(app, db),
+            host=host,
+            port=port,
+            ident="casekeeper",
+            threads=HTTP_THREADS,
+            connection_limit=CONNECTION_LIMIT,
+            backlog=BACKLOG,
+            channel_timeout=CHANNEL_TIMEOUT_SECONDS,
+            cleanup_interval=CLEANUP_INTERVAL_SECONDS,
+            # waitress refuses a body of this size or more; ours may be MAX_BODY_BYTES exactly.
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         self._done = threading.Event()
         self._stopping = threading.Lock()
@@ -126,6 +188,9 @@ class HttpServer:
 
     def _idle_now(self) -> bool:
         server = self._server
+        # waitress closes timed-out connections only while its listening socket is in the loop:
+        # sweep here instead, or a half-sent request would hold the drain for the whole grace.
+        server.maintenance(time.time())
         dispatcher = server.task_dispatcher
         with dispatcher.lock:
             busy_threads = dispatcher.active_count
