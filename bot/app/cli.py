@@ -7,8 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from dotenv import find_dotenv, load_dotenv
-
+from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 
 log = logging.getLogger("bot")
@@ -46,13 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         " whole case against a local Slack stand-in. Also: report, export (each has --help)",
     )
     args = parser.parse_args(arguments)
-    # The working directory's .env, as documented; not one found by walking up from this file.
-    load_dotenv(find_dotenv(usecwd=True), override=False)
+    # The working directory's .env (bot/app/environment.py): empty values mean not set.
+    environment.load()
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"casekeeper: configuration error: {error}", file=sys.stderr)
         return 2
+    environment.read_by_settings()
 
     from bot.app.logs import configure_logging
 

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from dotenv import find_dotenv, load_dotenv
-
+from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 
 PROG = "python -m bot export"
@@ -77,7 +76,8 @@ def main(argv: Sequence[str]) -> int:
         return _fail("--team needs a Slack team id, like T0123ABCD", 2)
 
     # The working directory's .env, as `python -m bot` reads it.
-    load_dotenv(find_dotenv(usecwd=True), override=False)
+    # The working directory's .env (bot/app/environment.py): empty values mean not set.
+    environment.load()
     try:
         settings = Settings.from_env()
     except SettingsError as error:

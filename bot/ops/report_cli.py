@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TextIO
 
-from dotenv import find_dotenv, load_dotenv
-
 from bot import durations, reports
+from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.ops import progress
@@ -100,7 +99,8 @@ def main(argv: Sequence[str]) -> int:
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
-    load_dotenv(find_dotenv(usecwd=True), override=False)
+    # The working directory's .env (bot/app/environment.py): empty values mean not set.
+    environment.load()
     try:
         settings = Settings.from_env()
     except SettingsError as error:
