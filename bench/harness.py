@@ -139,22 +139,25 @@ class BareApp:
     """The baseline for acknowledgements: a Bolt app with one handler that only acks, served by
     the same server (bot/app/web.py, waitress) in its own process."""
 
-    def __init__(self, workdir: Path, slack: FakeSlackAPI):
+    def __init__(
+        self, workdir: Path, slack: FakeSlackAPI, *, commit_events: bool = False, name: str = "bare"
+    ):
         self.port = free_port()
         env = bot_env(
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=slack.base_url,
             PORT=str(self.port),
-            BARE_DB=str(workdir / "bare.db"),
+            BARE_DB=str(workdir / f"{name}.db"),
+            BARE_COMMIT_EVENTS="1" if commit_events else "0",
         )
-        self._log = (workdir / "bare.log").open("w")
+        self._log = (workdir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.bare_app"], cwd=workdir, env=env, stdout=self._log, stderr=self._log
         )
         self.url = f"http://127.0.0.1:{self.port}"
         if not wait_healthy(self.url, self.process):
-            raise RuntimeError(f"{self.process.args} did not start: see {workdir / 'bare.log'}")
+            raise RuntimeError(f"{self.process.args} did not start: see {workdir / f'{name}.log'}")
 
     @property
     def pid(self) -> int:

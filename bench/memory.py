@@ -27,6 +27,9 @@ BATCH = 5_000
 SENDERS = 20
 # Allowed growth between the first and the second 100k: allocator noise, not a leak.
 NOISE_KIB = 4 * 1024
+# What the work of a flood may add to an idle process at all (issue: ≤ idle + 30 MiB): events
+# wait in the durable inbox, not in memory.
+FLOOD_KIB = 30 * 1024
 
 
 def run(ctx: Context) -> Section:
@@ -67,14 +70,17 @@ def run(ctx: Context) -> Section:
                 value=_mib(after[0]),
                 baseline=_mib(idle),
                 ratio=f"{after[0] / idle:.2f}×",
+                goal=f"≤ idle + {FLOOD_KIB // 1024} MiB",
+                met=after[0] - idle <= FLOOD_KIB,
             ),
             Row(
                 case=f"after {2 * count:,} events",
                 value=_mib(after[1]),
                 baseline=_mib(after[0]),
                 ratio=f"{after[1] / after[0]:.2f}×",
-                goal=f"no growth over the second {count:,} (≤ {NOISE_KIB // 1024} MiB noise)",
-                met=growth <= NOISE_KIB,
+                goal=f"≤ idle + {FLOOD_KIB // 1024} MiB; no growth over the second {count:,}"
+                f" (≤ {NOISE_KIB // 1024} MiB noise)",
+                met=growth <= NOISE_KIB and after[1] - idle <= FLOOD_KIB,
             ),
         ]
     finally:
