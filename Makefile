@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Set up and start the bot on SQLite (web + scheduler in one process).
+# Set up and start the bot (web + scheduler in one process). Without Slack credentials it says
+# which are missing before it creates or migrates anything.
 run: install
-	$(PY) -m bot migrate
-	$(PY) -m bot run
+	$(PY) -m bot run --migrate
 
 # A whole case against the local Slack stand-in, in under a minute, no Slack needed.
 demo: install

@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export]`: see README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export]`: see `python -m bot --help`, README.md."""
 
 from __future__ import annotations
 
@@ -25,6 +25,24 @@ SLACK_SETUP_HELP = {
 # --help`. Imported only when run, so starting the bot doesn't load them.
 OPERATOR_COMMANDS = {"report": "bot.ops.report_cli", "export": "bot.ops.export_cli"}
 
+# What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
+COMMANDS = {
+    "run": "Start the bot: the HTTP server (or Socket Mode) and the scheduler, in one process."
+    " The default for one box. On SQLite it brings the database schema up to date first.",
+    "web": "Only the HTTP server that Slack posts commands, events and clicks to (the Procfile's"
+    " web process; several may run side by side on PostgreSQL).",
+    "worker": "Only the scheduler and the notification sender (the Procfile's worker process;"
+    " safe to run several).",
+    "migrate": "Bring the database schema up to date (the Procfile's release step). Needs no"
+    " Slack credentials.",
+    "demo": "Play a whole case, start to escalation, against a local Slack stand-in: no"
+    " workspace, no credentials. From a checkout only.",
+    "report": "Print the team report (promises kept, first contact, old cases, recurring"
+    " problems) as a table or CSV. See `python -m bot report --help`.",
+    "export": "Export everything recorded about a case, or every case touched lately, as JSON."
+    " See `python -m bot export --help`.",
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -32,19 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import importlib
 
         return int(importlib.import_module(OPERATOR_COMMANDS[arguments[0]]).main(arguments[1:]))
-    parser = argparse.ArgumentParser(
-        prog="python -m bot", description="casekeeper: keep the promises made to customers"
-    )
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="run",
-        choices=["run", "web", "worker", "migrate", "demo"],
-        help="run: web + scheduler in one process (default); web: HTTP only; worker: scheduler"
-        " and notifications only; migrate: bring the database schema up to date; demo: play a"
-        " whole case against a local Slack stand-in. Also: report, export (each has --help)",
-    )
-    args = parser.parse_args(arguments)
+    args = _parser().parse_args(arguments)
+    command = args.command or "run"
     # The working directory's .env (bot/app/environment.py): empty values mean not set.
     environment.load()
     try:
@@ -57,22 +64,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.app.logs import configure_logging
 
     configure_logging(settings.log_format, secrets=settings.secrets())
-    if args.command == "demo":
+    if command == "demo":
         return _demo()
+    if command == "migrate":
+        return _migrate(settings)
+    return _start(command, settings, migrate_first=getattr(args, "migrate", False))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="casekeeper: keep the promises made to customers. Settings come from the"
+        " environment or the working directory's .env (see .env.example).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command", title="commands (default: run)")
+    for name, description in COMMANDS.items():
+        if name in OPERATOR_COMMANDS:
+            # Parsed by their own modules (main() hands them over first); listed here for --help.
+            commands.add_parser(name, help=description, add_help=False)
+            continue
+        command = commands.add_parser(name, help=description, description=description)
+        if name in ("run", "web", "worker"):
+            command.add_argument(
+                "--migrate",
+                action="store_true",
+                help="bring the database schema up to date first, once the settings are checked",
+            )
+    return parser
+
+
+def _migrate(settings: Settings) -> int:
     from storage.db import Database
 
-    db = Database(settings.database_url)
-    if args.command == "migrate":
-        db.migrate()
-        print("casekeeper: database schema is up to date")
-        return 0
-    missing = settings.missing_for_slack(receives_requests=args.command != "worker")
+    Database(settings.database_url).migrate()
+    print("casekeeper: database schema is up to date")
+    return 0
+
+
+def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
+    # Credentials first: a newcomer without them hears what is missing before anything is made.
+    missing = settings.missing_for_slack(receives_requests=command != "worker")
     if missing:
         _explain_missing(missing)
         return 2
-    if settings.is_sqlite:
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    if settings.is_sqlite or migrate_first:
         # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
-        # release step's job (`python -m bot migrate`), run once per deploy.
+        # release step's job (`python -m bot migrate`), run once per deploy, unless asked.
         db.migrate()
     else:
         from storage.schema_check import require_current_schema
@@ -83,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     from bot.app.serve import serve
 
-    return serve(args.command, settings, db)
+    return serve(command, settings, db)
 
 
 def _demo() -> int:
