@@ -35,6 +35,8 @@ def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
         for level in (1, 20, 100):
             line = next(row for row in text.splitlines() if row.startswith(f"| {kind}, {level} at once"))
             assert re.search(r"\| \d+\.\d\d× \|", line), line
+        # And the slowest acknowledgement of all, against Slack's 3 seconds.
+        assert re.search(rf"\| {kind}, the slowest at any level \| \d+\.\d ms \|", text)
     assert re.search(r"\| after 2,000 events \| \d+\.\d MiB \| \d+\.\d MiB \|", text)
 
 
