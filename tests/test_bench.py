@@ -16,6 +16,9 @@ from tests.processes import ROOT
 pytestmark = pytest.mark.backend_independent
 
 
+# The figures run for real, on tiny sizes: over a minute of both cores. `make test` runs it
+# alone; a plain pytest skips it.
+@pytest.mark.slow
 def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
     output = tmp_path / "RESULTS.md"
     figures = ["ack", "memory", "throughput", "sweep"]

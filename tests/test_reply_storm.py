@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import Contact
+
+# A load test, half a minute of both cores: `make test` runs it alone, a plain pytest skips it.
+pytestmark = pytest.mark.slow
 
 THREADS = 50
 REPLIES = 1000
