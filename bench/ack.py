@@ -25,6 +25,8 @@ QUICK_COUNTS = {1: 40, 20: 200, 100: 400}
 WARM_UP = 30
 QUICK_WARM_UP = 10
 CASES_FOR_REPLIES = 20
+# Slack's own limit: an event or command answered later counts as failed and is retried.
+SLACK_ACK_LIMIT = 3.0
 
 
 def run(ctx: Context) -> Section:
@@ -43,6 +45,7 @@ def run(ctx: Context) -> Section:
     try:
         threads = open_cases(bot, slack, CASES_FOR_REPLIES)
         for kind in ("/case open", "thread reply"):
+            slowest = 0.0
             for level in LEVELS:
                 count = counts[level]
                 results = {}
@@ -55,6 +58,7 @@ def run(ctx: Context) -> Section:
                     settle(slack, bot)
                 bot_p50, bot_p99 = percentile(results["bot"], 50), percentile(results["bot"], 99)
                 bare_p50, bare_p99 = percentile(results["bare"], 50), percentile(results["bare"], 99)
+                slowest = max(slowest, *results["bot"])
                 ratio = bot_p99 / bare_p99
                 met = ratio <= 1.5 and (level != 20 or bot_p99 < 0.100)
                 goal = "p99 ≤ 1.5× bare" + (", < 100 ms" if level == 20 else "")
@@ -70,6 +74,14 @@ def run(ctx: Context) -> Section:
                 )
                 row = section.rows[-1]
                 print(f"  ack {kind} x{level}: bot {row.value} | bare {row.baseline} | {ratio:.2f}x")
+            section.rows.append(
+                Row(
+                    case=f"{kind}, the slowest at any level",
+                    value=ms(slowest),
+                    goal=f"< {SLACK_ACK_LIMIT:.0f} s (Slack's limit)",
+                    met=slowest < SLACK_ACK_LIMIT,
+                )
+            )
     finally:
         bare.stop()
         bot.stop()

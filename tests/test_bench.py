@@ -16,6 +16,9 @@ from tests.processes import ROOT
 pytestmark = pytest.mark.backend_independent
 
 
+# The figures run for real, on tiny sizes: over a minute of both cores. `make test` runs it
+# alone; a plain pytest skips it.
+@pytest.mark.slow
 def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
     output = tmp_path / "RESULTS.md"
     figures = ["ack", "memory", "throughput", "sweep"]
@@ -35,6 +38,8 @@ def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
         for level in (1, 20, 100):
             line = next(row for row in text.splitlines() if row.startswith(f"| {kind}, {level} at once"))
             assert re.search(r"\| \d+\.\d\d× \|", line), line
+        # And the slowest acknowledgement of all, against Slack's 3 seconds.
+        assert re.search(rf"\| {kind}, the slowest at any level \| \d+\.\d ms \|", text)
     assert re.search(r"\| after 2,000 events \| \d+\.\d MiB \| \d+\.\d MiB \|", text)
 
 

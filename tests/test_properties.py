@@ -200,6 +200,8 @@ REQUEST_TYPES = (
 @example("frobnicate\x07")
 # Was broken: "`/case list` takes nothing after the case", for a command that has no case.
 @example("list 0")
+# A case number past what the database's 64-bit ids hold would fail the lookup, not be refused.
+@example("show CASE-99999999999999999999")
 def test_any_command_parses_or_is_refused_specifically(text):
     try:
         request = parse_case_command(text)
@@ -213,7 +215,7 @@ def test_any_command_parses_or_is_refused_specifically(text):
     if isinstance(request, MakePromise):
         assert request.when == request.when.strip() and request.when
         assert request.what == request.what.strip() and request.what
-    assert getattr(request, "case_id", 0) >= 0
+    assert 0 <= getattr(request, "case_id", 0) < 2**63
 
 
 @FAST

@@ -54,9 +54,17 @@ def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot
     # Due in 4s, reminded 2s before, escalated 1s after: on time to within the poll interval.
     assert 1.5 <= reminded_at - made_at <= 4.5
     assert 4.5 <= escalated_at - made_at <= 8.0
-    assert card.ts
+    # The promise was made on CASE-1's card, at the top of C1, and its escalation is on the case's
+    # record as well: a note in the card's thread names who was told.
+    assert card.thread_ts is None and "CASE-1" in card.all_text()
+    slack.wait_for(lambda: notes_in(slack, card), timeout=10, what="the escalation note in the case thread")
     time.sleep(1)
     assert len(slack.dms_to("UAGENT")) == 1 and len(slack.dms_to("UMGR")) == 1
+    assert len(notes_in(slack, card)) == 1
+
+
+def notes_in(slack, card):
+    return [m for m in slack.thread("C1", card.ts) if "escalated to <@UMGR>" in m.all_text()]
 
 
 def test_sigterm_stops_the_bot_cleanly(real_bot):

@@ -1,23 +1,26 @@
 """A busy afternoon: 1,000 thread replies over 50 case threads in a few seconds, from 25
-senders at once. Every one is acknowledged inside Slack's 3 seconds and every one is logged
-as a contact, once, with its reaction."""
+senders at once. Every one is answered 200 and logged as a contact, once, with its reaction.
+How fast (acks under Slack's 3 seconds at 100 senders at once, replies logged per second) is
+measured in bench/ (bench/ack.py, bench/throughput.py), on a machine doing nothing else."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import Contact
 
+# A load test, half a minute of both cores: `make test` runs it alone, a plain pytest skips it.
+pytestmark = pytest.mark.slow
+
 THREADS = 50
 REPLIES = 1000
 SENDERS = 25
-SLACK_ACK_LIMIT_S = 3.0
 
 
-def test_a_thousand_replies_over_fifty_threads_are_all_acked_in_time_and_logged(agent, signer, slack, bot):
+def test_a_thousand_replies_over_fifty_threads_are_all_acked_and_logged_once(agent, signer, slack, bot):
     threads = [agent.open_case(f"Customer {index}: parcel lost").card_ts for index in range(THREADS)]
 
     def send(number: int):
@@ -25,20 +28,11 @@ def test_a_thousand_replies_over_fifty_threads_are_all_acked_in_time_and_logged(
             f"Contact #{number}: called the customer", thread_ts=threads[number % THREADS], user="UAGENT"
         )
 
-    started = time.monotonic()
     with ThreadPoolExecutor(SENDERS) as pool:
         replies = list(pool.map(send, range(REPLIES)))
-    storm_s = time.monotonic() - started
     bot.settle(timeout=120)
-    acks = sorted(r.elapsed for r in replies)
-    print(
-        f"\nreply storm: {REPLIES} replies in {storm_s:.1f}s; ack p50 {acks[REPLIES // 2] * 1000:.0f} ms,"
-        f" p99 {acks[int(REPLIES * 0.99)] * 1000:.0f} ms, max {acks[-1] * 1000:.0f} ms"
-    )
 
     assert [r.status for r in replies] == [200] * REPLIES
-    slowest = max(r.elapsed for r in replies)
-    assert slowest < SLACK_ACK_LIMIT_S, f"slowest ack {slowest:.2f}s"
     with bot.db.transaction() as session:
         logged = session.execute(
             select(func.count(func.distinct(Contact.ts))).select_from(Contact)
