@@ -21,7 +21,7 @@ pytestmark = pytest.mark.backend_independent
 @pytest.mark.slow
 def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
     output = tmp_path / "RESULTS.md"
-    figures = ["ack", "memory", "throughput", "sweep"]
+    figures = ["ack", "request_path", "memory", "throughput", "sweep"]
     run = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", ",".join(figures), "--output", str(output)],
         cwd=ROOT,
@@ -41,6 +41,9 @@ def test_the_runner_measures_each_figure_and_writes_the_results(tmp_path):
         # And the slowest acknowledgement of all, against Slack's 3 seconds.
         assert re.search(rf"\| {kind}, the slowest at any level \| \d+\.\d ms \|", text)
     assert re.search(r"\| after 2,000 events \| \d+\.\d MiB \| \d+\.\d MiB \|", text)
+    # The request path: commands under a flood and with Slack slow, against the bare app.
+    assert re.search(r"\| /case list ack while \d+ replies arrive, while Slack takes 4 s a call", text)
+    assert re.search(r"\| CPU per logged thread reply [^|]*\| \d+\.\d ms \|", text)
 
 
 def test_what_is_written_by_hand_below_the_marker_survives_the_next_run(tmp_path):
