@@ -15,7 +15,7 @@ from bot.errors import CaseError
 from bot.policy import Policy
 from bot.timeparse import find_zone
 from bot.validation import clean_text
-from storage import queries
+from storage import outbox, queries
 from storage.models import (
     Case,
     CasePriority,
@@ -57,17 +57,17 @@ def open_case(
     session.add(case)
     session.flush()
     audit.record(session, Action.CASE_OPENED, team_id=team_id, at=now, actor_id=owner_id, case=case)
-    card_key = notifications.enqueue(
+    key = notifications.enqueue(
         session,
         team_id=team_id,
         kind=NotificationKind.CASE_CARD,
         recipient=channel_id,
         run_at=now,
         now=now,
-        dedupe_key=f"case:{case.id}:card",
+        dedupe_key=card_key(case.id),
         case_id=case.id,
     )
-    return case, card_key
+    return case, key
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,18 @@ def set_customer_zone(
     )
     touch(session, case, now)
     return name
+
+
+def card_key(case_id: int) -> str:
+    """The outbox key of a case's card (posted once; its redraws have keys of their own)."""
+    return f"case:{case_id}:card"
+
+
+def cards_owed(session: Session, team_id: str, channel_id: str, now: datetime) -> list[str]:
+    """The bot has just joined this channel: the cards of its cases that Slack refused (the bot
+    was not in it) are owed again. Returns their outbox keys."""
+    keys = [card_key(case.id) for case in queries.cases_without_card(session, team_id, channel_id)]
+    return outbox.owe_again(session, keys, now) if keys else []
 
 
 def card_posted(session: Session, case_id: int, ts: str) -> None:

@@ -263,6 +263,21 @@ def cancel_row(session: Session, row_id: int, reason: str) -> None:
     )
 
 
+def owe_again(session: Session, keys: list[str], now: datetime) -> list[str]:
+    """Rows Slack refused for good (dead) are owed again, now: what it refused has been put
+    right (the bot was invited into the channel). Returns the keys revived."""
+    revived = session.execute(
+        update(Notification)
+        .where(Notification.dedupe_key.in_(keys), Notification.state == NotificationState.DEAD)
+        .values(
+            state=NotificationState.PENDING, run_at=now, attempts=0, last_error=None, maybe_delivered=False
+        )
+        .returning(Notification.dedupe_key)
+        .execution_options(synchronize_session=False)
+    )
+    return list(revived.scalars())
+
+
 def revive(session: Session, row_id: int, recipient: str, thread_ts: str | None, run_at: datetime) -> None:
     """A message cancelled because the plan changed is owed again (the plan changed back)."""
     session.execute(

@@ -94,6 +94,20 @@ def card_being_posted(session: Session, team_id: str, channel_id: str, since: da
     return session.execute(waiting.limit(1)).first() is not None
 
 
+def cases_without_card(session: Session, team_id: str, channel_id: str) -> list[Case]:
+    """Open cases of this channel whose card was never posted (the bot was not in it)."""
+    return list(
+        session.execute(
+            select(Case).where(
+                Case.team_id == team_id,
+                Case.channel_id == channel_id,
+                Case.card_ts.is_(None),
+                Case.state == CaseState.OPEN,
+            )
+        ).scalars()
+    )
+
+
 def bump_case_version(session: Session, case_id: int) -> int:
     """One more change the case card must show. In SQL, so two processes changing the same
     case at once get two versions (a read-modify-write in Python could give both the same)."""

@@ -3,6 +3,10 @@
 import json
 import time
 
+from sqlalchemy import func, select
+
+from storage.models import Case
+
 
 def test_open_posts_a_case_card_naming_case_owner_and_customer(agent, slack):
     result = agent.command("open Acme Corp: refund not received")
@@ -114,3 +118,39 @@ def test_card_refused_tells_the_person_and_keeps_the_case(agent, slack):
     assert "CASE-1 is saved" in result.text and "/invite" in result.text
     shown = agent.command("show CASE-1", channel="G9")
     assert "Acme" in shown.text
+
+
+def test_once_invited_into_the_private_channel_the_bot_posts_the_card_and_no_second_case(agent, slack, bot):
+    slack.set_channel("G9", member=False)
+    agent.command("open Acme: refund", channel="G9")
+    assert slack.messages("G9") == []
+    # The advice is to invite the bot, not to open the case again (that would make two).
+    slack.set_channel("G9", member=True)
+    joined = agent.client.event(
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "channel": "G9",
+            "user": slack.bot_user_id,
+            "text": f"<@{slack.bot_user_id}> has joined the channel",
+            "ts": agent.client.next_ts(),
+        }
+    )
+    assert joined.status == 200
+    bot.settle()
+    cards = slack.messages("G9")
+    assert len(cards) == 1 and "CASE-1" in cards[0].all_text()
+    with bot.db.transaction() as session:
+        assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 1
+    # Someone else joining the channel posts nothing more.
+    agent.client.event(
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "channel": "G9",
+            "user": "UOTHER",
+            "ts": agent.client.next_ts(),
+        }
+    )
+    bot.settle()
+    assert len(slack.messages("G9")) == 1

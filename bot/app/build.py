@@ -116,6 +116,9 @@ def build_app(
         authorize=workspaces.StoredAuthorize(services.clients.tokens),
         user_facing_authorize_error_message=workspaces.NOT_INSTALLED_MESSAGE,
         request_verification_enabled=not settings.socket_mode,
+        # The event lane sorts events itself (a bot's message is never a contact), and must see
+        # one of the bot's own: its joining a channel, to post the cards waiting for it there.
+        ignoring_self_events_enabled=False,
         listener_executor=listeners,
         **oauth,
     )

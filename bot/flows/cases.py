@@ -64,6 +64,15 @@ def open_case(
     return Opened(case=case, card=unit.outcomes.get(card_key))
 
 
+def post_waiting_cards(ctx: Context, *, team_id: str, channel_id: str) -> int:
+    """The bot was invited into a channel: the cards of its cases that could not be posted there
+    go out now. How many."""
+    with ctx.unit() as unit:
+        keys = cases.cards_owed(unit.session, team_id, channel_id, unit.now)
+        unit.send(keys)
+    return len(keys)
+
+
 def show(ctx: Context, *, team_id: str, case_id: int) -> Shown:
     with ctx.reading() as session:
         cases.find_case(session, team_id, case_id)

@@ -20,7 +20,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.flows import inbox
+from bot.flows import cases, inbox
 from handlers.listeners.home import publish_home
 from handlers.listeners.threads import apply, worth_recording
 from handlers.pools import BoundedPool
@@ -119,6 +119,14 @@ class EventLane:
         self.pool.shutdown(wait=True, timeout=timeout, drop_queued=True)
 
 
+def _bot_joined(event: dict[str, Any], context: BoltContext) -> bool:
+    return (
+        event.get("subtype") == "channel_join"
+        and bool(event.get("user"))
+        and event.get("user") == context.bot_user_id
+    )
+
+
 def register(app: App, lane: EventLane) -> None:
     services = lane.services
 
@@ -138,6 +146,10 @@ def register(app: App, lane: EventLane) -> None:
                 lane.offer(team_id, event_id, event)
             else:
                 log.info("event.duplicate team_id=%s event_id=%s", team_id, event_id)
+        elif kind == "message" and _bot_joined(event, context):
+            # Invited into a channel whose cases' cards it could not post: post them now.
+            channel = event.get("channel", "")
+            lane.offer_work(lambda: cases.post_waiting_cards(services, team_id=team_id, channel_id=channel))
         elif kind == "app_home_opened" and event.get("tab") == "home" and event.get("user"):
             # The Messages tab sends this event too: nothing to draw there.
             user_id = event["user"]

@@ -56,8 +56,12 @@ def post(client: WebClient, notification_ids: list[int], target: Target, message
         if error.response.get("error") != "not_in_channel" or not target.channel.startswith("C"):
             raise
         # A public channel the bot was never invited to: join it (and so also receive
-        # the thread's replies as contacts), then post.
-        client.conversations_join(channel=target.channel)
+        # the thread's replies as contacts), then post. A private channel can't be joined: then
+        # Slack's first answer (not_in_channel) stands, and the bot waits to be invited.
+        try:
+            client.conversations_join(channel=target.channel)
+        except SlackApiError:
+            raise error from None
         response = client.chat_postMessage(**arguments)
     return str(response["channel"]), str(response["ts"])
 

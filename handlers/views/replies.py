@@ -78,11 +78,18 @@ def card_refused(case: Case, error: str) -> Message:
         "not_in_channel": "I'm not a member of this channel",
         "channel_not_found": "I can't see this channel",
     }.get(error, f"Slack said `{error}`")
-    text = (
-        f"{case.ref} is saved, but I couldn't post its card here ({why}). Invite me with"
-        " `/invite @casekeeper` and open the case again there; `/case show "
-        f"{case.ref}` shows it meanwhile."
-    )
+    if error in ("not_in_channel", "channel_not_found"):
+        # Opening it again would make a second case: the card follows the bot in instead.
+        text = (
+            f"{case.ref} is saved, but {why}, so its card isn't posted yet. Invite me with"
+            f" `/invite @casekeeper` and I'll post the card here as soon as I'm in."
+            f" `/case show {case.ref}` shows the case meanwhile."
+        )
+    else:
+        text = (
+            f"{case.ref} is saved, but I couldn't post its card here ({why})."
+            f" `/case show {case.ref}` shows the case meanwhile."
+        )
     return message(text, [section(f":warning: {text}")])
 
 
