@@ -154,3 +154,13 @@ def test_once_invited_into_the_private_channel_the_bot_posts_the_card_and_no_sec
     )
     bot.settle()
     assert len(slack.messages("G9")) == 1
+
+
+def test_without_a_colon_the_reply_says_how_it_was_read(agent, slack):
+    result = agent.command("open Acme Corp refund not received")
+    assert "CASE-1 is open" in result.text
+    assert (
+        "Customer: not given" in result.text and "`/case open Acme Corp: refund not received`" in result.text
+    )
+    named = agent.command("open Globex: invoice twice")
+    assert "CASE-2 is open" in named.text and "not given" not in named.text

@@ -9,6 +9,7 @@ from bot.clock import zone
 from handlers.parse import USAGE
 from handlers.views.blocks import (
     Message,
+    context,
     message,
     safe,
     section,
@@ -65,7 +66,16 @@ def case_opened(case: Case) -> Message:
         f"{case.ref} is open and its card is in this channel. Reply in the card's thread to log each"
         " contact with the customer."
     )
-    return message(text, [section(f":white_check_mark: {text}")])
+    blocks = [section(f":white_check_mark: {text}")]
+    if case.customer is None:
+        # Read as all summary: say so, so a customer's name is not silently lost in it.
+        how = (
+            "Customer: not given. I read it all as the summary; to name the customer, write it before"
+            " a colon, like `/case open Acme Corp: refund not received`."
+        )
+        text = f"{text} {how}"
+        blocks.append(context(how))
+    return message(text, blocks)
 
 
 def card_delayed(case: Case) -> Message:
