@@ -30,6 +30,10 @@ BURST = Scale(
     promises=200, owners=100, cases_per_owner=3, channels=4, managers=5, window=1, lead=10, rounds=3, gap=20
 )
 BURST_QUICK = Scale(promises=50, owners=25, cases_per_owner=1, channels=2, managers=2, window=1, lead=3)
+# Slack answering at once (what this machine can do), and each Slack call taking 100 ms: an
+# assumed round trip to Slack's API from a server near it plus Slack's own work, not measured
+# here. Sending one after another, that alone makes the 200th reminder 20 s late.
+SLACK_LATENCIES = (0.0, 0.1)
 LIMITED = Scale(promises=1000, owners=100, cases_per_owner=5, channels=4, managers=5, window=60, lead=10)
 LIMITED_QUICK = Scale(promises=50, owners=10, cases_per_owner=2, channels=2, managers=2, window=10, lead=2)
 
@@ -81,8 +85,10 @@ def run(ctx: Context) -> Section:
         f"Reminders seeded through the domain API on SQLite and sent by `python -m bot run` to the "
         "stand-in. Lateness = arrival of the reminder's chat.postMessage − its outbox run_at. "
         f"Without limits: {burst.promises} reminders to {burst.owners} agents due within the same "
-        f"second, {burst.rounds} time(s) {burst.gap:.0f} s apart; the baseline is the intended "
-        f"time, ratio = p99 / {BURST_ALLOWANCE:.0f} s. Under limits: {limited.promises} reminders of "
+        f"second, {burst.rounds} time(s) {burst.gap:.0f} s apart, once with Slack answering at once "
+        "and once with every Slack call taking 100 ms (the stand-in waits before answering; the "
+        "arrival is still counted when the call comes in); the baseline is the intended time, "
+        f"ratio = p99 / {BURST_ALLOWANCE:.0f} s. Under limits: {limited.promises} reminders of "
         f"{limited.owners} agents (cases in {limited.channels} channels) due within "
         f"{limited.window:.0f} s, the stand-in enforcing Slack's documented limits "
         "(slack_standin/rate_limits.py SLACK_RATE_LIMITS: chat.postMessage 1/s per channel, "
@@ -134,43 +140,50 @@ def _send_all(
 
 
 def _burst(ctx: Context, scale: Scale, notes: list[str]) -> list[Row]:
-    slack, db, url = _start(ctx, "burst", scale)
-    planned, first = _send_all(ctx, slack, db, url, "burst-bot", scale, extra=0)
-    got = seen(slack.calls("chat.postMessage"), planned)
-    rows_left = dict(states(db))
-    db.dispose()
-    late = list(got.lateness.values())
-    rounds: list[list[float]] = [[] for _ in range(scale.rounds)]
-    for key, lateness in got.lateness.items():
-        rounds[int((planned[key][0] - first) // scale.gap) if scale.gap else 0].append(lateness)
-    p50, p99 = percentile(late, 50), percentile(late, 99)
-    worst = max(percentile(r, 99) for r in rounds if r)
-    notes.append(
-        f"Without limits: p99 of each round {', '.join(f'{percentile(r, 99):.2f} s' for r in rounds if r)}; "
-        f"outbox states after the run: {rows_left}; a person's reminders out of due order: "
-        f"{got.out_of_order}."
-    )
-    print(
-        f"  punctuality: same second {p50:.2f}/{p99:.2f} s (worst round {worst:.2f}), "
-        f"twice/lost {got.twice}/{got.lost}"
-    )
-    return [
-        Row(
-            case=f"{scale.promises} reminders due in the same second, Slack without limits (SQLite)",
-            value=f"p50 {p50:.2f} s, p99 {p99:.2f} s (worst round {worst:.2f} s), max {max(late):.2f} s",
-            baseline="intended time",
-            ratio=f"{p99 / BURST_ALLOWANCE:.2f}",
-            goal=f"p99 ≤ {BURST_ALLOWANCE:.0f} s",
-            met=p99 <= BURST_ALLOWANCE,
-        ),
+    rows: list[Row] = []
+    twice = lost = out_of_order = 0
+    for latency in SLACK_LATENCIES:
+        slack, db, url = _start(ctx, "burst", scale)
+        if latency:
+            slack.delay("*", latency)
+        planned, first = _send_all(ctx, slack, db, url, "burst-bot", scale, extra=0)
+        got = seen(slack.calls("chat.postMessage"), planned)
+        rows_left = dict(states(db))
+        db.dispose()
+        twice, lost, out_of_order = twice + got.twice, lost + got.lost, out_of_order + got.out_of_order
+        late = list(got.lateness.values())
+        rounds: list[list[float]] = [[] for _ in range(scale.rounds)]
+        for key, lateness in got.lateness.items():
+            rounds[int((planned[key][0] - first) // scale.gap) if scale.gap else 0].append(lateness)
+        p50, p99 = percentile(late, 50), percentile(late, 99)
+        worst = max(percentile(r, 99) for r in rounds if r)
+        answered = f"each Slack call taking {latency * 1000:.0f} ms" if latency else "Slack answering at once"
+        notes.append(
+            f"Without limits, {answered}: p99 of each round "
+            f"{', '.join(f'{percentile(r, 99):.2f} s' for r in rounds if r)}; outbox states after the "
+            f"run: {rows_left}; a person's reminders out of due order: {got.out_of_order}."
+        )
+        print(f"  punctuality: same second, {answered}: {p50:.2f}/{p99:.2f} s (worst round {worst:.2f})")
+        rows.append(
+            Row(
+                case=f"{scale.promises} reminders due in the same second, no limits, {answered} (SQLite)",
+                value=f"p50 {p50:.2f} s, p99 {p99:.2f} s (worst round {worst:.2f} s), max {max(late):.2f} s",
+                baseline="intended time",
+                ratio=f"{p99 / BURST_ALLOWANCE:.2f}",
+                goal=f"p99 ≤ {BURST_ALLOWANCE:.0f} s",
+                met=p99 <= BURST_ALLOWANCE,
+            )
+        )
+    rows.append(
         Row(
             case="same second: reminders sent twice / lost / out of a person's order",
-            value=f"{got.twice} / {got.lost} / {got.out_of_order}",
+            value=f"{twice} / {lost} / {out_of_order}",
             baseline="0 / 0 / 0",
             goal="0 / 0 / 0",
-            met=got.twice == 0 and got.lost == 0 and got.out_of_order == 0,
-        ),
-    ]
+            met=twice == 0 and lost == 0 and out_of_order == 0,
+        )
+    )
+    return rows
 
 
 def _limited(ctx: Context, scale: Scale, notes: list[str]) -> list[Row]:
