@@ -156,6 +156,8 @@ class Dispatcher:
         busy = self._pool.busy()
         with self.db.transaction() as session:
             claims = outbox.claim_due(session, self.clock.now(), self.lease, self.batch, skip=busy)
+        # Nothing but those conversations' rows: wait for their lanes, not the clock.
+        self._skipped, self._starved = busy, not claims and bool(busy)
         units = self._gather(claims) if claims else []
         self._deliver_in_turn(units, Suspects(), hand_off=True)
         return sum(len(unit) for unit in units)
