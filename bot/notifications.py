@@ -82,6 +82,14 @@ def promise_key(promise: Promise, kind: NotificationKind, level: int = 0) -> str
     return f"promise:{promise.id}:{kind.value}:{level}"
 
 
+def goes_after(kind: str, promise_id: int | None, level: int) -> str | None:
+    """The key of the row a row must follow when both are being sent, if any: an escalation's
+    note in the case thread says the escalation went out, so it goes once that has."""
+    if kind == NotificationKind.ESCALATION_NOTE.value and promise_id is not None:
+        return f"promise:{promise_id}:{NotificationKind.ESCALATION.value}:{level}"
+    return None
+
+
 def cancel_for(session: Session, promise: Promise, reason: str) -> int:
     return outbox.cancel_pending(session, promise.id, reason)
 

@@ -8,6 +8,7 @@ transaction is BEGIN IMMEDIATE (storage.db), which serialises claimers instead.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,12 +76,19 @@ def _claim(
     return sorted((_to_claim(row, token, now) for row in rows), key=lambda c: (c.run_at, c.id))
 
 
-def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+def claim_due(
+    session: Session, now: datetime, lease: timedelta, limit: int, skip: Collection[str] = ()
+) -> list[Claim]:
     """Claim up to `limit` rows that are due, oldest first, plus any whose claim was
-    abandoned (lease expired: the process that held it died mid-send)."""
+    abandoned (lease expired: the process that held it died mid-send). Rows to the recipients
+    in `skip` are left for later (their conversation is busy in this process)."""
     abandoned = (
         select(Notification.id)
-        .where(Notification.state == NotificationState.CLAIMED, Notification.claimed_until < now)
+        .where(
+            Notification.state == NotificationState.CLAIMED,
+            Notification.claimed_until < now,
+            *_not_to(skip),
+        )
         .order_by(Notification.claimed_until)
         .limit(limit)
     )
@@ -89,12 +97,18 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> 
     if room > 0:
         due = (
             select(Notification.id)
-            .where(Notification.state == NotificationState.PENDING, Notification.run_at <= now)
+            .where(
+                Notification.state == NotificationState.PENDING, Notification.run_at <= now, *_not_to(skip)
+            )
             .order_by(Notification.run_at, Notification.id)
             .limit(room)
         )
         claims += _claim(session, due, now, lease, mark_uncertain=False)
     return claims
+
+
+def _not_to(skip: Collection[str]) -> list[ColumnElement[bool]]:
+    return [Notification.recipient.not_in(sorted(skip))] if skip else []
 
 
 def claim_ids(session: Session, ids: list[int], now: datetime, lease: timedelta) -> list[Claim]:
@@ -145,6 +159,16 @@ def _fenced(claim: Claim):  # type: ignore[no-untyped-def]
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def renew(session: Session, claims: list[Claim], until: datetime) -> set[int]:
+    """Hold these claims until `until` where they are still ours; the ids kept. A row whose
+    lease ran out and that another dispatcher took meanwhile is not (its token changed)."""
+    kept = set()
+    for claim in claims:
+        if session.execute(_fenced(claim).values(claimed_until=until)).rowcount == 1:
+            kept.add(claim.id)
+    return kept
 
 
 def record_channel(session: Session, claim: Claim, channel: str) -> None:
@@ -338,9 +362,12 @@ def notification_of(
     ).scalar_one_or_none()
 
 
-def next_run_at(session: Session) -> datetime | None:
+def next_run_at(session: Session, skip: Collection[str] = ()) -> datetime | None:
+    """When the next waiting row falls due (leaving out rows to the recipients in `skip`)."""
     return session.execute(
-        select(func.min(Notification.run_at)).where(Notification.state == NotificationState.PENDING)
+        select(func.min(Notification.run_at)).where(
+            Notification.state == NotificationState.PENDING, *_not_to(skip)
+        )
     ).scalar_one_or_none()
 
 

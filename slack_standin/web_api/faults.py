@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_standin.rate_limits import RateLimit, RateLimiter, rate_limit_channel
 from slack_standin.web_api.http import Handler, reset_connection, send_json
-from slack_standin.web_api.state import Fault, StandinState
+from slack_standin.web_api.state import Fault, Hold, StandinState
 
 
 class FaultsMixin(StandinState):
@@ -45,6 +45,15 @@ class FaultsMixin(StandinState):
         message while the caller is still waiting (a crash then leaves it unrecorded)."""
         with self._lock:
             self._answer_delays[method] = seconds
+
+    def hold(self, method: str, *, only: dict[str, Any] | None = None) -> Hold:
+        """Park every call of `method` ("*" for all; `only`: just those with these parameters)
+        until the Hold returned is released: while one conversation's send hangs, a test can
+        see what else reaches Slack, and which calls wait at the same moment."""
+        hold = Hold(method, only)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     def clear_delays(self) -> None:
         with self._lock:
@@ -111,12 +120,15 @@ class FaultsMixin(StandinState):
         with self._lock:
             down = self._down
             pause = self._delays.get(method, self._delays.get("*", 0.0))
+            holds = [hold for hold in self._holds if hold.matches(method, params)]
         if down:
             self._record(method, params, arrived, 0, "connection_reset")
             reset_connection(request)
             return True
         if pause:
             time.sleep(pause)
+        for hold in holds:
+            hold.park(params)
 
         fault = self._take_fault(method, params)
         if fault is not None:

@@ -83,6 +83,10 @@ class FakeSlackAPI(
 
     def stop(self) -> None:
         self.socket_mode.stop()
+        with self._lock:
+            holds = list(self._holds)
+        for hold in holds:
+            hold.release()
         server, self._server = self._server, None
         if server is None:
             return

@@ -49,6 +49,55 @@ class Fault:
     only: dict[str, Any] | None = None
 
 
+class Hold:
+    """Calls of one method (or only those with some parameters) parked by FakeSlackAPI.hold
+    until the test releases them: Slack slow for exactly as long as a test needs, and a view of
+    the calls waiting on it at the same moment."""
+
+    # However a test ends, a parked call is let go after this (the bot's client gives up at 10 s).
+    LONGEST = 30.0
+
+    def __init__(self, method: str, only: dict[str, Any] | None):
+        self.method = method
+        self.only = only
+        self._changed = threading.Condition()
+        self._parked: list[dict[str, Any]] = []
+        self._released = False
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.method not in (method, "*"):
+            return False
+        return not self.only or all(params.get(k) == v for k, v in self.only.items())
+
+    def park(self, params: dict[str, Any]) -> None:
+        """Called by the server thread handling the call: returns once released."""
+        with self._changed:
+            if self._released:
+                return
+            self._parked.append(params)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._released, self.LONGEST)
+            self._parked.remove(params)
+
+    def parked(self) -> list[dict[str, Any]]:
+        """The parameters of the calls waiting now."""
+        with self._changed:
+            return copy.deepcopy(self._parked)
+
+    def wait_parked(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Until `count` calls wait at once; their parameters. AssertionError on timeout."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._parked) >= count, timeout):
+                raise AssertionError(f"{len(self._parked)} {self.method} calls parked, not {count}")
+            return copy.deepcopy(self._parked)
+
+    def release(self) -> None:
+        """Let every parked call go on, and every later one through."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+
 @dataclass
 class Channel:
     exists: bool = True
@@ -135,6 +184,9 @@ class StandinState:
             self._delays: dict[str, float] = {}
             self._answer_delays: dict[str, float] = {}
             self._down = False
+            for hold in getattr(self, "_holds", []):
+                hold.release()
+            self._holds: list[Hold] = []
 
     def _record(
         self,
