@@ -99,20 +99,32 @@ def card_update_key(case: Case) -> str:
 def touch(session: Session, case: Case, now: datetime) -> str:
     """The case changed in a way its card shows: redraw the card (chat.update). Each change
     gets a version; the sender draws only the newest, so a burst of changes costs one update."""
-    version = queries.bump_case_version(session, case.id)
-    case.version = version
+    [key] = touch_all(session, [case], now)
+    return key
+
+
+def touch_all(session: Session, cases: list[Case], now: datetime) -> list[str]:
+    """touch() for several cases at once (a batch of thread replies), in three statements."""
+    queries.bump_case_versions(session, cases)
     # Still-waiting redraws would draw an older card: the new one draws everything they would.
-    notifications.cancel_waiting(session, case.id, NotificationKind.CARD_UPDATE, "a newer update follows")
-    return notifications.enqueue(
+    notifications.cancel_waiting(
+        session, [case.id for case in cases], NotificationKind.CARD_UPDATE, "a newer update follows"
+    )
+    return notifications.enqueue_all(
         session,
-        team_id=case.team_id,
-        kind=NotificationKind.CARD_UPDATE,
-        recipient=case.channel_id,
-        run_at=now,
-        now=now,
-        dedupe_key=card_update_key(case),
-        case_id=case.id,
-        payload={"version": version},
+        [
+            notifications.message_row(
+                team_id=case.team_id,
+                kind=NotificationKind.CARD_UPDATE,
+                recipient=case.channel_id,
+                run_at=now,
+                now=now,
+                dedupe_key=card_update_key(case),
+                case_id=case.id,
+                payload={"version": case.version},
+            )
+            for case in cases
+        ],
     )
 
 

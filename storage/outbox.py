@@ -50,6 +50,15 @@ def insert_once(session: Session, values: dict[str, Any]) -> bool:
     return session.execute(statement).first() is not None
 
 
+def insert_all_once(session: Session, rows: list[dict[str, Any]]) -> None:
+    """insert_once() for several notifications, as one statement run for each row (its SQL is
+    the same for every batch, so compiled once)."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(Notification.__table__).on_conflict_do_nothing(), rows)
+
+
 def _claim(
     session: Session, candidates, now: datetime, lease: timedelta, mark_uncertain: bool
 ) -> list[Claim]:  # type: ignore[no-untyped-def]
@@ -302,9 +311,11 @@ def cancel_pending(
     return _cancel_waiting(session, reason, *which)
 
 
-def cancel_pending_of_case(session: Session, case_id: int, kind: NotificationKind, reason: str) -> int:
-    """Call off a case's messages of one kind still waiting (a claimed one is being sent)."""
-    return _cancel_waiting(session, reason, Notification.case_id == case_id, Notification.kind == kind)
+def cancel_pending_of_cases(
+    session: Session, case_ids: list[int], kind: NotificationKind, reason: str
+) -> int:
+    """Call off these cases' messages of one kind still waiting (a claimed one is being sent)."""
+    return _cancel_waiting(session, reason, Notification.case_id.in_(case_ids), Notification.kind == kind)
 
 
 def _cancel_waiting(session: Session, reason: str, *which: ColumnElement[bool]) -> int:
