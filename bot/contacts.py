@@ -79,18 +79,12 @@ def log_contacts(
     once for all its new contacts, every table written in one statement (a storm of replies
     costs a few statements per batch, not a dozen per reply). Returns the keys of the
     acknowledgement reactions, and the cases whose card changed (card_update_key is the redraw).
-
-    No savepoint per contact: a message another process logs at the same moment makes the
-    whole insert fail, and the caller then logs these one at a time (log_contact copes)."""
-    logged = queries.contacts_logged(session, [(m.channel_id, m.ts) for m in messages])
-    new: list[ThreadMessage] = []
+    A message logged already, or by another process at the same moment, is left as it is."""
+    unique: dict[tuple[str, str], ThreadMessage] = {}
     for message in messages:
-        where = (message.channel_id, message.ts)
-        if where not in logged:
-            # The same Slack message twice in one batch (two deliveries of it) is logged once.
-            logged.add(where)
-            new.append(message)
-    rows.insert_all(
+        # The same Slack message twice in one batch (two deliveries of it) is one contact.
+        unique.setdefault((message.channel_id, message.ts), message)
+    inserted = rows.insert_new(
         session,
         Contact,
         [
@@ -103,9 +97,11 @@ def log_contacts(
                 "posted_at": m.posted_at,
                 "logged_at": now,
             }
-            for m in new
+            for m in unique.values()
         ],
+        returning=("channel_id", "ts"),
     )
+    new = [m for where, m in unique.items() if where in inserted]
     audit.record_all(
         session,
         [

@@ -88,18 +88,6 @@ def contact_at(session: Session, channel_id: str, ts: str) -> Contact | None:
     ).scalar_one_or_none()
 
 
-def contacts_logged(session: Session, messages: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these Slack messages, by (channel, ts), are logged as contacts already."""
-    if not messages:
-        return set()
-    channels = sorted({channel for channel, _ in messages})
-    tss = sorted({ts for _, ts in messages})
-    rows = session.execute(
-        select(Contact.channel_id, Contact.ts).where(Contact.channel_id.in_(channels), Contact.ts.in_(tss))
-    )
-    return {(channel, ts) for channel, ts in rows} & set(messages)
-
-
 def manager_of(session: Session, team_id: str, user_id: str) -> ManagerLink | None:
     return session.execute(
         select(ManagerLink).where(ManagerLink.team_id == team_id, ManagerLink.user_id == user_id)
