@@ -85,10 +85,11 @@ def _measure(ctx: Context, section: Section, label: str, bot_url: str, raw_url: 
             )
         )
         print(f"  throughput {label}: bot {bot_rate:.0f}/s | raw ({name}) {raw:.0f}/s | {ratio:.0%}")
-    rows = ", ".join(f"{n} {table}" for table, n in sorted(per_reply.items()))
+    rows = ", ".join(f"{n:.2g} {table}" for table, n in sorted(bot["rows_on_average"].items()))
     section.notes.append(
-        f"{label}: one logged reply writes {rows} (plus updates: the case's version, the inbox "
-        f"row finished, each outbox row claimed and marked sent). Slack calls per reply: "
+        f"{label}: one logged reply writes {rows} on average (replies that queue up are logged "
+        f"in batches, each case's card redrawn once a batch; plus updates: the case's version, "
+        f"the inbox row finished, each outbox row claimed and marked sent). Slack calls per reply: "
         f"{bot['reactions']:.2f} reactions.add, {bot['updates']:.2f} chat.update; the bot's "
         f"follow-up Slack work was done {bot['settled']:.1f} s after the last contact was logged"
         + (
@@ -99,15 +100,17 @@ def _measure(ctx: Context, section: Section, label: str, bot_url: str, raw_url: 
     )
     section.notes.append(
         f"{label}: CPU per reply: the bot process {bot['cpu_ms']:.1f} ms (signed HTTP, Bolt, the "
-        f"inbox row, the contact transaction, claiming and sending the reaction and the card "
-        f"redraw through slack_sdk, marking them sent), the same-rows raw insert {same_cpu:.2f} ms."
+        f"inbox row, its share of its batch's transaction, claiming and sending the reaction and "
+        f"the card redraw through slack_sdk, marking them sent), the same-rows raw insert "
+        f"{same_cpu:.2f} ms."
     )
     if bot_rate / same < GOAL:
         section.notes.append(
             f"{label}: the goal is missed for a structural reason: a logged reply costs the bot "
-            f"{bot['cpu_ms'] / same_cpu:.0f}× the CPU of inserting its rows, in one GIL, with 6-7 "
-            "ORM transactions (on SQLite queued on one write lock) and 1-2 Slack HTTP calls per "
-            "reply, against one Core transaction; at 50% of raw the bot would have to spend under "
+            f"{bot['cpu_ms'] / same_cpu:.0f}× the CPU of inserting its rows, in one GIL, with two "
+            "transactions of its own (the inbox row, the reaction marked sent) and a share of its "
+            "batch's (on SQLite queued on one write lock) and 1-2 Slack HTTP calls per reply, "
+            "against one Core transaction; at 50% of raw the bot would have to spend under "
             f"{2000 / same:.1f} ms of wall time per reply."
         )
 
@@ -158,19 +161,24 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
         engine.dispose()
         bot.stop()
         slack.stop()
+    # Replies that queue up are logged in batches, and a batch redraws each case's card once:
+    # card rows are per batch, not per reply. The baseline writes the whole rows every reply
+    # leaves (rounded down), so it never writes more than the bot did.
     rows_per_reply: dict[str, int] = {}
+    rows_on_average: dict[str, float] = {}
     for table, n in after.items():
         grown = n - before[table]
         if grown == 0:
             continue
-        if grown % count:
-            raise RuntimeError(f"{label}: {grown} new rows in {table} for {count} replies: not per reply")
-        rows_per_reply[table] = grown // count
-    if rows_per_reply.get("contacts") != 1:
-        raise RuntimeError(f"{label}: expected one contact per reply, got {rows_per_reply}")
+        rows_on_average[table] = grown / count
+        if grown >= count:
+            rows_per_reply[table] = grown // count
+    if rows_on_average.get("contacts") != 1:
+        raise RuntimeError(f"{label}: expected one contact per reply, got {rows_on_average}")
     return {
         "rate": count / elapsed,
         "rows_per_reply": rows_per_reply,
+        "rows_on_average": rows_on_average,
         "reactions": sum(c.method == "reactions.add" for c in calls) / count,
         "updates": sum(c.method == "chat.update" for c in calls) / count,
         "settled": max(0.0, settled),

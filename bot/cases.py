@@ -15,7 +15,7 @@ from bot.errors import CaseError
 from bot.policy import Policy
 from bot.timeparse import find_zone
 from bot.validation import clean_text
-from storage import outbox, queries
+from storage import plans, queries
 from storage.models import (
     Case,
     CasePriority,
@@ -99,20 +99,32 @@ def card_update_key(case: Case) -> str:
 def touch(session: Session, case: Case, now: datetime) -> str:
     """The case changed in a way its card shows: redraw the card (chat.update). Each change
     gets a version; the sender draws only the newest, so a burst of changes costs one update."""
-    version = queries.bump_case_version(session, case.id)
-    case.version = version
+    [key] = touch_all(session, [case], now)
+    return key
+
+
+def touch_all(session: Session, cases: list[Case], now: datetime) -> list[str]:
+    """touch() for several cases at once (a batch of thread replies), in three statements."""
+    queries.bump_case_versions(session, cases)
     # Still-waiting redraws would draw an older card: the new one draws everything they would.
-    notifications.cancel_waiting(session, case.id, NotificationKind.CARD_UPDATE, "a newer update follows")
-    return notifications.enqueue(
+    notifications.cancel_waiting(
+        session, [case.id for case in cases], NotificationKind.CARD_UPDATE, "a newer update follows"
+    )
+    return notifications.enqueue_all(
         session,
-        team_id=case.team_id,
-        kind=NotificationKind.CARD_UPDATE,
-        recipient=case.channel_id,
-        run_at=now,
-        now=now,
-        dedupe_key=card_update_key(case),
-        case_id=case.id,
-        payload={"version": version},
+        [
+            notifications.message_row(
+                team_id=case.team_id,
+                kind=NotificationKind.CARD_UPDATE,
+                recipient=case.channel_id,
+                run_at=now,
+                now=now,
+                dedupe_key=card_update_key(case),
+                case_id=case.id,
+                payload={"version": case.version},
+            )
+            for case in cases
+        ],
     )
 
 
@@ -147,7 +159,7 @@ def cards_owed(session: Session, team_id: str, channel_id: str, now: datetime) -
     """The bot has just joined this channel: the cards of its cases that Slack refused (the bot
     was not in it) are owed again. Returns their outbox keys."""
     keys = [card_key(case.id) for case in queries.cases_without_card(session, team_id, channel_id)]
-    return outbox.owe_again(session, keys, now) if keys else []
+    return plans.owe_again(session, keys, now) if keys else []
 
 
 def card_posted(session: Session, case_id: int, ts: str) -> None:

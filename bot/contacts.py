@@ -3,18 +3,20 @@ the card's form. Nothing is hard-deleted: an edited or deleted reply keeps its h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
-from bot.cases import require_open, touch
+from bot.cases import require_open, touch, touch_all
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.validation import clean_text
-from storage import queries
+from storage import queries, rows
 from storage.models import Case, Contact, ContactRevision, NotificationKind
 
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
@@ -54,8 +56,76 @@ def log_contact(
         session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
     )
     touch(session, case, now)
-    reaction_key = notifications.enqueue(
+    [reaction_key] = notifications.enqueue_all(session, [_reaction(case, channel_id, ts, now)])
+    return contact, reaction_key
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """A reply in a case thread, to log as a contact."""
+
+    case: Case
+    channel_id: str
+    ts: str
+    author_id: str
+    text: str
+    posted_at: datetime
+
+
+def log_contacts(
+    session: Session, messages: list[ThreadMessage], now: datetime
+) -> tuple[list[str], list[Case]]:
+    """log_contact() for several replies at once: each message once, each case's card redrawn
+    once for all its new contacts, every table written in one statement (a storm of replies
+    costs a few statements per batch, not a dozen per reply). Returns the keys of the
+    acknowledgement reactions, and the cases whose card changed (card_update_key is the redraw).
+    A message logged already, or by another process at the same moment, is left as it is."""
+    unique: dict[tuple[str, str], ThreadMessage] = {}
+    for message in messages:
+        # The same Slack message twice in one batch (two deliveries of it) is one contact.
+        unique.setdefault((message.channel_id, message.ts), message)
+    inserted = rows.insert_new(
         session,
+        Contact,
+        [
+            {
+                "case_id": m.case.id,
+                "channel_id": m.channel_id,
+                "ts": m.ts,
+                "author_id": m.author_id,
+                "text": clean_text(m.text, "contact", required=False),
+                "posted_at": m.posted_at,
+                "logged_at": now,
+            }
+            for m in unique.values()
+        ],
+        returning=("channel_id", "ts"),
+    )
+    new = [m for where, m in unique.items() if where in inserted]
+    audit.record_all(
+        session,
+        [
+            audit.entry(
+                Action.CONTACT_LOGGED,
+                team_id=m.case.team_id,
+                at=now,
+                actor_id=m.author_id,
+                case=m.case,
+                ts=m.ts,
+            )
+            for m in new
+        ],
+    )
+    touched = list({m.case.id: m.case for m in new}.values())
+    if touched:
+        touch_all(session, touched, now)
+    keys = notifications.enqueue_all(session, [_reaction(m.case, m.channel_id, m.ts, now) for m in new])
+    return keys, touched
+
+
+def _reaction(case: Case, channel_id: str, ts: str, now: datetime) -> dict[str, Any]:
+    """The outbox row of the reaction that tells the author their reply was logged."""
+    return notifications.message_row(
         team_id=case.team_id,
         kind=NotificationKind.CONTACT_REACTION,
         recipient=channel_id,
@@ -65,7 +135,6 @@ def log_contact(
         case_id=case.id,
         payload={"ts": ts},
     )
-    return contact, reaction_key
 
 
 def log_contact_from_form(

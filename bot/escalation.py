@@ -25,7 +25,7 @@ from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.policy import Policy
 from bot.workhours import WorkingHours
-from storage import outbox
+from storage import plans
 from storage.models import (
     Case,
     CasePriority,
@@ -95,12 +95,12 @@ def _apply(
         wanted[(NotificationKind.MANAGER_MISSING, 1)] = (promise.owner_id, None)
     kinds = (*ESCALATION_KINDS, NotificationKind.MANAGER_MISSING)
     existing = {
-        (NotificationKind(row.kind), row.level): row for row in outbox.planned(session, promise.id, kinds)
+        (NotificationKind(row.kind), row.level): row for row in plans.planned(session, promise.id, kinds)
     }
     for (kind, level), row in existing.items():
         if (kind, level) not in wanted:
             # Only a row still waiting is called off; one being sent this moment is fenced.
-            outbox.cancel_row(session, row.id, "plan changed")
+            plans.cancel_row(session, row.id, "plan changed")
     for (kind, level), (to, thread_ts) in wanted.items():
         run_at = level_at(promise, level, repeat)
         row = existing.get((kind, level))
@@ -118,7 +118,7 @@ def _apply(
                 dedupe_key=notifications.promise_key(promise, kind, level),
             )
         elif row.state is NotificationState.CANCELLED and row.last_error == "plan changed":
-            outbox.revive(session, row.id, to, thread_ts, max(run_at, now))
+            plans.revive(session, row.id, to, thread_ts, max(run_at, now))
         elif row.state in (NotificationState.PENDING, NotificationState.CLAIMED):
             row.recipient, row.thread_ts = to, thread_ts
 
@@ -215,11 +215,11 @@ def move_later_levels(
     session: Session, promise_id: int, level: int, base: datetime, repeat: timedelta
 ) -> None:
     """Level `level` goes out at `base`: every later level gets its ESCALATION_REPEAT after."""
-    for row in outbox.planned(session, promise_id, ESCALATION_KINDS):
+    for row in plans.planned(session, promise_id, ESCALATION_KINDS):
         if row.level > level and row.state is NotificationState.PENDING:
             earliest = base + (row.level - level) * repeat
             if row.run_at < earliest:
-                outbox.set_run_at(session, row.id, earliest)
+                plans.set_run_at(session, row.id, earliest)
 
 
 def deciders(promise: Promise, case: Case, admins: Collection[str]) -> set[str]:
@@ -239,7 +239,7 @@ def may_acknowledge(
     # Once the channel has heard of it, anyone there may take it on.
     return any(
         is_channel(row.recipient) and row.state is NotificationState.SENT
-        for row in outbox.planned(session, promise.id, (NotificationKind.ESCALATION,))
+        for row in plans.planned(session, promise.id, (NotificationKind.ESCALATION,))
     )
 
 
@@ -269,7 +269,7 @@ def acknowledge(
         raise CaseError(f"Only the people {case.ref} escalates to can acknowledge it.")
     promise.acknowledged_by = actor_id
     promise.acknowledged_at = now
-    outbox.cancel_pending(session, promise.id, "acknowledged", ESCALATION_KINDS)
+    plans.cancel_pending(session, promise.id, "acknowledged", ESCALATION_KINDS)
     audit.record(
         session,
         Action.ESCALATION_ACKNOWLEDGED,
@@ -302,16 +302,16 @@ def escalate_now(
         raise CaseError(f"<@{promise.acknowledged_by}> has acknowledged it already.")
     pending = [
         row
-        for row in outbox.planned(session, promise.id, (NotificationKind.ESCALATION,))
+        for row in plans.planned(session, promise.id, (NotificationKind.ESCALATION,))
         if row.state is NotificationState.PENDING
     ]
     if not pending:
         raise CaseError(f"Everyone in the escalation plan of {case.ref} has been told already.")
     row = pending[0]
-    outbox.set_run_at(session, row.id, now)
-    for note in outbox.planned(session, promise.id, (NotificationKind.ESCALATION_NOTE,)):
+    plans.set_run_at(session, row.id, now)
+    for note in plans.planned(session, promise.id, (NotificationKind.ESCALATION_NOTE,)):
         if note.level == row.level and note.state is NotificationState.PENDING:
-            outbox.set_run_at(session, note.id, now)
+            plans.set_run_at(session, note.id, now)
     move_later_levels(session, promise.id, row.level, now, policy.escalation_repeat)
     audit.record(
         session,

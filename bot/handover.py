@@ -14,7 +14,7 @@ from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
 from bot.policy import Policy
-from storage import outbox, queries
+from storage import plans, queries
 from storage.models import Case, NotificationKind
 
 
@@ -50,7 +50,7 @@ def reassign_case(
         promise.owner_id = new_owner_id
         # The safer time was worked out from the previous owner's workload and record.
         promise.suggested_due_at = None
-        outbox.redirect_pending(session, promise.id, NotificationKind.REMINDER, new_owner_id, None)
+        plans.redirect_pending(session, promise.id, NotificationKind.REMINDER, new_owner_id, None)
         escalation.replan_chain(session, case, promise, chain, now, policy.escalation_repeat)
     card_key = cases.touch(session, case, now)
     audit.record(

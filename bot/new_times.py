@@ -18,7 +18,7 @@ from bot.notifications import NoteEvent
 from bot.policy import Policy
 from bot.promises import enqueue_plan, plan, require_still_open
 from bot.validation import clean_text
-from storage import outbox
+from storage import plans
 from storage.models import Case, NotificationKind, Promise, PromiseState
 
 
@@ -170,11 +170,11 @@ def use_safer_time(
     )
     kinds = (NotificationKind.REMINDER, NotificationKind.MANAGER_MISSING, *escalation.ESCALATION_KINDS)
     repeat = policy.escalation_repeat
-    for row in outbox.planned(session, promise.id, kinds):
+    for row in plans.planned(session, promise.id, kinds):
         if row.kind == NotificationKind.REMINDER.value and row.level == 0:
-            outbox.set_run_at(session, row.id, frozen.remind_at)
+            plans.set_run_at(session, row.id, frozen.remind_at)
         elif row.kind != NotificationKind.REMINDER.value:
-            outbox.set_run_at(session, row.id, escalation.level_at(promise, row.level, repeat))
+            plans.set_run_at(session, row.id, escalation.level_at(promise, row.level, repeat))
     audit.record(
         session,
         Action.PROMISE_SAFER_TIME,
@@ -208,7 +208,7 @@ def snooze_reminder(
     snoozing a reminder is not a new promise to the customer."""
     require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins)
     require_still_open(session, case, promise)
-    levels = [row.level for row in outbox.planned(session, promise.id, (NotificationKind.REMINDER,))]
+    levels = [row.level for row in plans.planned(session, promise.id, (NotificationKind.REMINDER,))]
     level = max(levels, default=0) + 1
     again = now + SNOOZE
     notifications.enqueue(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage import outbox
+from storage import outbox, plans
 from storage.models import Case, CaseState, NotificationKind, NotificationState, Promise, PromiseState
 
 
@@ -58,24 +58,60 @@ def enqueue(
     Returns the dedupe key, by which the caller can ask for it to be sent right away."""
     outbox.insert_once(
         session,
-        {
-            "team_id": team_id,
-            "kind": kind,
-            "promise_id": promise.id if promise is not None else None,
-            "case_id": case_id if case_id is not None else (promise.case_id if promise else None),
-            "level": level,
-            "dedupe_key": dedupe_key,
-            "recipient": recipient,
-            "thread_ts": thread_ts,
-            "payload": payload or {},
-            "run_at": run_at,
-            "state": NotificationState.PENDING,
-            "attempts": 0,
-            "maybe_delivered": False,
-            "created_at": now,
-        },
+        message_row(
+            team_id=team_id,
+            kind=kind,
+            recipient=recipient,
+            run_at=run_at,
+            now=now,
+            dedupe_key=dedupe_key,
+            promise=promise,
+            case_id=case_id,
+            level=level,
+            thread_ts=thread_ts,
+            payload=payload,
+        ),
     )
     return dedupe_key
+
+
+def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+    """enqueue() for several messages at once (rows made by message_row). Returns their keys."""
+    outbox.insert_all_once(session, rows)
+    return [row["dedupe_key"] for row in rows]
+
+
+def message_row(
+    *,
+    team_id: str,
+    kind: NotificationKind,
+    recipient: str,
+    run_at: datetime,
+    now: datetime,
+    dedupe_key: str,
+    promise: Promise | None = None,
+    case_id: int | None = None,
+    level: int = 0,
+    thread_ts: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One outbox row, as enqueue() records it."""
+    return {
+        "team_id": team_id,
+        "kind": kind,
+        "promise_id": promise.id if promise is not None else None,
+        "case_id": case_id if case_id is not None else (promise.case_id if promise else None),
+        "level": level,
+        "dedupe_key": dedupe_key,
+        "recipient": recipient,
+        "thread_ts": thread_ts,
+        "payload": payload or {},
+        "run_at": run_at,
+        "state": NotificationState.PENDING,
+        "attempts": 0,
+        "maybe_delivered": False,
+        "created_at": now,
+    }
 
 
 def promise_key(promise: Promise, kind: NotificationKind, level: int = 0) -> str:
@@ -91,12 +127,12 @@ def goes_after(kind: str, promise_id: int | None, level: int) -> str | None:
 
 
 def cancel_for(session: Session, promise: Promise, reason: str) -> int:
-    return outbox.cancel_pending(session, promise.id, reason)
+    return plans.cancel_pending(session, promise.id, reason)
 
 
-def cancel_waiting(session: Session, case_id: int, kind: NotificationKind, reason: str) -> int:
-    """Call off a case's messages of `kind` not yet being sent."""
-    return outbox.cancel_pending_of_case(session, case_id, kind, reason)
+def cancel_waiting(session: Session, case_ids: list[int], kind: NotificationKind, reason: str) -> int:
+    """Call off these cases' messages of `kind` not yet being sent."""
+    return plans.cancel_pending_of_cases(session, case_ids, kind, reason)
 
 
 def say_now(

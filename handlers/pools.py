@@ -47,6 +47,17 @@ class BoundedPool:
             self._changed.notify()
         return True
 
+    def take_more(self, like: Callable[[Callable[[], None]], bool], limit: int) -> list[Callable[[], None]]:
+        """For work that is cheaper done together (a storm of thread replies logged in one
+        transaction): take up to `limit` more items from the head of the queue, as long as
+        `like` accepts them, in order. The caller does them as part of its own run, so the
+        pool counts them busy until that run ends."""
+        taken: list[Callable[[], None]] = []
+        with self._changed:
+            while self._queue and len(taken) < limit and like(self._queue[0][2]):
+                taken.append(heapq.heappop(self._queue)[2])
+        return taken
+
     @property
     def depth(self) -> int:
         """Work queued and not yet started."""

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
     Case,
@@ -30,6 +31,23 @@ def case_by_thread(session: Session, team_id: str, channel_id: str, thread_ts: s
     return session.execute(
         select(Case).where(Case.team_id == team_id, Case.channel_id == channel_id, Case.card_ts == thread_ts)
     ).scalar_one_or_none()
+
+
+def cases_by_threads(
+    session: Session, threads: list[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], Case]:
+    """The cases whose threads these are, by (team, channel, thread ts); one query for a batch."""
+    if not threads:
+        return {}
+    channels = sorted({channel for _, channel, _ in threads})
+    thread_tss = sorted({thread_ts for _, _, thread_ts in threads})
+    found = session.execute(
+        select(Case).where(Case.channel_id.in_(channels), Case.card_ts.in_(thread_tss))
+    ).scalars()
+    wanted = set(threads)
+    return {
+        key: case for case in found if (key := (case.team_id, case.channel_id, case.card_ts or "")) in wanted
+    }
 
 
 def case_with_history(session: Session, team_id: str, case_id: int) -> Case | None:
@@ -108,17 +126,20 @@ def cases_without_card(session: Session, team_id: str, channel_id: str) -> list[
     )
 
 
-def bump_case_version(session: Session, case_id: int) -> int:
-    """One more change the case card must show. In SQL, so two processes changing the same
+def bump_case_versions(session: Session, cases: list[Case]) -> None:
+    """One more change each case card must show. In SQL, so two processes changing the same
     case at once get two versions (a read-modify-write in Python could give both the same)."""
-    # The caller sets the new version on its Case (bot/cases.touch): no ORM bookkeeping needed.
-    return session.execute(
+    bumped = session.execute(
         update(Case)
-        .where(Case.id == case_id)
+        .where(Case.id.in_([case.id for case in cases]))
         .values(version=Case.version + 1)
-        .returning(Case.version)
+        .returning(Case.id, Case.version)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    )
+    versions = {case_id: version for case_id, version in bumped}
+    for case in cases:
+        # As loaded, not as changed: assigning it would make the flush write it back again.
+        set_committed_value(case, "version", versions[case.id])
 
 
 def contact_count(session: Session, case_id: int) -> int:

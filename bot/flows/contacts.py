@@ -92,6 +92,68 @@ def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) 
     return logged
 
 
+@dataclass(frozen=True)
+class ReplyEvent:
+    """A thread reply and the inbox row (team, event id) it came in."""
+
+    team_id: str
+    event_id: str
+    reply: ThreadReply
+
+
+def log_replies(ctx: Context, events: list[ReplyEvent]) -> list[ReplyEvent]:
+    """What log_reply does for each of these replies, which make no promise, in one unit of
+    work: one transaction for all, each case's card redrawn once, the reactions claimed and
+    sent in one go. Under a storm of replies that is most of the cost of each one.
+
+    Returns the replies to give to log_reply one by one: those in a thread whose case card is
+    being posted right now (they may wait for it). A failure rolls back all of them (nothing is
+    finished); the caller then logs them one by one, so one bad reply holds back no other."""
+    assert all(event.reply.promise_when is None for event in events)
+    later: list[ReplyEvent] = []
+    with ctx.unit() as unit:
+        session, now = unit.session, unit.now
+        found = queries.cases_by_threads(
+            session, [(e.team_id, e.reply.channel_id, e.reply.thread_ts) for e in events]
+        )
+        messages: list[contacts.ThreadMessage] = []
+        finished: dict[tuple[str, EventState], list[str]] = {}
+        posting: dict[tuple[str, str], bool] = {}
+        for event in events:
+            reply = event.reply
+            case = found.get((event.team_id, reply.channel_id, reply.thread_ts))
+            if case is not None:
+                messages.append(_message(case, reply))
+                finished.setdefault((event.team_id, EventState.PROCESSED), []).append(event.event_id)
+                continue
+            where = (event.team_id, reply.channel_id)
+            if where not in posting:
+                since = now - CARD_IN_FLIGHT_WAIT_AFTER
+                posting[where] = queries.card_being_posted(session, *where, since=since)
+            if posting[where]:
+                later.append(event)
+            else:
+                finished.setdefault((event.team_id, EventState.IGNORED), []).append(event.event_id)
+        reactions, touched = contacts.log_contacts(session, messages, now)
+        for (team_id, state), event_ids in finished.items():
+            inbox.finish_all(session, team_id, event_ids, state, now)
+        unit.send(reactions)
+        for case in touched:
+            unit.send_newest(f"card:{case.id}", cases.card_update_key(case))
+    return later
+
+
+def _message(case: Case, reply: ThreadReply) -> contacts.ThreadMessage:
+    return contacts.ThreadMessage(
+        case=case,
+        channel_id=reply.channel_id,
+        ts=reply.ts,
+        author_id=reply.author_id,
+        text=reply.text,
+        posted_at=datetime.fromtimestamp(float(reply.ts), UTC),
+    )
+
+
 def _log_contact(
     unit: Unit,
     ctx: Context,

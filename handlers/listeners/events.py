@@ -15,14 +15,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.flows import cases, inbox
+from bot.flows.contacts import ReplyEvent, ThreadReply
 from handlers.listeners.home import publish_home
-from handlers.listeners.threads import apply, worth_recording
+from handlers.listeners.threads import apply, log_together, plain_reply, worth_recording
 from handlers.pools import BoundedPool
 from handlers.services import Services
 
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 EVENT_THREADS = 4
 # Events waiting in memory; beyond this they wait in the inbox, not in memory.
 EVENT_CAPACITY = 500
+# At most this many replies waiting in the lane are logged in one transaction. A batch holds
+# SQLite's one writer while it is written, so an inbox row written before an ack may wait for
+# it (measured: see bench/cpu_per_reply_notes.md).
+EVENT_BATCH = 50
 # Events that still go to Bolt's listeners.
 FOR_BOLT = {"app_uninstalled", "tokens_revoked"}
 
@@ -65,7 +71,7 @@ class EventLane:
             if key in self._held:
                 return False
             self._held.add(key)
-        if self.pool.submit(lambda: self._handle(key, event)):
+        if self.pool.submit(_Queued(self, key, event)):
             return True
         with self._lock:
             self._held.discard(key)
@@ -76,19 +82,64 @@ class EventLane:
         """Work that needs no inbox row (drawing the App Home); dropped when the lane is full."""
         return self.pool.submit(work)
 
-    def _handle(self, key: tuple[str, str], event: dict[str, Any]) -> None:
+    def _handle(self, first: _Queued) -> None:
+        """An event, with the events queued right behind it: under a storm of replies each
+        transaction and each claim of reactions is shared by a batch (a run of plain replies
+        logged together), not paid per reply. In order: a run ends at an event that goes on
+        its own (a promise, an edit, a deletion)."""
+        batch = [first, *self.pool.take_more(self._is_mine, EVENT_BATCH - 1)]
+        run: list[tuple[_Queued, ThreadReply]] = []
+        for queued in batch:
+            reply = plain_reply(queued.event)
+            if reply is not None:
+                run.append((queued, reply))
+                continue
+            self._log_together(run)
+            run = []
+            self._handle_one(queued)
+        self._log_together(run)
+        if self._overflowed.is_set() and self.pool.depth == 0:
+            self.refill()
+
+    def _is_mine(self, work: Callable[[], None]) -> bool:
+        return isinstance(work, _Queued) and work.lane is self
+
+    def _log_together(self, run: list[tuple[_Queued, ThreadReply]]) -> None:
+        if len(run) == 1:
+            self._handle_one(run[0][0])
+            return
+        if not run:
+            return
+        queued = {item.key: item for item, _ in run}
+        replies = [ReplyEvent(item.key[0], item.key[1], reply) for item, reply in run]
         try:
-            apply(self.services, key[0], key[1], event)
+            left = log_together(self.services, replies)
+            log.info("event.batched count=%s one_by_one=%s", len(run), len(left))
+        except Exception:
+            # Nothing of the batch was kept: each on its own now, so a reply that fails holds
+            # back no other (and is counted failed alone).
+            log.exception("event.batch_failed count=%s", len(run))
+            left = replies
+        left_keys = {(reply.team_id, reply.event_id) for reply in left}
+        self._release([key for key in queued if key not in left_keys])
+        for key in left_keys:
+            self._handle_one(queued[key])
+
+    def _handle_one(self, queued: _Queued) -> None:
+        key = queued.key
+        try:
+            apply(self.services, key[0], key[1], queued.event)
         except Exception:
             # Left unfinished in the inbox: the re-drive tries again, and gives up in the end.
             log.exception("event.failed team_id=%s event_id=%s", *key)
             if inbox.failed(self.services, team_id=key[0], event_id=key[1]):
                 log.error("event.given_up team_id=%s event_id=%s", *key)
         finally:
-            with self._lock:
-                self._held.discard(key)
-        if self._overflowed.is_set() and self.pool.depth == 0:
-            self.refill()
+            self._release([key])
+
+    def _release(self, keys: list[tuple[str, str]]) -> None:
+        with self._lock:
+            self._held.difference_update(keys)
 
     def refill(self) -> int:
         """Take back events left in the inbox, as many as there is room for."""
@@ -125,6 +176,19 @@ def _bot_joined(event: dict[str, Any], context: BoltContext) -> bool:
         and bool(event.get("user"))
         and event.get("user") == context.bot_user_id
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Queued:
+    """An event waiting in the lane's pool: work the lane can recognise there, and take
+    several of at once."""
+
+    lane: EventLane
+    key: tuple[str, str]
+    event: dict[str, Any]
+
+    def __call__(self) -> None:
+        self.lane._handle(self)
 
 
 def register(app: App, lane: EventLane) -> None:

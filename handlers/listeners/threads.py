@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.errors import CaseError
 from bot.flows import contacts
-from bot.flows.contacts import ReplyLogged, ThreadReply
+from bot.flows.contacts import ReplyEvent, ReplyLogged, ThreadReply
 from handlers.parse import parse_promise_reply
 from handlers.services import Services
 from handlers.views.blocks import Message
@@ -73,6 +73,33 @@ def apply(services: Services, team_id: str, event_id: str, event: dict[str, Any]
         contacts.ignore(services, team_id=team_id, event_id=event_id)
         return
     _log_reply(services, team_id, event_id, event)
+
+
+def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
+    """The event as a reply that may be logged together with others (contacts.log_replies): a
+    person's reply in a thread that makes no promise. A promise is read in its owner's time
+    zone (maybe a Slack call, outside any transaction) and may have something to tell its
+    author, so those go one by one, as do edits and deletions."""
+    if event.get("subtype") not in CONTACT_SUBTYPES or not worth_recording(event) or not event.get("user"):
+        return None
+    text = event.get("text") or ""
+    try:
+        if parse_promise_reply(text) is not None:
+            return None
+    except CaseError:
+        return None  # an attempt at a promise: its author hears why it was not recorded
+    return ThreadReply(
+        channel_id=event["channel"],
+        thread_ts=event["thread_ts"],
+        ts=event["ts"],
+        author_id=event["user"],
+        text=text,
+    )
+
+
+def log_together(services: Services, replies: list[ReplyEvent]) -> list[ReplyEvent]:
+    """Plain replies (plain_reply) logged in one unit of work; returns those to apply() one by one."""
+    return contacts.log_replies(services, replies)
 
 
 def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from handlers.views import promises as promise_views
 from handlers.views.blocks import Message
 from handlers.views.card import CardFacts, case_card
 from handlers.views.notices import EscalationFacts
-from storage import outbox, queries
+from storage import plans, queries
 from storage.models import Case, Notification, NotificationKind, Promise, RecurringFlag
 from storage.outbox import Claim
 
@@ -65,7 +65,7 @@ def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
     if kind is NotificationKind.RECURRING_FLAG:
         scene.flag, scene.flagged = recurring.flagged_cases(session, int(claim.payload["flag_id"]))
     if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
-        scene.sibling = outbox.notification_of(session, promise.id, NotificationKind.ESCALATION, claim.level)
+        scene.sibling = plans.notification_of(session, promise.id, NotificationKind.ESCALATION, claim.level)
     return scene
 
 
