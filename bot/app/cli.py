@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export]`: see README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team]`: see README.md."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ SLACK_SETUP_HELP = {
 
 # Operator commands with their own options, each in its own module: `python -m bot report
 # --help`. Imported only when run, so starting the bot doesn't load them.
-OPERATOR_COMMANDS = {"report": "bot.ops.report_cli", "export": "bot.ops.export_cli"}
+OPERATOR_COMMANDS = {
+    "report": "bot.ops.report_cli",
+    "export": "bot.ops.export_cli",
+    "team": "bot.ops.team_cli",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=["run", "web", "worker", "migrate", "demo"],
         help="run: web + scheduler in one process (default); web: HTTP only; worker: scheduler"
         " and notifications only; migrate: bring the database schema up to date; demo: play a"
-        " whole case against a local Slack stand-in. Also: report, export (each has --help)",
+        " whole case against a local Slack stand-in. Also: report, export, team (each has --help)",
     )
     args = parser.parse_args(arguments)
     # The working directory's .env (bot/app/environment.py): empty values mean not set.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import digests, reports, team, workhours
+from bot import digests, managers, reports, team, workhours
 from bot.errors import CaseError
-from bot.flows.context import Context
+from bot.flows.context import Context, Once
+from bot.managers import Change
+from bot.roster import Roster, roster
 from storage import queries
 
 
@@ -27,15 +29,76 @@ class Digest:
     manages: int
 
 
-def manager_of(ctx: Context, *, team_id: str, user_id: str) -> str | None:
+def manager_of(ctx: Context, *, team_id: str, user_id: str) -> Change:
+    """Their manager in force, and whom they asked, if that manager hasn't accepted yet."""
     with ctx.reading() as session:
-        link = queries.manager_of(session, team_id, user_id)
-        return link.manager_id if link else None
+        return managers.standing(session, team_id, user_id)
 
 
-def set_manager(ctx: Context, *, team_id: str, user_id: str, manager_id: str) -> None:
+def set_manager(ctx: Context, *, team_id: str, user_id: str, manager_id: str) -> Change:
+    """`/case manager @maria`: ask Maria, who accepts or declines (an admin's is in force at once)."""
     with ctx.unit() as unit:
-        team.set_manager(unit.session, team_id=team_id, user_id=user_id, manager_id=manager_id, now=unit.now)
+        change = managers.request_manager(
+            unit.session,
+            team_id=team_id,
+            user_id=user_id,
+            manager_id=manager_id,
+            admins=ctx.policy.admins,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def assign_manager(
+    ctx: Context, *, team_id: str, actor_id: str, user_id: str, manager_id: str | None
+) -> Change:
+    """`/case team @alex manager @maria` (or `none`), by an admin or a team lead."""
+    with ctx.unit() as unit:
+        change = managers.assign_manager(
+            unit.session,
+            team_id=team_id,
+            actor_id=actor_id,
+            user_id=user_id,
+            manager_id=manager_id,
+            admins=ctx.policy.admins,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def answer_request(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    request_id: int,
+    user_id: str,
+    accept: bool,
+    once: Once | None = None,
+) -> Change:
+    """The manager someone named clicks Accept or Decline on the request of `user_id`."""
+    with ctx.unit(once) as unit:
+        change = managers.answer_request(
+            unit.session,
+            team_id=team_id,
+            request_id=request_id,
+            user_id=user_id,
+            actor_id=actor_id,
+            accept=accept,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def roster_for(ctx: Context, *, team_id: str, viewer_id: str) -> Roster | None:
+    """Everyone's manager chain, for an admin; None for anyone else."""
+    if viewer_id not in ctx.policy.admins:
+        return None
+    with ctx.reading() as session:
+        return roster(session, team_id)
 
 
 def working_hours(ctx: Context, *, team_id: str, user_id: str) -> Hours:

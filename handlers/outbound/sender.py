@@ -13,7 +13,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import cases, digests, escalation, notifications, team
+from bot import cases, digests, escalation, managers, notifications, team
 from bot.clock import Clock
 from bot.delivery.outcomes import Dead, Deferred, Outcome, Sent, Skipped
 from bot.escalation import Decision, Drop, Wait
@@ -26,6 +26,7 @@ from handlers.outbound.people import local_time_and_status
 from handlers.outbound.posting import Target
 from handlers.outbound.scene import Scene
 from handlers.outbound.slack_errors import classify, unreachable
+from handlers.views import team as team_views
 from handlers.views.blocks import Message
 from handlers.views.card import case_card
 from handlers.views.notices import EscalationFacts
@@ -37,6 +38,8 @@ from storage.outbox import Claim
 log = logging.getLogger(__name__)
 
 CONTACT_REACTION = "white_check_mark"
+# DMs about who manages whom: no case, no promise.
+TEAM_KINDS = frozenset({NotificationKind.MANAGER_REQUEST.value, NotificationKind.TEAM_NOTE.value})
 
 
 class SlackSender:
@@ -56,6 +59,8 @@ class SlackSender:
         if claim.kind == NotificationKind.DIGEST.value:
             # About a team, not a case.
             return self._deliver_digest(claim)
+        if claim.kind in TEAM_KINDS:
+            return self._deliver_team(claim)
         if claim.kind == NotificationKind.CONTACT_REACTION.value:
             # One per logged reply: nothing to read first, and adding it twice is harmless.
             return self._deliver_reaction(claim)
@@ -119,6 +124,19 @@ class SlackSender:
                 quiet=quiet,
             )
 
+    def _deliver_team(self, claim: Claim) -> Outcome:
+        """Who manages whom: the DM asking a manager to accept, and what changed."""
+        if claim.kind == NotificationKind.MANAGER_REQUEST.value:
+            request_id = int(claim.payload["request_id"])
+            with self.db.transaction() as session:
+                still_open = managers.request_open(session, request_id, claim.payload["user_id"])
+            if not still_open:
+                return Skipped("the request was answered or replaced meanwhile")
+            message = team_views.manager_request(request_id, claim.payload["user_id"])
+        else:
+            message = team_views.team_note(claim.payload)
+        return self._post_to_person(claim, message)
+
     def _deliver_digest(self, claim: Claim) -> Outcome:
         with self.db.transaction() as session:
             report = digests.report(
@@ -132,6 +150,10 @@ class SlackSender:
         if report is None:
             return Skipped("manages nobody any more")
         message = report_message(report, viewer=claim.recipient, title="Your weekly digest")
+        return self._post_to_person(claim, message)
+
+    def _post_to_person(self, claim: Claim, message: Message) -> Outcome:
+        """A DM about no case."""
         client = self.clients.notification(claim.team_id)
         if client is None:
             return Dead(f"app_not_installed team_id={claim.team_id}")

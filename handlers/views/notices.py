@@ -207,7 +207,8 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
 def manager_missing(case: Case, promise: Promise) -> Message:
     text = (
         f"{case.ref}: your promise “{safe(promise.description)}” was missed and escalated to the case channel"
-        f" because you have no manager set. Set one with {USAGE['manager']}."
+        f" because you had no manager set when you made it. Name one with {USAGE['manager']}: they"
+        " get a DM to accept, and your promises escalate to them once they have."
     )
     return message(text, [section(text)])
 
