@@ -60,8 +60,11 @@ def set_working_hours(
     audit.record(session, Action.WORKING_HOURS_SET, team_id=team_id, at=now, actor_id=user_id, hours=hours)
 
 
-def working_hours_of(session: Session, team_id: str, user_id: str, default: WorkingHours) -> WorkingHours:
-    """Their own (`/case hours`), or the deployment's WORKING_HOURS."""
+def working_hours_of(
+    session: Session, team_id: str, user_id: str, default: WorkingHours | None
+) -> WorkingHours | None:
+    """Their own (`/case hours`), or the deployment's WORKING_HOURS; None: no quiet hours, an
+    escalation reaches them whenever it is due."""
     known = queries.person(session, team_id, user_id)
     if known is not None and known.working_hours:
         try:

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import workhours
 from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
@@ -128,9 +127,9 @@ def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> S
         reminder_lead=timedelta(minutes=15),
         escalation_grace=timedelta(0),
         escalation_repeat=timedelta(minutes=30),
-        # Most tests are about what escalates, not when people work: tests/test_escalation_chain.py
-        # covers working hours with the deployment default.
-        working_hours=workhours.parse("mon-sun 00:00-24:00"),
+        # No quiet hours, as deployed by default; tests/test_escalation_chain.py and
+        # tests/test_quiet_hours.py cover working hours.
+        working_hours=None,
     )
     return replace(settings, **overrides)
 
@@ -144,7 +143,7 @@ def seeding_policy(**overrides: Any) -> Policy:
         escalation_repeat=timedelta(minutes=30),
         escalation_channel=None,
         admins=frozenset(),
-        working_hours=workhours.parse("mon-sun 00:00-24:00"),
+        working_hours=None,
         digest_schedule=None,
         stale_case_age=timedelta(days=7),
     )

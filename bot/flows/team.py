@@ -1,5 +1,5 @@
-"""A person's own settings, intent by intent: who their manager is, when escalations may reach
-them, when their weekly digest comes."""
+"""A person's own settings, intent by intent: who their manager is (and, for admins and leads,
+other people's), when escalations may reach them, when their weekly digest comes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from storage import queries
 
 @dataclass(frozen=True)
 class Hours:
-    hours: str
+    # None: no quiet hours, escalations reach them whenever they are due.
+    hours: str | None
     # Their own, rather than the deployment's WORKING_HOURS.
     own: bool
 
@@ -105,7 +106,8 @@ def working_hours(ctx: Context, *, team_id: str, user_id: str) -> Hours:
     default = ctx.policy.working_hours
     with ctx.reading() as session:
         current = team.working_hours_of(session, team_id, user_id, default)
-    return Hours(hours=str(current), own=str(current) != str(default))
+    shown = str(current) if current is not None else None
+    return Hours(hours=shown, own=shown != (str(default) if default is not None else None))
 
 
 def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -> Hours:
@@ -119,7 +121,10 @@ def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -
             raise CaseError(str(error)) from None
     with ctx.unit() as unit:
         team.set_working_hours(unit.session, team_id=team_id, user_id=user_id, hours=chosen, now=unit.now)
-    return Hours(hours=chosen or str(ctx.policy.working_hours), own=chosen is not None)
+    if chosen is not None:
+        return Hours(hours=chosen, own=True)
+    default = ctx.policy.working_hours
+    return Hours(hours=str(default) if default is not None else None, own=False)
 
 
 def digest(ctx: Context, *, team_id: str, user_id: str) -> Digest:

@@ -18,7 +18,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.flows import cases, escalations, promises
+from bot.flows import cases, escalations, outlook, promises
 from bot.flows.context import Once
 from handlers.ids import ActionId, Subject
 from handlers.listeners.errors import answer
@@ -271,8 +271,9 @@ def use_safer_time(click: Click) -> Message:
         once=click.once,
     )
     # The confirmation is redrawn with the new plan, and no longer asks.
+    forecast = outlook.escalation_forecast(click.services, moved.case, moved.promise)
     plan = promise_views.promise_confirmation(
-        moved.case, moved.promise, click.services.policy.escalation_repeat
+        moved.case, moved.promise, click.services.policy.escalation_repeat, forecast
     )
     taken = promise_views.safer_time_taken(moved.case, moved.promise)
     return Message(text=f"{taken.text} {plan.text}", blocks=[*taken.blocks, *plan.blocks])

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.delivery.outcomes import Dead, Retry, Sent
 from bot.errors import CaseError
-from bot.flows import cases, promises, reports, team
+from bot.flows import cases, outlook, promises, reports, team
 from bot.flows.context import Once
 from bot.reports import PERIODS
 from handlers.listeners.errors import answer, ephemeral, message_for
@@ -157,7 +157,8 @@ def _promise(request: MakePromise, asked: Asked) -> Message:
         once=asked.once,
     )
     repeat = asked.services.policy.escalation_repeat
-    return promise_views.promise_confirmation(made.case, made.promise, repeat, made.advice)
+    forecast = outlook.escalation_forecast(asked.services, made.case, made.promise)
+    return promise_views.promise_confirmation(made.case, made.promise, repeat, forecast, made.advice)
 
 
 def _keep(request: KeepPromise, asked: Asked) -> Message:

@@ -17,6 +17,7 @@ from bot import cases, digests, escalation, managers, notifications, team
 from bot.clock import Clock
 from bot.delivery.outcomes import Dead, Deferred, Outcome, Sent, Skipped
 from bot.escalation import Decision, Drop, Wait
+from bot.flows import outlook
 from bot.flows.context import Directory
 from bot.policy import Policy
 from handlers.clients import SlackClients
@@ -83,6 +84,9 @@ class SlackSender:
                 return self._update_card(client, scene)
             if claim.kind == NotificationKind.ESCALATION.value:
                 scene.escalation = self._escalation_facts(claim, scene)
+            if claim.kind == NotificationKind.PROMISE_NOTE.value and scene.promise is not None:
+                # The plan as the confirmation showed it: the same forecast.
+                scene.forecast = outlook.escalation_forecast(self, scene.case, scene.promise)
             target, message = scenes.compose(claim, scene, self.clock.now(), self.policy.escalation_repeat)
             return self._send(client, claim, target, message)
         except SlackApiError as error:
@@ -106,11 +110,12 @@ class SlackSender:
         assert scene.promise is not None
         quiet = None
         if escalation.needs_working_hours(scene.case, claim.recipient):
-            # A Slack call at most once a day per person: outside any transaction.
             team_id, person = claim.team_id, claim.recipient
-            tz = self.directory.time_zone(team_id, person)
             with self.db.transaction() as session:
                 hours = team.working_hours_of(session, team_id, person, self.policy.working_hours)
+            # Their zone matters only when their hours hold anything back (none by default): a
+            # Slack call at most once a day per person, outside any transaction.
+            tz = self.directory.time_zone(team_id, person) if hours is not None else "UTC"
             quiet = (hours, tz)
         with self.db.transaction() as session:
             return escalation.decide_level(

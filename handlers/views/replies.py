@@ -113,14 +113,22 @@ def working_hours_are(hours: str | None, *, own: bool) -> Message:
     whose = "your own" if own else "the team's default"
     text = (
         f"Escalations reach you {hours} ({whose}, on your Slack time zone); outside them they wait"
-        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}."
+        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}"
+        " (`/case hours default` goes back to the team's)."
     )
     return message(text, [section(text)])
 
 
-def working_hours_set(hours: str, *, own: bool) -> Message:
+def working_hours_set(hours: str | None, *, own: bool) -> Message:
     if own:
-        text = f"Escalations now reach you {hours}, on your Slack time zone. Reminders are never held back."
+        text = (
+            f"Escalations now reach you {hours}, on your Slack time zone; outside them they wait for"
+            " your next working hour, unless the case is urgent. Reminders are never held back."
+        )
+    elif hours is None:
+        text = (
+            "You're back on the team's default: no quiet hours, escalations reach you whenever they are due."
+        )
     else:
         text = f"You're back on the team's working hours: {hours}."
     return message(text, [section(f":white_check_mark: {text}")])
