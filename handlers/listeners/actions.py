@@ -319,8 +319,12 @@ def reassign(click: Click) -> None:
 
 @button(ActionId.ESCALATION_EXTEND, opens_modal=True)
 def extend(click: Click) -> None:
-    held = promises.open_promise(
-        click.services, team_id=click.team_id, case_id=click.subject.case_id, promise_id=_promise_id(click)
+    held = promises.open_to_extend(
+        click.services,
+        team_id=click.team_id,
+        case_id=click.subject.case_id,
+        promise_id=_promise_id(click),
+        actor_id=click.user_id,
     )
     click.open_modal(modals.reschedule_view(held.case, held.promise, click.subject, extension=True))
     click.warm_time_zone(held.case.owner_id)
