@@ -6,8 +6,8 @@ someone who holds that authority already puts one in force:
 
 - an admin (ADMIN_USERS) sets anyone's manager;
 - a team lead, anyone with at least one report whose link is in force, moves people within
-  their own team: someone below them, or a newcomer with no manager yet, may be given the lead
-  or anyone below the lead;
+  their own team: someone below them, or a newcomer (no manager, nobody reporting to them), may
+  be given the lead or anyone below the lead;
 - someone who names their own manager only asks. The manager gets a DM with Accept / Decline;
   until they accept, the request gives nothing: the person keeps the manager they had (or has
   none, and their promises escalate as if none were set). Otherwise anyone could put themself
@@ -231,6 +231,10 @@ def require_may_assign(
             f"<@{user_id}> is in <@{current}>'s team, not yours: an admin, or a lead both teams"
             " report to, can move them."
         )
+    if user_id not in mine and is_lead(session, team_id, user_id):
+        # A newcomer may join a lead's team; someone at the top of a team of their own may not
+        # be brought under another lead (and their whole team with them) by that lead alone.
+        raise CaseError(f"<@{user_id}> leads a team of their own: an admin can set their manager.")
     if manager_id is not None and manager_id != actor_id and manager_id not in mine:
         raise CaseError(
             f"<@{manager_id}> isn't in your team: as a lead you can give people yourself or someone"
@@ -256,8 +260,9 @@ def put(
     loop that the next undoes)."""
     previous = _manager_id(session, team_id, user_id)
     if manager_id == previous:
-        said = f"<@{manager_id}>" if manager_id else "nobody"
-        raise CaseError(f"<@{user_id}>'s manager is {said} already.")
+        if manager_id is None:
+            raise CaseError(f"<@{user_id}> has no manager already.")
+        raise CaseError(f"<@{user_id}>'s manager is <@{manager_id}> already.")
     if manager_id is not None:
         if not loops_checked:
             _require_no_loop(session, team_id, user_id, manager_id, own=False)

@@ -176,6 +176,8 @@ def test_a_team_lead_moves_people_within_their_own_team_only(agent, manager, per
     assert "<@USAM> isn't in your team" in refused.text
     refused = manager.command("team <@UOTHER|olga> manager <@UMGR|maria>")
     assert "<@UOTHER> is in <@UDANA>'s team, not yours" in refused.text
+    refused = manager.command("team <@UDANA|dana> manager <@UMGR|maria>")  # Dana has no manager
+    assert "<@UDANA> leads a team of their own: an admin can set their manager" in refused.text
     refused = kim.command("team <@UAGENT|alex> manager <@UKIM|kim>")
     assert "Only admins and team leads" in refused.text
     assert "Your missed promises escalate to <@UMGR>" in agent.command("manager").text
