@@ -21,6 +21,11 @@ class Action(StrEnum):
     PROMISE_MADE = "promise.made"
     PROMISE_KEPT = "promise.kept"
     MANAGER_SET = "manager.set"
+    # Someone named their own manager; that manager accepts or declines (bot/managers.py).
+    MANAGER_REQUESTED = "manager.requested"
+    MANAGER_ACCEPTED = "manager.accepted"
+    MANAGER_DECLINED = "manager.declined"
+    MANAGER_CLEARED = "manager.cleared"
     CASE_REASSIGNED = "case.reassigned"
     PROMISE_RESCHEDULED = "promise.rescheduled"
     REMINDER_SNOOZED = "reminder.snoozed"

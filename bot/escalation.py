@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import audit, notifications
+from bot import audit, levels, notifications
 from bot.audit import Action
 from bot.authz import manager_chain, may_change, require_may_change
 from bot.errors import CaseError
@@ -66,22 +66,34 @@ def first_person(chain: list[str]) -> str | None:
 
 def plan_chain(session: Session, case: Case, promise: Promise, now: datetime, repeat: timedelta) -> None:
     """Write every level of the promise's chain to the outbox (in the caller's transaction)."""
-    _apply(session, case, promise, chain_of(promise, case), now, repeat)
+    chain = chain_of(promise, case)
+    _apply(session, case, promise, chain, now, repeat, nobody_above=first_person(chain) is None)
 
 
 def replan_chain(
     session: Session, case: Case, promise: Promise, chain: list[str], now: datetime, repeat: timedelta
 ) -> None:
-    """A reassign: the same times, the new owner's chain. Levels already sent stay sent; levels
-    the new chain lacks are cancelled; levels it adds are planned."""
-    promise.escalation_chain = chain
-    promise.escalate_to = first_person(chain)
+    """A reassign: the same times, the new owner's chain. Levels already sent (or being sent)
+    stay as they were, and so does whoever they reached, in the chain: they were told and may
+    act. The new chain follows from the next level, without anyone already told, so nobody in
+    it is skipped for a level number someone else used (the channel hears last even when the
+    new owner has nobody above them). Levels the merged chain lacks are cancelled."""
+    merged = levels.merged_chain(levels.out(session, promise.id), chain, chain_of(promise, case))
+    promise.escalation_chain = merged
+    promise.escalate_to = first_person(merged)
     if promise.acknowledged_at is None:
-        _apply(session, case, promise, chain, now, repeat)
+        _apply(session, case, promise, merged, now, repeat, nobody_above=first_person(chain) is None)
 
 
 def _apply(
-    session: Session, case: Case, promise: Promise, chain: list[str], now: datetime, repeat: timedelta
+    session: Session,
+    case: Case,
+    promise: Promise,
+    chain: list[str],
+    now: datetime,
+    repeat: timedelta,
+    *,
+    nobody_above: bool,
 ) -> None:
     wanted: dict[tuple[NotificationKind, int], tuple[str, str | None]] = {}
     for level, to in enumerate(chain, start=1):
@@ -90,7 +102,7 @@ def _apply(
         if not in_case_thread:
             # Everyone following the case hears that it went up, and to whom.
             wanted[(NotificationKind.ESCALATION_NOTE, level)] = (case.channel_id, case.card_ts)
-    if first_person(chain) is None:
+    if nobody_above:
         # Nobody above the owner: they are asked to name a manager.
         wanted[(NotificationKind.MANAGER_MISSING, 1)] = (promise.owner_id, None)
     kinds = (*ESCALATION_KINDS, NotificationKind.MANAGER_MISSING)
@@ -129,10 +141,13 @@ def level_at(promise: Promise, level: int, repeat: timedelta) -> datetime:
     return promise.escalate_at + (level - 1) * repeat
 
 
-def hold_until(quiet: WorkingHours, *, moment: datetime, tz: str, priority: CasePriority) -> datetime | None:
+def hold_until(
+    quiet: WorkingHours | None, *, moment: datetime, tz: str, priority: CasePriority
+) -> datetime | None:
     """When an escalation to someone in `tz` may go out, if not now: outside their working
-    hours it waits for the next one, unless the case is urgent."""
-    if priority is CasePriority.URGENT:
+    hours it waits for the next one, unless the case is urgent. No working hours (None, the
+    default): never held."""
+    if priority is CasePriority.URGENT or quiet is None:
         return None
     return quiet.next_start(moment, tz)
 
@@ -181,19 +196,26 @@ def decide_level(
     recipient: str,
     now: datetime,
     policy: Policy,
-    quiet: tuple[WorkingHours, str] | None = None,
+    quiet: tuple[WorkingHours | None, str] | None = None,
 ) -> Decision:
-    """Whether a level of the chain goes out now. `quiet`: the recipient's working hours and
-    time zone, when needs_working_hours() says they matter. Acknowledged: never. Outside their
-    hours: at their next working hour, and every later level moves to keep its full
-    ESCALATION_REPEAT after that. Going now: the later levels get their ESCALATION_REPEAT from now."""
+    """Whether a level of the chain goes out now. `quiet`: the recipient's working hours (None:
+    none) and time zone, when needs_working_hours() says they matter. Acknowledged: never. A
+    level below it not out yet: not before that one has had its ESCALATION_REPEAT (levels
+    claimed together after downtime go in order, so the channel never hears before the
+    managers). Outside the recipient's hours: at their next working hour, every later level
+    moves to keep its full ESCALATION_REPEAT after that, and the owner is told it waits.
+    Going now: the later levels get their ESCALATION_REPEAT from now."""
     if promise.acknowledged_at is not None:
         return Drop("acknowledged")
+    below = levels.earliest_after_those_below(session, promise.id, level, now, policy.escalation_repeat)
+    if below is not None:
+        return Wait(until=max(below, now + NOTE_WAIT), reason="a level below it has not gone out yet")
     if quiet is not None and needs_working_hours(case, recipient):
         hours, tz = quiet
         until = hold_until(hours, moment=now, tz=tz, priority=case.priority)
         if until is not None:
             move_later_levels(session, promise.id, level, until, policy.escalation_repeat)
+            levels.tell_owner_it_waits(session, case, promise, level, recipient, until, tz, now)
             return Wait(until=until, reason="outside the recipient's working hours")
     move_later_levels(session, promise.id, level, now, policy.escalation_repeat)
     return Go()

@@ -41,6 +41,8 @@ def reschedule_promise(
     escalation) needs a reason; the owner's reschedule needs the customer to have been told.
     Returns the new promise and the outbox keys to send straight away."""
     require_open(case)
+    if extension:
+        require_may_extend(case, promise, actor_id)
     # An extension is the answer to an escalation: whoever it reached may give it.
     allowed = escalation.deciders(promise, case, policy.admins) if extension else policy.admins
     require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
@@ -78,6 +80,19 @@ def reschedule_promise(
         note=why,
         old_due_at=promise.due_at.isoformat(),
     )
+
+
+def require_may_extend(case: Case, promise: Promise, actor_id: str) -> None:
+    """An extension answers an escalation, so it is never the owner's: their own "Extend" would
+    stop the chain with a time the customer may never have heard (the escalation reaching a
+    channel puts the button in front of them too). They keep the promise, or agree a new time
+    with the customer and reschedule it."""
+    if actor_id == promise.owner_id:
+        raise CaseError(
+            f"You can't extend your own promise on {case.ref}: an extension is for whoever the"
+            " escalation reached. Keep it, or agree a new time with the customer and reschedule it"
+            " (the reminder's Reschedule button)."
+        )
 
 
 def _retire(

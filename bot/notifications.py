@@ -35,6 +35,7 @@ PROMISE_BOUND = frozenset(
         NotificationKind.ESCALATION.value,
         NotificationKind.ESCALATION_NOTE.value,
         NotificationKind.MANAGER_MISSING.value,
+        NotificationKind.ESCALATION_WAITING.value,
     }
 )
 

@@ -24,8 +24,9 @@ class Policy:
     escalation_channel: str | None
     # Who may change any case, besides its owner and the managers above the owner.
     admins: frozenset[str]
-    # When escalations may reach people who haven't set their own (`/case hours`).
-    working_hours: WorkingHours
+    # When escalations may reach people who haven't set their own (`/case hours`); None: no
+    # quiet hours (WORKING_HOURS unset), escalations go when due.
+    working_hours: WorkingHours | None
     # When managers get their weekly digest on their own clock; None: no digests.
     digest_schedule: Weekly | None
     # Open cases older than this are listed as getting old in reports and digests.

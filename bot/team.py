@@ -22,8 +22,10 @@ TZ_FRESH_FOR = timedelta(hours=24)
 
 
 def set_manager(
-    session: Session, *, team_id: str, user_id: str, manager_id: str, now: datetime
+    session: Session, *, team_id: str, user_id: str, manager_id: str, now: datetime, by: str | None = None
 ) -> ManagerLink:
+    """Put a manager link in force (who may is bot/managers.py's to say). `by`: who set it
+    (None: the person themself, as links were set before managers had to accept)."""
     if manager_id == user_id:
         raise CaseError("You can't be your own manager: escalations must reach someone else.")
     link = queries.manager_of(session, team_id, user_id)
@@ -34,7 +36,13 @@ def set_manager(
         link.manager_id = manager_id
         link.set_at = now
     audit.record(
-        session, Action.MANAGER_SET, team_id=team_id, at=now, actor_id=user_id, manager_id=manager_id
+        session,
+        Action.MANAGER_SET,
+        team_id=team_id,
+        at=now,
+        actor_id=by or user_id,
+        manager_id=manager_id,
+        user_id=user_id,
     )
     return link
 
@@ -52,8 +60,11 @@ def set_working_hours(
     audit.record(session, Action.WORKING_HOURS_SET, team_id=team_id, at=now, actor_id=user_id, hours=hours)
 
 
-def working_hours_of(session: Session, team_id: str, user_id: str, default: WorkingHours) -> WorkingHours:
-    """Their own (`/case hours`), or the deployment's WORKING_HOURS."""
+def working_hours_of(
+    session: Session, team_id: str, user_id: str, default: WorkingHours | None
+) -> WorkingHours | None:
+    """Their own (`/case hours`), or the deployment's WORKING_HOURS; None: no quiet hours, an
+    escalation reaches them whenever it is due."""
     known = queries.person(session, team_id, user_id)
     if known is not None and known.working_hours:
         try:

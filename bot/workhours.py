@@ -1,6 +1,9 @@
 """Working hours: when an escalation may reach someone. Read on each person's own wall clock
 (their Slack time zone), so "09:00-17:00" means nine to five wherever they are, across DST.
 
+Quiet hours are opt-in: with WORKING_HOURS unset and no `/case hours` of their own, an
+escalation reaches someone whenever it is due.
+
 The format, for the WORKING_HOURS setting and for `/case hours`: days then hours, for example
 `mon-fri 09:00-17:00`, `mon,tue,thu 08:30-16:30`, `sun-thu 22:00-06:00` (a night shift that
 crosses midnight belongs to the day it starts on) or `mon-sun 00:00-24:00` (any time)."""
@@ -14,7 +17,6 @@ from datetime import UTC, datetime, time, timedelta
 from bot.clock import zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT = "mon-fri 09:00-17:00"
 
 _SHAPE = re.compile(r"^\s*(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
 

@@ -46,6 +46,7 @@ class BlockId(StrEnum):
     ESCALATION_ACTIONS = "escalation_actions"
     PAGE_ACTIONS = "page_actions"
     ADVICE_ACTIONS = "advice_actions"
+    MANAGER_REQUEST_ACTIONS = "manager_request_actions"
 
 
 class ActionId(StrEnum):
@@ -91,6 +92,11 @@ class ActionId(StrEnum):
 
     # The confirmation of a promise that looks tight (bot/hygiene.py).
     USE_SAFER_TIME = "promise.use_safer_time"
+
+    # The DM asking someone to be a person's manager (bot/managers.py); the value is the
+    # request's id, not a Subject: it is about no case.
+    MANAGER_ACCEPT = "manager.accept"
+    MANAGER_DECLINE = "manager.decline"
 
 
 @dataclass(frozen=True)

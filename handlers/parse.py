@@ -28,6 +28,7 @@ USAGE = {
     "done": "`/case done CASE-7`",
     "show": "`/case show CASE-7`",
     "manager": "`/case manager @maria`",
+    "team": "`/case team @alex manager @maria`",
     "close": "`/case close CASE-7 [note]`",
     "reassign": "`/case reassign CASE-7 @sam`",
     "list": "`/case list`",
@@ -71,6 +72,14 @@ class ShowCase:
 @dataclass(frozen=True)
 class SetManager:
     manager_id: str | None  # None: show who it is now
+
+
+@dataclass(frozen=True)
+class SetTeamManager:
+    """`/case team @alex manager @maria`: an admin or a team lead sets someone's manager."""
+
+    user_id: str
+    manager_id: str | None  # None: `manager none`, they have no manager
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,7 @@ CaseRequest = (
     | KeepPromise
     | ShowCase
     | SetManager
+    | SetTeamManager
     | CloseCase
     | ReassignCase
     | ListCases
@@ -173,6 +183,8 @@ def parse_case_command(text: str) -> CaseRequest:
         return ShowCase(case_id=case_id)
     if verb == "manager":
         return _manager(rest)
+    if verb == "team":
+        return _team(rest)
     if verb == "close":
         case_id, tail = _case_and_rest(rest, "close")
         return CloseCase(case_id=case_id, note=tail)
@@ -262,6 +274,22 @@ def _manager(rest: str) -> SetManager:
     if not rest:
         return SetManager(manager_id=None)
     return SetManager(manager_id=_one_mention(rest, "manager"))
+
+
+def _team(rest: str) -> SetTeamManager:
+    words = rest.split()
+    person = _MENTION.match(words[0]) if words else None
+    if person is None or len(words) != 3 or words[1].lower() != "manager":
+        raise CaseError(
+            f"Say whose manager, then who: {USAGE['team']} (or `manager none` to remove it)."
+            " Type @ and pick each person so Slack sends their ID."
+        )
+    if words[2].lower() == "none":
+        return SetTeamManager(user_id=person.group(1), manager_id=None)
+    manager = _MENTION.match(words[2])
+    if manager is None:
+        raise CaseError(f"Mention the new manager: {USAGE['team']}, or `manager none` to remove it.")
+    return SetTeamManager(user_id=person.group(1), manager_id=manager.group(1))
 
 
 def _one_mention(rest: str, verb: str) -> str:

@@ -110,6 +110,13 @@ def _story(alex: SlackEventsClient, slack: FakeSlackAPI, dispatcher: Any, clock:
     alex.command("manager <@UMARIA|maria>", user="UALEX", channel=CHANNEL)
     reply = _wait(slack, lambda: slack.responses[-1] if slack.responses else None)
     show("ephemeral reply", "UALEX", reply.body.get("blocks", []), reply.body.get("text", ""))
+    asked = _wait(slack, lambda: next(iter(slack.dms_to("UMARIA")), None))
+    show("DM to maria", "UMARIA", asked.blocks, asked.text)
+
+    print("\n» maria clicks Accept")
+    alex.block_action(asked, "manager.accept", user="UMARIA")
+    accepted = _wait(slack, lambda: next(iter(slack.dms_to("UALEX")), None))
+    show("DM to alex", "UALEX", accepted.blocks, accepted.text)
 
     print("\n» alex: /case open Acme Corp: refund not received")
     alex.command("open Acme Corp: refund not received", user="UALEX", channel=CHANNEL)
@@ -133,13 +140,13 @@ def _story(alex: SlackEventsClient, slack: FakeSlackAPI, dispatcher: Any, clock:
     print("\n… 15 minutes pass")
     clock.advance(minutes=15)
     dispatcher.tick()
-    reminder = _wait(slack, lambda: next(iter(slack.dms_to("UALEX")), None))
+    reminder = _wait(slack, lambda: next((m for m in slack.dms_to("UALEX") if "Reminder" in m.text), None))
     show("DM to alex", "UALEX", reminder.blocks, reminder.text)
 
     print("\n… the promise is due and nobody marked it done; 2 more minutes pass")
     clock.advance(minutes=17)
     dispatcher.tick()
-    escalation = _wait(slack, lambda: next(iter(slack.dms_to("UMARIA")), None))
+    escalation = _wait(slack, lambda: next((m for m in slack.dms_to("UMARIA") if "CASE-1" in m.text), None))
     show("DM to maria", "UMARIA", escalation.blocks, escalation.text)
     overdue = _wait(
         slack, lambda: next((m for m in slack.thread(CHANNEL, card.ts) if "overdue" in m.text), None)

@@ -122,6 +122,13 @@ class NotificationKind(StrEnum):
     DIGEST = "digest"
     # A recurring category reached the threshold: told to the team's managers once.
     RECURRING_FLAG = "recurring_flag"
+    # The owner hears that a level of their escalation waits for its recipient's working hours
+    # (once per promise and level).
+    ESCALATION_WAITING = "escalation_waiting"
+    # Someone named a manager: that manager is asked to accept (no case, no promise).
+    MANAGER_REQUEST = "manager_request"
+    # What became of a manager link, told by DM (payload["event"] says what; no case).
+    TEAM_NOTE = "team_note"
 
 
 class NotificationState(StrEnum):
@@ -274,6 +281,10 @@ class Promise(Base):
 
 
 class ManagerLink(Base):
+    """Who someone's manager is, in force: their missed promises escalate to them, and they may
+    change the person's cases. Set by an admin or a team lead, or named by the person and
+    accepted by that manager (a link waiting for acceptance is a ManagerRequest, not this)."""
+
     __tablename__ = "manager_links"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -283,6 +294,27 @@ class ManagerLink(Base):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class ManagerRequest(Base):
+    """Someone named their own manager (`/case manager @maria`): it waits here until that
+    manager accepts, and gives nothing meanwhile (no escalations to them, no power over the
+    person's cases). Kept apart from ManagerLink so that nothing reading the links in force can
+    mistake a request for one. One per person; a newer request replaces it."""
+
+    __tablename__ = "manager_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        # "Who asked me?" on the manager's side.
+        Index("ix_manager_requests_manager", "team_id", "manager_id"),
+    )
 
 
 class Person(Base):

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import workhours
 from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
 from bot.policy import Policy
+from handlers.ids import ActionId
 from handlers.services import Services
 from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from storage.db import Database
@@ -127,9 +127,9 @@ def make_settings(slack: FakeSlackAPI, database_url: str, **overrides: Any) -> S
         reminder_lead=timedelta(minutes=15),
         escalation_grace=timedelta(0),
         escalation_repeat=timedelta(minutes=30),
-        # Most tests are about what escalates, not when people work: tests/test_escalation_chain.py
-        # covers working hours with the deployment default.
-        working_hours=workhours.parse("mon-sun 00:00-24:00"),
+        # No quiet hours, as deployed by default; tests/test_escalation_chain.py and
+        # tests/test_quiet_hours.py cover working hours.
+        working_hours=None,
     )
     return replace(settings, **overrides)
 
@@ -143,7 +143,7 @@ def seeding_policy(**overrides: Any) -> Policy:
         escalation_repeat=timedelta(minutes=30),
         escalation_channel=None,
         admins=frozenset(),
-        working_hours=workhours.parse("mon-sun 00:00-24:00"),
+        working_hours=None,
         digest_schedule=None,
         stale_case_age=timedelta(days=7),
     )
@@ -199,6 +199,11 @@ class Opened:
     card_ts: str
 
 
+# Per stand-in: the DMs names_manager() caused (the request, the acceptance), which a test about
+# something else doesn't count among a person's DMs.
+_SETUP_DMS: dict[int, set[tuple[str, str]]] = {}
+
+
 class Person:
     """One person using Slack: sends signed requests as them and reads what Slack shows them."""
 
@@ -232,7 +237,22 @@ class Person:
         return reply
 
     def dms(self) -> list[Any]:
-        return self.slack.dms_to(self.user_id)
+        """The DMs they got, but for those of setting up the team with names_manager() (tests of
+        that read slack.dms_to)."""
+        setup = _SETUP_DMS.get(id(self.slack), set())
+        return [m for m in self.slack.dms_to(self.user_id) if (m.channel, m.ts) not in setup]
+
+    def names_manager(self, manager_id: str) -> Any:
+        """`/case manager @them`, and they accept: they click Accept on the DM asking them."""
+        before = {(m.channel, m.ts) for m in self.slack.messages()}
+        asked = self.command(f"manager <@{manager_id}>")
+        manager = Person(manager_id, self.client, self.slack, self.bot)
+        requests = [m for m in manager.dms() if ActionId.MANAGER_ACCEPT.value in action_ids(m)]
+        assert requests, f"{manager_id} was not asked to accept: {asked.text}"
+        manager.click(requests[-1], ActionId.MANAGER_ACCEPT.value)
+        made = {(m.channel, m.ts) for m in self.slack.messages()} - before
+        _SETUP_DMS.setdefault(id(self.slack), set()).update(made)
+        return asked
 
     # ---- interactivity: what they click, submit and open ----------------------------------
 
@@ -331,6 +351,27 @@ class CommandResult:
     def ephemeral(self) -> bool:
         bodies = ([self.http.json] if self.http.json else []) + [r.body for r in self.responses]
         return bool(bodies) and all(b.get("response_type", "ephemeral") == "ephemeral" for b in bodies)
+
+
+def action_ids(message: Any) -> list[str]:
+    """The buttons (and other elements) a message shows, by action_id."""
+    return [
+        element.get("action_id")
+        for block in message.blocks or []
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    ]
+
+
+def link_manager(bot: RunningBot, user_id: str, manager_id: str, team_id: str = "T1") -> None:
+    """A manager link in force written straight to the database, as links made before managers
+    had to accept them are (the only way left to make a loop of them)."""
+    from bot import team
+
+    with bot.db.transaction() as session:
+        team.set_manager(
+            session, team_id=team_id, user_id=user_id, manager_id=manager_id, now=bot.clock.now()
+        )
 
 
 def _all_text(value: Any) -> str:

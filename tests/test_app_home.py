@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from bot import insights
 from bot.insights import Outcome, Tally, describe, end_of_local_day, outcome, tally, team_of
 from storage.models import PromiseState
+from tests.conftest import link_manager
 
 # ---- helpers -----------------------------------------------------------------------------------
 
@@ -208,9 +209,9 @@ def test_manager_sees_the_team_overdue_promises_and_kept_rate(
     agent, manager, other, person, signer, slack, bot, clock
 ):
     sam = person("USAM", "sam", tz="Europe/London")
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     # sam reports to alex, who reports to maria: sam is on maria's team too.
-    sam.command("manager <@UAGENT|alex>")
+    sam.names_manager("UAGENT")
 
     # Ten days ago: kept on time. It counts for 30 days, not for 7.
     old = agent.open_case("Acme: old refund")
@@ -260,8 +261,9 @@ def test_manager_sees_the_team_overdue_promises_and_kept_rate(
 
 
 def test_a_loop_in_the_manager_links_still_draws_the_home(agent, manager, signer, slack, bot):
-    agent.command("manager <@UMGR|maria>")
-    manager.command("manager <@UAGENT|alex>")
+    agent.names_manager("UMGR")
+    # Made before loops were refused.
+    link_manager(bot, "UMGR", "UAGENT")
     open_home(signer, bot, "UMGR")
     whole = "\n".join(texts(home_of(slack, "UMGR")))
     assert "1 person reports to you" in whole and "Last 7 days: no promises were due" in whole

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Case, CaseState, Contact, Promise, PromiseState
-from tests.conftest import Person, RunningBot
+from tests.conftest import Person, RunningBot, link_manager
 
 REFUSAL = "Only <@UAGENT> (the owner), a manager above them, or an admin can"
 
@@ -31,8 +31,8 @@ def director(person):
 
 
 def test_a_manager_two_levels_up_may_keep_and_close(agent, manager, director, other, bot):
-    agent.command("manager <@UMGR|maria>")
-    manager.command("manager <@UDIR|dana>")
+    agent.names_manager("UMGR")
+    manager.names_manager("UDIR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 2 hours: call back")
 
@@ -48,7 +48,7 @@ def test_a_manager_two_levels_up_may_keep_and_close(agent, manager, director, ot
 
 def test_the_chain_goes_up_not_down(agent, manager, bot):
     """The owner's manager may act on the owner's case; the owner may not act on the manager's."""
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = manager.open_case("Globex: wrong invoice")
     manager.command(f"promise {case.ref} in 2 hours: send the corrected invoice")
     refusal = agent.command(f"done {case.ref}")
@@ -57,8 +57,9 @@ def test_the_chain_goes_up_not_down(agent, manager, bot):
 
 
 def test_a_loop_in_the_manager_links_ends_the_chain(agent, manager, other, bot):
-    agent.command("manager <@UMGR|maria>")
-    manager.command("manager <@UAGENT|alex>")  # a mistake: each is the other's manager
+    agent.names_manager("UMGR")
+    # A mistake from before loops were refused: each is the other's manager.
+    link_manager(bot, "UMGR", "UAGENT")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 2 hours: call back")
     assert REFUSAL in other.command(f"done {case.ref}").text

@@ -207,7 +207,7 @@ def test_someone_who_may_not_promise_is_told_in_the_modal(agent, other, slack, b
 
 
 def test_done_on_the_card_keeps_the_promise_it_shows(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 1 hour: call back")
     agent.click(card_of(slack, case), ActionId.CARD_DONE.value)
@@ -284,7 +284,7 @@ def reminder_for(agent, bot, clock, case, minutes=30, what="call back"):
 
 
 def test_reminder_done_keeps_it_and_redraws_the_reminder(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case)
     assert button_ids(reminder) == {
@@ -307,7 +307,7 @@ def test_reminder_done_keeps_it_and_redraws_the_reminder(agent, manager, slack, 
 
 
 def test_reschedule_needs_the_customer_told_and_replaces_the_promise(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case)
     agent.click(reminder, ActionId.REMINDER_RESCHEDULE.value)
@@ -345,7 +345,7 @@ def test_reschedule_needs_the_customer_told_and_replaces_the_promise(agent, mana
 
 
 def test_snooze_reminds_again_in_15_minutes_without_moving_the_promise(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case, minutes=60)
     agent.click(reminder, ActionId.REMINDER_SNOOZE.value)
@@ -364,7 +364,7 @@ def test_snooze_reminds_again_in_15_minutes_without_moving_the_promise(agent, ma
 
 
 def test_escalate_now_tells_the_manager_at_once_and_only_once(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case)
     agent.click(reminder, ActionId.REMINDER_ESCALATE.value)
@@ -375,7 +375,7 @@ def test_escalate_now_tells_the_manager_at_once_and_only_once(agent, manager, sl
 
 
 def test_every_choice_is_on_the_record(agent, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case)
     agent.click(reminder, ActionId.REMINDER_SNOOZE.value)

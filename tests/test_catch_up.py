@@ -15,7 +15,7 @@ from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.views import catch_up, redraw
 from storage import outbox
 from storage.models import Notification, NotificationKind, NotificationState, Promise, PromiseState
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, link_manager
 
 CUSTOMERS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli")
 
@@ -23,7 +23,7 @@ CUSTOMERS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli")
 def five_promises(agent, minutes=(30, 40, 50, 60, 70)) -> list:
     """Five cases, each with a promise: five reminders to the agent, five escalations to the
     manager."""
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     cases = []
     for customer, due in zip(CUSTOMERS, minutes, strict=True):
         case = agent.open_case(f"{customer}: refund not received")
@@ -63,7 +63,7 @@ def test_after_downtime_each_person_gets_one_summary_of_what_came_due(
     cases = five_promises(agent)
     # Olga has one promise: one reminder overdue, which goes out as the normal reminder.
     person("USAM", "sam")
-    other.command("manager <@USAM|sam>")
+    link_manager(other.bot, other.user_id, "USAM")
     olga_case = other.open_case("Soylent: wrong size")
     other.command(f"promise {olga_case.ref} in 30 minutes: send the label")
     clock.advance(minutes=85)  # the bot was down through every reminder and escalation
@@ -142,7 +142,7 @@ def test_a_running_bot_held_back_by_slack_sends_the_normal_messages(agent, manag
 
 
 def test_a_burst_beyond_one_batch_is_one_summary(agent, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: a bad week")
     for n in range(120):
         agent.command(f"promise {case.ref} in {30 + n} minutes: call back #{n}")
@@ -354,7 +354,7 @@ def test_an_escalation_outside_its_recipients_hours_waits_and_is_not_in_a_summar
 ):
     # Olga (Tokyo, where it is 23:00) manages Alex and takes escalations in office hours only.
     other.command("hours mon-fri 09:00-17:00")
-    agent.command("manager <@UOTHER|olga>")
+    link_manager(agent.bot, agent.user_id, "UOTHER")
     for customer, due in zip(CUSTOMERS, (30, 40, 50, 60, 70), strict=True):
         case = agent.open_case(f"{customer}: refund not received")
         agent.command(f"promise {case.ref} in {due} minutes: call {customer} back")

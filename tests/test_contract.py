@@ -108,7 +108,7 @@ def test_every_web_api_call_in_a_whole_case_is_a_real_method_with_its_required_a
     spec = slack_spec("slack_web_openapi_v2_without_examples.json")
     slack.set_channel("C2", member=False)
 
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme Corp: refund not received")
     agent.reply(case, "Called the customer, left a voicemail")
     agent.reply(case, "promise in 1 hour: email the tracking number")

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from storage import outbox
 from storage.models import Notification, NotificationKind, NotificationState
+from tests.conftest import link_manager
 
 
 def promise_due_in_30_minutes(agent):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     return case
@@ -122,7 +123,7 @@ def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bo
 def test_a_slack_outage_then_everything_due_goes_out_once_in_due_order(
     outage_minutes, most_probes, agent, manager, slack, bot, clock
 ):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     # Each promise owes a reminder, an escalation and its note, all due within the outage.
     for when in ("1 minute", "90 seconds", "2 minutes"):
@@ -177,7 +178,7 @@ def test_a_slack_outage_then_everything_due_goes_out_once_in_due_order(
 
 
 def test_retry_after_holds_back_every_message_not_just_the_one_refused(agent, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 20 minutes: call back")
     agent.command(f"promise {case.ref} in 21 minutes: email the receipt")
@@ -196,7 +197,7 @@ def test_retry_after_holds_back_every_message_not_just_the_one_refused(agent, sl
 def test_a_message_slack_refuses_alone_does_not_hold_up_the_others(agent, manager, slack, bot, clock):
     """An error about one message (not Slack failing) is retried on its own and finally
     reported dead; everyone else's messages go out on time meanwhile."""
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     slack.fail("chat.postMessage", status=200, error="some_new_error", only={"channel": "UAGENT"})
@@ -215,7 +216,7 @@ def test_a_message_slack_refuses_alone_does_not_hold_up_the_others(agent, manage
 def test_a_message_that_fails_with_5xx_alone_is_stepped_aside_once_slack_proves_fine(
     agent, manager, slack, bot, clock
 ):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     slack.fail("chat.postMessage", status=500, only={"channel": "UAGENT"})
@@ -229,7 +230,7 @@ def test_a_message_that_fails_with_5xx_alone_is_stepped_aside_once_slack_proves_
 
 
 def test_a_case_opened_while_slack_is_failing_is_saved_and_its_card_follows(agent, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    link_manager(agent.bot, agent.user_id, "UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     slack.fail("chat.postMessage", status=500)

@@ -62,7 +62,7 @@ def notification_id(message) -> int | None:
 def test_one_case_exports_every_contact_promise_change_and_message(
     agent, manager, signer, slack, bot, clock, database_url, tmp_path
 ):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme Corp: parcel late — “urgent”")
     opened_at = clock.now()
 

@@ -125,7 +125,7 @@ def promises_of(bot):
 
 
 def test_a_crowded_hour_gets_a_safer_time_and_one_click_takes_it(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     first = agent.open_case("Acme: refund")
     second = agent.open_case("Globex: widget")
     third = agent.open_case("Initech: invoice")

@@ -19,7 +19,7 @@ def promise_count(bot) -> int:
 
 
 def test_promise_is_read_in_the_owners_time_zone_and_the_whole_plan_is_echoed(agent, manager, slack, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme Corp: refund not received")
     result = agent.command(f"promise {case.ref} tomorrow 3pm: call back with the tracking number")
     # UAGENT is in New York: 15:00 there tomorrow.

@@ -32,6 +32,7 @@ from handlers.parse import (
     ReassignCase,
     SetHours,
     SetManager,
+    SetTeamManager,
     ShowCase,
     parse_case_command,
     parse_case_ref,
@@ -60,6 +61,8 @@ COMMAND_REFUSALS = [
     r"`/case list` takes nothing after it: `/case list`\.",
     r"Mention one person: `/case \w+ .*`\. \(Type @ and pick them so Slack sends their ID\.\)",
     r"I don't know `/case \S+`\. Try `/case help` for what I can do\.",
+    r"Say whose manager, then who: `/case team @alex manager @maria` \(or `manager none` to remove it\)",
+    r"Mention the new manager: `/case team @alex manager @maria`, or `manager none` to remove it\.",
 ]
 TIME_REFUSALS = [
     r"Say when, for example `in 2 hours`",
@@ -144,7 +147,8 @@ SLACK_BITS = st.sampled_from(
     ]
 )
 VERBS = [
-    "open", "promise", "done", "kept", "show", "manager", "close", "reassign", "handover", "list", "help",
+    "open", "promise", "done", "kept", "show", "manager", "team", "close", "reassign", "handover", "list",
+    "help",
     "hours",
 ]
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\u3000", " \n ", "\u00a0"])
@@ -180,6 +184,7 @@ REQUEST_TYPES = (
     KeepPromise,
     ShowCase,
     SetManager,
+    SetTeamManager,
     CloseCase,
     ReassignCase,
     ListCases,

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from handlers.ids import ActionId
 from slack_standin import SlackEventsClient
 from tests.processes import BotProcess, bot_env, free_port, migrate
 
@@ -42,14 +43,18 @@ def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot
     _process, url = real_bot
     client = SlackEventsClient(url, SECRET, team_id="T1", api=slack)
     assert client.command("manager <@UMGR|maria>", user="UAGENT").status == 200
+    asked = slack.wait_for(lambda: next(iter(slack.dms_to("UMGR")), None), timeout=10)
+    assert client.block_action(asked, ActionId.MANAGER_ACCEPT.value, user="UMGR").status == 200
+    # Alex hears that Maria accepted: her acceptance is in force.
+    slack.wait_for(lambda: any("accepted" in m.all_text() for m in slack.dms_to("UAGENT")), timeout=10)
     assert client.command("open Acme: refund", user="UAGENT").status == 200
     card = slack.wait_for(lambda: next(iter(slack.messages("C1")), None), timeout=10)
     made_at = time.time()
     assert client.command("promise CASE-1 in 4 seconds: call back", user="UAGENT").status == 200
-    reminder = slack.wait_for(lambda: next(iter(slack.dms_to("UAGENT")), None), timeout=10)
-    reminded_at = next(c.at for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT")
-    escalation = slack.wait_for(lambda: next(iter(slack.dms_to("UMGR")), None), timeout=10)
-    escalated_at = next(c.at for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UMGR")
+    reminder = slack.wait_for(lambda: next(iter(_about_case(slack, "UAGENT")), None), timeout=10)
+    reminded_at = _posted_at(slack, "UAGENT")
+    escalation = slack.wait_for(lambda: next(iter(_about_case(slack, "UMGR")), None), timeout=10)
+    escalated_at = _posted_at(slack, "UMGR")
     assert "CASE-1" in reminder.all_text() and "CASE-1" in escalation.all_text()
     # Due in 4s, reminded 2s before, escalated 1s after: on time to within the poll interval.
     assert 1.5 <= reminded_at - made_at <= 4.5
@@ -59,12 +64,24 @@ def test_reminder_and_escalation_arrive_on_time_from_the_real_scheduler(real_bot
     assert card.thread_ts is None and "CASE-1" in card.all_text()
     slack.wait_for(lambda: notes_in(slack, card), timeout=10, what="the escalation note in the case thread")
     time.sleep(1)
-    assert len(slack.dms_to("UAGENT")) == 1 and len(slack.dms_to("UMGR")) == 1
+    assert len(_about_case(slack, "UAGENT")) == 1 and len(_about_case(slack, "UMGR")) == 1
     assert len(notes_in(slack, card)) == 1
 
 
 def notes_in(slack, card):
     return [m for m in slack.thread("C1", card.ts) if "escalated to <@UMGR>" in m.all_text()]
+
+
+def _about_case(slack, user):
+    return [m for m in slack.dms_to(user) if "CASE-1" in m.all_text()]
+
+
+def _posted_at(slack, user):
+    return next(
+        c.at
+        for c in slack.calls("chat.postMessage")
+        if c.params.get("channel") == user and "CASE-1" in str(c.params.get("text"))
+    )
 
 
 def test_sigterm_stops_the_bot_cleanly(real_bot):

@@ -31,8 +31,8 @@ def owners(bot):
 def test_reassigned_promises_remind_the_new_owner_and_escalate_to_their_manager(
     agent, manager, sam, dana, slack, bot, clock
 ):
-    agent.command("manager <@UMGR|maria>")
-    sam.command("manager <@UDANA|dana>")
+    agent.names_manager("UMGR")
+    sam.names_manager("UDANA")
     case = agent.open_case("Acme Corp: refund not received")
     agent.command(f"promise {case.ref} in 1 hour: call back with the tracking number")
 
@@ -57,7 +57,7 @@ def test_reassigned_promises_remind_the_new_owner_and_escalate_to_their_manager(
 def test_a_new_owner_without_a_manager_gets_the_channel_escalation_and_is_asked_to_set_one(
     agent, manager, sam, slack, bot, clock
 ):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     agent.command(f"reassign {case.ref} <@USAM|sam>")
@@ -83,7 +83,7 @@ def test_a_new_owner_without_a_manager_gets_the_channel_escalation_and_is_asked_
 
 
 def test_the_owners_manager_may_take_a_case_over(agent, manager, sam, bot):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     assert "is now <@UMGR>'s" in manager.command(f"reassign {case.ref} <@UMGR|maria>").text
     assert owners(bot)[0] == "UMGR"

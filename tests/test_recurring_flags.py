@@ -49,8 +49,8 @@ def test_third_recurring_case_in_a_category_is_flagged_to_the_managers_once(
     agent, manager, other, person, slack, bot, clock
 ):
     sam = person("USAM", "sam")
-    agent.command("manager <@UMGR|maria>")
-    sam.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
+    sam.names_manager("UMGR")
     first = agent.open_case("Acme: parcel late")
     second = sam.open_case("Globex: parcel late again")
     third = agent.open_case("Initech: no parcel")
@@ -79,7 +79,7 @@ def test_third_recurring_case_in_a_category_is_flagged_to_the_managers_once(
 
 
 def test_single_events_other_categories_and_old_cases_do_not_count(agent, manager, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     old = agent.open_case("Acme: parcel late")
     close_recurring(agent, old, "Late delivery")
     clock.advance(days=15)  # out of the 14-day window by the time the others close
@@ -105,7 +105,7 @@ def test_single_events_other_categories_and_old_cases_do_not_count(agent, manage
 
 
 def test_flagged_again_only_after_the_window(agent, manager, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     for n in range(3):
         close_recurring(agent, agent.open_case(f"Customer {n}: parcel late"), "Late delivery")
     bot.tick()
@@ -122,7 +122,7 @@ def test_flagged_again_only_after_the_window(agent, manager, bot, clock):
 
 
 def test_categories_in_any_script_are_one_category_whatever_their_case(agent, manager, bot):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     for n, written in enumerate(["Überweisung fehlt", "ÜBERWEISUNG  FEHLT", "überweisung fehlt"]):
         close_recurring(agent, agent.open_case(f"Kunde {n}: Geld fehlt"), written)
     bot.tick()
@@ -140,8 +140,8 @@ def test_without_managers_the_case_channel_hears_it(agent, slack, bot):
 
 def test_managers_of_each_owner_hear_it(agent, manager, other, person, bot):
     sam = person("USAM", "sam")
-    agent.command("manager <@UMGR|maria>")
-    sam.command("manager <@UOTHER|olga>")
+    agent.names_manager("UMGR")
+    sam.names_manager("UOTHER")
     close_recurring(agent, agent.open_case("A: refund slow"), "Refunds")
     close_recurring(sam, sam.open_case("B: refund slow"), "Refunds")
     close_recurring(agent, agent.open_case("C: refund slow"), "Refunds")

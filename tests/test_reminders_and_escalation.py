@@ -19,7 +19,7 @@ def test_owner_is_reminded_lead_time_before_due(agent, slack, bot, clock):
 
 
 def test_kept_promise_is_never_escalated(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     result = agent.command(f"done {case.ref}")
@@ -30,7 +30,7 @@ def test_kept_promise_is_never_escalated(agent, manager, slack, bot, clock):
 
 
 def test_missed_promise_escalates_to_the_manager_once_with_how_late(agent, manager, slack, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme Corp: refund not received")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     clock.advance(minutes=31)
@@ -47,7 +47,7 @@ def test_missed_promise_escalates_to_the_manager_once_with_how_late(agent, manag
 
 def test_grace_period_delays_escalation(agent, manager, bot, clock):
     bot.services.policy = replace(bot.services.policy, escalation_grace=timedelta(minutes=10))
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     clock.advance(minutes=35)
@@ -70,7 +70,7 @@ def test_without_a_manager_the_channel_hears_it_and_the_owner_is_told(agent, sla
 
 
 def test_several_open_promises_done_keeps_the_earliest(agent, manager, bot, clock):
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 2 hours: send the invoice")
     agent.command(f"promise {case.ref} in 1 hour: call back")
@@ -86,7 +86,7 @@ def test_restart_catches_up_on_everything_due_while_down_once(
 ):
     from tests.conftest import RunningBot
 
-    agent.command("manager <@UMGR|maria>")
+    agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 30 minutes: call back")
     bot.stop()

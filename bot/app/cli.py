@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export]`: see `python -m bot --help`, README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team]`: see `python -m bot --help`, README.md."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ SLACK_SETUP_HELP = {
 
 # Operator commands with their own options, each in its own module: `python -m bot report
 # --help`. Imported only when run, so starting the bot doesn't load them.
-OPERATOR_COMMANDS = {"report": "bot.ops.report_cli", "export": "bot.ops.export_cli"}
+OPERATOR_COMMANDS = {
+    "report": "bot.ops.report_cli",
+    "export": "bot.ops.export_cli",
+    "team": "bot.ops.team_cli",
+}
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
 COMMANDS = {
@@ -41,6 +45,8 @@ COMMANDS = {
     " problems) as a table or CSV. See `python -m bot report --help`.",
     "export": "Export everything recorded about a case, or every case touched lately, as JSON."
     " See `python -m bot export --help`.",
+    "team": "Set a whole team's managers from a CSV file, or write them to one. See"
+    " `python -m bot team --help`.",
 }
 
 

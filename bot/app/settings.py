@@ -66,8 +66,9 @@ class Settings:
     admins: frozenset[str] = frozenset()
     # The last level of every escalation chain; unset, the case's own channel (in its thread).
     escalation_channel: str | None = None
-    # When escalations may reach people who haven't set their own (`/case hours`).
-    working_hours: WorkingHours = field(default_factory=lambda: workhours.parse(workhours.DEFAULT))
+    # When escalations may reach people who haven't set their own (`/case hours`); None (the
+    # default): no quiet hours, escalations go when due.
+    working_hours: WorkingHours | None = None
     # When managers get their weekly digest on their own clock; None: no digests.
     digest_schedule: Weekly | None = field(default_factory=lambda: weekly.parse(weekly.DEFAULT))
     # Open cases older than this are listed in reports and digests as getting old.
@@ -258,9 +259,14 @@ def _escalation_channel(read: _Env) -> str | None:
     return escalation_channel
 
 
-def _working_hours(read: _Env) -> WorkingHours:
+def _working_hours(read: _Env) -> WorkingHours | None:
+    """Quiet hours are opt-in (as in PagerDuty's support hours or Zendesk's business-hours
+    SLAs): unset, an escalation goes when it is due, whatever the hour."""
+    raw = read.text("WORKING_HOURS")
+    if raw is None:
+        return None
     try:
-        return workhours.parse(read.given("WORKING_HOURS", workhours.DEFAULT))
+        return workhours.parse(raw)
     except workhours.WorkingHoursError as error:
         raise SettingsError(f"WORKING_HOURS: {error}") from None
 

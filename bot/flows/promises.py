@@ -115,6 +115,14 @@ def open_promise(ctx: Context, *, team_id: str, case_id: int, promise_id: int) -
         return Changed(case=case, promise=promises.open_promise(session, case, promise_id))
 
 
+def open_to_extend(ctx: Context, *, team_id: str, case_id: int, promise_id: int, actor_id: str) -> Changed:
+    """The open promise an escalation's "Extend with reason" opens a form about: refused for
+    its owner before any form opens."""
+    held = open_promise(ctx, team_id=team_id, case_id=case_id, promise_id=promise_id)
+    new_times.require_may_extend(held.case, held.promise, actor_id)
+    return held
+
+
 def reschedule(
     ctx: Context,
     *,

@@ -1,19 +1,22 @@
-"""A person's own settings, intent by intent: who their manager is, when escalations may reach
-them, when their weekly digest comes."""
+"""A person's own settings, intent by intent: who their manager is (and, for admins and leads,
+other people's), when escalations may reach them, when their weekly digest comes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import digests, reports, team, workhours
+from bot import digests, managers, reports, team, workhours
 from bot.errors import CaseError
-from bot.flows.context import Context
+from bot.flows.context import Context, Once
+from bot.managers import Change
+from bot.roster import Roster, roster
 from storage import queries
 
 
 @dataclass(frozen=True)
 class Hours:
-    hours: str
+    # None: no quiet hours, escalations reach them whenever they are due.
+    hours: str | None
     # Their own, rather than the deployment's WORKING_HOURS.
     own: bool
 
@@ -27,22 +30,84 @@ class Digest:
     manages: int
 
 
-def manager_of(ctx: Context, *, team_id: str, user_id: str) -> str | None:
+def manager_of(ctx: Context, *, team_id: str, user_id: str) -> Change:
+    """Their manager in force, and whom they asked, if that manager hasn't accepted yet."""
     with ctx.reading() as session:
-        link = queries.manager_of(session, team_id, user_id)
-        return link.manager_id if link else None
+        return managers.standing(session, team_id, user_id)
 
 
-def set_manager(ctx: Context, *, team_id: str, user_id: str, manager_id: str) -> None:
+def set_manager(ctx: Context, *, team_id: str, user_id: str, manager_id: str) -> Change:
+    """`/case manager @maria`: ask Maria, who accepts or declines (an admin's is in force at once)."""
     with ctx.unit() as unit:
-        team.set_manager(unit.session, team_id=team_id, user_id=user_id, manager_id=manager_id, now=unit.now)
+        change = managers.request_manager(
+            unit.session,
+            team_id=team_id,
+            user_id=user_id,
+            manager_id=manager_id,
+            admins=ctx.policy.admins,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def assign_manager(
+    ctx: Context, *, team_id: str, actor_id: str, user_id: str, manager_id: str | None
+) -> Change:
+    """`/case team @alex manager @maria` (or `none`), by an admin or a team lead."""
+    with ctx.unit() as unit:
+        change = managers.assign_manager(
+            unit.session,
+            team_id=team_id,
+            actor_id=actor_id,
+            user_id=user_id,
+            manager_id=manager_id,
+            admins=ctx.policy.admins,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def answer_request(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    request_id: int,
+    user_id: str,
+    accept: bool,
+    once: Once | None = None,
+) -> Change:
+    """The manager someone named clicks Accept or Decline on the request of `user_id`."""
+    with ctx.unit(once) as unit:
+        change = managers.answer_request(
+            unit.session,
+            team_id=team_id,
+            request_id=request_id,
+            user_id=user_id,
+            actor_id=actor_id,
+            accept=accept,
+            now=unit.now,
+        )
+        unit.send(change.keys)
+    return change
+
+
+def roster_for(ctx: Context, *, team_id: str, viewer_id: str) -> Roster | None:
+    """Everyone's manager chain, for an admin; None for anyone else."""
+    if viewer_id not in ctx.policy.admins:
+        return None
+    with ctx.reading() as session:
+        return roster(session, team_id)
 
 
 def working_hours(ctx: Context, *, team_id: str, user_id: str) -> Hours:
     default = ctx.policy.working_hours
     with ctx.reading() as session:
         current = team.working_hours_of(session, team_id, user_id, default)
-    return Hours(hours=str(current), own=str(current) != str(default))
+    shown = str(current) if current is not None else None
+    return Hours(hours=shown, own=shown != (str(default) if default is not None else None))
 
 
 def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -> Hours:
@@ -56,7 +121,10 @@ def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -
             raise CaseError(str(error)) from None
     with ctx.unit() as unit:
         team.set_working_hours(unit.session, team_id=team_id, user_id=user_id, hours=chosen, now=unit.now)
-    return Hours(hours=chosen or str(ctx.policy.working_hours), own=chosen is not None)
+    if chosen is not None:
+        return Hours(hours=chosen, own=True)
+    default = ctx.policy.working_hours
+    return Hours(hours=str(default) if default is not None else None, own=False)
 
 
 def digest(ctx: Context, *, team_id: str, user_id: str) -> Digest:

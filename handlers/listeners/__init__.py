@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.listeners import actions, commands, errors, submissions, uninstall
+from handlers.listeners import actions, commands, errors, submissions, team, uninstall
 from handlers.services import Services
 
 
@@ -17,4 +17,5 @@ def register_all(app: App, services: Services) -> None:
     commands.register(app, services)
     submissions.register(app, services)
     actions.register(app, services)
+    team.register(app, services)
     uninstall.register(app, services)

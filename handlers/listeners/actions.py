@@ -18,7 +18,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.flows import cases, escalations, promises
+from bot.flows import cases, escalations, outlook, promises
 from bot.flows.context import Once
 from handlers.ids import ActionId, Subject
 from handlers.listeners.errors import answer
@@ -271,8 +271,9 @@ def use_safer_time(click: Click) -> Message:
         once=click.once,
     )
     # The confirmation is redrawn with the new plan, and no longer asks.
+    forecast = outlook.escalation_forecast(click.services, moved.case, moved.promise)
     plan = promise_views.promise_confirmation(
-        moved.case, moved.promise, click.services.policy.escalation_repeat
+        moved.case, moved.promise, click.services.policy.escalation_repeat, forecast
     )
     taken = promise_views.safer_time_taken(moved.case, moved.promise)
     return Message(text=f"{taken.text} {plan.text}", blocks=[*taken.blocks, *plan.blocks])
@@ -318,8 +319,12 @@ def reassign(click: Click) -> None:
 
 @button(ActionId.ESCALATION_EXTEND, opens_modal=True)
 def extend(click: Click) -> None:
-    held = promises.open_promise(
-        click.services, team_id=click.team_id, case_id=click.subject.case_id, promise_id=_promise_id(click)
+    held = promises.open_to_extend(
+        click.services,
+        team_id=click.team_id,
+        case_id=click.subject.case_id,
+        promise_id=_promise_id(click),
+        actor_id=click.user_id,
     )
     click.open_modal(modals.reschedule_view(held.case, held.promise, click.subject, extension=True))
     click.warm_time_zone(held.case.owner_id)

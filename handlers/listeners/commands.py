@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.delivery.outcomes import Dead, Retry, Sent
 from bot.errors import CaseError
-from bot.flows import cases, promises, reports, team
+from bot.flows import cases, outlook, promises, reports, team
 from bot.flows.context import Once
 from bot.reports import PERIODS
 from handlers.listeners.errors import answer, ephemeral, message_for
@@ -35,6 +35,7 @@ from handlers.parse import (
     SetDigest,
     SetHours,
     SetManager,
+    SetTeamManager,
     ShowCase,
     ShowReport,
     parse_case_command,
@@ -43,6 +44,7 @@ from handlers.services import Services
 from handlers.views import cases as case_views
 from handlers.views import promises as promise_views
 from handlers.views import replies, report, search
+from handlers.views import team as team_views
 from handlers.views.blocks import Message
 from handlers.views.modals import open_case_view
 
@@ -155,7 +157,8 @@ def _promise(request: MakePromise, asked: Asked) -> Message:
         once=asked.once,
     )
     repeat = asked.services.policy.escalation_repeat
-    return promise_views.promise_confirmation(made.case, made.promise, repeat, made.advice)
+    forecast = outlook.escalation_forecast(asked.services, made.case, made.promise)
+    return promise_views.promise_confirmation(made.case, made.promise, repeat, forecast, made.advice)
 
 
 def _keep(request: KeepPromise, asked: Asked) -> Message:
@@ -203,13 +206,27 @@ def _list(_request: ListCases, asked: Asked) -> Message:
 
 def _manager(request: SetManager, asked: Asked) -> Message:
     if request.manager_id is None:
-        return replies.manager_is(
+        return team_views.manager_is(
             team.manager_of(asked.services, team_id=asked.team_id, user_id=asked.actor_id)
         )
-    team.set_manager(
+    change = team.set_manager(
         asked.services, team_id=asked.team_id, user_id=asked.actor_id, manager_id=request.manager_id
     )
-    return replies.manager_set(request.manager_id)
+    if change.requested_id is None:
+        # An admin's own choice is in force at once.
+        return team_views.manager_assigned(change, asked.actor_id)
+    return team_views.manager_requested(change)
+
+
+def _team_manager(request: SetTeamManager, asked: Asked) -> Message:
+    change = team.assign_manager(
+        asked.services,
+        team_id=asked.team_id,
+        actor_id=asked.actor_id,
+        user_id=request.user_id,
+        manager_id=request.manager_id,
+    )
+    return team_views.manager_assigned(change, asked.actor_id)
 
 
 def _hours(request: SetHours, asked: Asked) -> Message:
@@ -262,6 +279,7 @@ _SUBCOMMANDS: dict[type, Callable[[Any, Asked], Message]] = {
     FindCases: _find,
     ListCases: _list,
     SetManager: _manager,
+    SetTeamManager: _team_manager,
     SetHours: _hours,
     SetCustomerZone: _customer_zone,
     ShowReport: _report,

@@ -10,7 +10,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.flows import reports
+from bot.flows import reports, team
 from handlers.services import Services
 from handlers.views.home import home_view
 
@@ -22,7 +22,8 @@ def publish_home(services: Services, team_id: str, user_id: str) -> bool:
     try:
         # The time zone is cached for a day; when Slack can't answer, the last known one is used.
         snapshot = reports.home(services, team_id=team_id, user_id=user_id)
-        view = home_view(snapshot)
+        roster = team.roster_for(services, team_id=team_id, viewer_id=user_id)
+        view = home_view(snapshot, roster)
         services.client_for(team_id).views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
         log.warning(

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.cases import CaseDetails
-from bot.flows import cases, contacts, escalations, promises
+from bot.flows import cases, contacts, escalations, outlook, promises
 from bot.flows.context import AlreadyDone, Once
 from handlers.ids import BlockId, CallbackId, Subject
 from handlers.listeners.commands import card_outcome
@@ -220,10 +220,16 @@ def make_promise(submission: Submission) -> Callable[[], None]:
         what=what,
         once=submission.once,
     )
-    reply = promise_views.promise_confirmation(
-        made.case, made.promise, services.policy.escalation_repeat, made.advice
-    )
-    return lambda: submission.tell(reply)
+
+    def after() -> None:
+        # The recipients' time zones may take a Slack call: after the ack.
+        forecast = outlook.escalation_forecast(services, made.case, made.promise)
+        repeat = services.policy.escalation_repeat
+        submission.tell(
+            promise_views.promise_confirmation(made.case, made.promise, repeat, forecast, made.advice)
+        )
+
+    return after
 
 
 @form(CallbackId.CLOSE_CASE, BlockId.RESOLUTION)
@@ -275,13 +281,12 @@ def _new_time(submission: Submission, *, extension: bool) -> Callable[[], None]:
     )
     verb = "Extended" if extension else "Rescheduled"
     done = f"{verb} by <@{submission.user_id}> to {when(changed.promise.due_at)}."
-    reply = promise_views.promise_confirmation(
-        changed.case, changed.promise, services.policy.escalation_repeat
-    )
 
     def after() -> None:
         submission.resolved(done)
-        submission.tell(reply)
+        forecast = outlook.escalation_forecast(services, changed.case, changed.promise)
+        repeat = services.policy.escalation_repeat
+        submission.tell(promise_views.promise_confirmation(changed.case, changed.promise, repeat, forecast))
 
     return after
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import customers, promises, recurring
+from bot.forecast import Forecast
 from handlers.outbound.posting import Target
 from handlers.views import notices
 from handlers.views import promises as promise_views
@@ -30,6 +31,8 @@ class Scene:
     escalation: EscalationFacts | None = None
     # For an escalation note: how its escalation went.
     sibling: Notification | None = None
+    # For a promise's note in the thread: when each level of its escalation really goes.
+    forecast: Forecast | None = None
     # For a recurring-problem flag: the flag and its cases.
     flag: RecurringFlag | None = None
     flagged: list[Case] = field(default_factory=list)
@@ -92,7 +95,10 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
         return Target(claim.recipient), notices.recurring_flag(scene.flag, scene.flagged)
     assert promise is not None, f"{kind.value} needs a promise"
     if kind is NotificationKind.PROMISE_NOTE:
-        return in_thread, promise_views.promise_note(case, promise, repeat)
+        assert scene.forecast is not None, "the sender works out the plan first"
+        return in_thread, promise_views.promise_note(case, promise, repeat, scene.forecast)
+    if kind is NotificationKind.ESCALATION_WAITING:
+        return Target(claim.recipient), notices.escalation_waiting(case, promise, claim.payload, now)
     if kind is NotificationKind.ESCALATION_NOTE:
         to = scene.sibling.recipient if scene.sibling is not None else claim.recipient
         return in_thread, notices.escalation_note(case, promise, now, to)

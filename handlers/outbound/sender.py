@@ -13,10 +13,11 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import cases, digests, escalation, notifications, team
+from bot import cases, digests, escalation, managers, notifications, team
 from bot.clock import Clock
 from bot.delivery.outcomes import Dead, Deferred, Outcome, Sent, Skipped
 from bot.escalation import Decision, Drop, Wait
+from bot.flows import outlook
 from bot.flows.context import Directory
 from bot.policy import Policy
 from handlers.clients import SlackClients
@@ -26,6 +27,7 @@ from handlers.outbound.people import local_time_and_status
 from handlers.outbound.posting import Target
 from handlers.outbound.scene import Scene
 from handlers.outbound.slack_errors import classify, unreachable
+from handlers.views import team as team_views
 from handlers.views.blocks import Message
 from handlers.views.card import case_card
 from handlers.views.notices import EscalationFacts
@@ -37,6 +39,8 @@ from storage.outbox import Claim
 log = logging.getLogger(__name__)
 
 CONTACT_REACTION = "white_check_mark"
+# DMs about who manages whom: no case, no promise.
+TEAM_KINDS = frozenset({NotificationKind.MANAGER_REQUEST.value, NotificationKind.TEAM_NOTE.value})
 
 
 class SlackSender:
@@ -56,6 +60,8 @@ class SlackSender:
         if claim.kind == NotificationKind.DIGEST.value:
             # About a team, not a case.
             return self._deliver_digest(claim)
+        if claim.kind in TEAM_KINDS:
+            return self._deliver_team(claim)
         if claim.kind == NotificationKind.CONTACT_REACTION.value:
             # One per logged reply: nothing to read first, and adding it twice is harmless.
             return self._deliver_reaction(claim)
@@ -78,6 +84,9 @@ class SlackSender:
                 return self._update_card(client, scene)
             if claim.kind == NotificationKind.ESCALATION.value:
                 scene.escalation = self._escalation_facts(claim, scene)
+            if claim.kind == NotificationKind.PROMISE_NOTE.value and scene.promise is not None:
+                # The plan as the confirmation showed it: the same forecast.
+                scene.forecast = outlook.escalation_forecast(self, scene.case, scene.promise)
             target, message = scenes.compose(claim, scene, self.clock.now(), self.policy.escalation_repeat)
             return self._send(client, claim, target, message)
         except SlackApiError as error:
@@ -101,11 +110,12 @@ class SlackSender:
         assert scene.promise is not None
         quiet = None
         if escalation.needs_working_hours(scene.case, claim.recipient):
-            # A Slack call at most once a day per person: outside any transaction.
             team_id, person = claim.team_id, claim.recipient
-            tz = self.directory.time_zone(team_id, person)
             with self.db.transaction() as session:
                 hours = team.working_hours_of(session, team_id, person, self.policy.working_hours)
+            # Their zone matters only when their hours hold anything back (none by default): a
+            # Slack call at most once a day per person, outside any transaction.
+            tz = self.directory.time_zone(team_id, person) if hours is not None else "UTC"
             quiet = (hours, tz)
         with self.db.transaction() as session:
             return escalation.decide_level(
@@ -118,6 +128,19 @@ class SlackSender:
                 policy=self.policy,
                 quiet=quiet,
             )
+
+    def _deliver_team(self, claim: Claim) -> Outcome:
+        """Who manages whom: the DM asking a manager to accept, and what changed."""
+        if claim.kind == NotificationKind.MANAGER_REQUEST.value:
+            request_id = int(claim.payload["request_id"])
+            with self.db.transaction() as session:
+                still_open = managers.request_open(session, request_id, claim.payload["user_id"])
+            if not still_open:
+                return Skipped("the request was answered or replaced meanwhile")
+            message = team_views.manager_request(request_id, claim.payload["user_id"])
+        else:
+            message = team_views.team_note(claim.payload)
+        return self._post_to_person(claim, message)
 
     def _deliver_digest(self, claim: Claim) -> Outcome:
         with self.db.transaction() as session:
@@ -132,6 +155,10 @@ class SlackSender:
         if report is None:
             return Skipped("manages nobody any more")
         message = report_message(report, viewer=claim.recipient, title="Your weekly digest")
+        return self._post_to_person(claim, message)
+
+    def _post_to_person(self, claim: Claim, message: Message) -> Outcome:
+        """A DM about no case."""
         client = self.clients.notification(claim.team_id)
         if client is None:
             return Dead(f"app_not_installed team_id={claim.team_id}")

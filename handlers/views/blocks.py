@@ -108,13 +108,13 @@ def recipient(to: str, case: Case) -> str:
 def button(
     text: str,
     action: ActionId,
-    subject: Subject,
+    subject: Subject | str,
     style: str | None = None,
     confirm: ConfirmObject | None = None,
 ) -> ButtonElement:
-    return ButtonElement(
-        text=text, action_id=action.value, value=subject.encode(), style=style, confirm=confirm
-    )
+    """`subject`: what the button is about; a string for buttons about no case (ids.py says)."""
+    value = subject if isinstance(subject, str) else subject.encode()
+    return ButtonElement(text=text, action_id=action.value, value=value, style=style, confirm=confirm)
 
 
 def packed(header: str, lines: list[str]) -> list[SectionBlock]:

@@ -11,8 +11,10 @@ from slack_sdk.models.views import View
 
 from bot import insights
 from bot.insights import CaseWithNext, DuePromise, HomeSnapshot, TeamView
+from bot.roster import Roster
 from handlers.parse import USAGE
 from handlers.views.blocks import clip, context, customer_of, duration, packed, safe, section, when
+from handlers.views.team import roster_blocks
 from storage.models import CasePriority
 
 # Slack refuses a home view of more than 100 blocks (views.publish answers invalid_arguments).
@@ -25,8 +27,10 @@ PRIORITY = {
 }
 
 
-def home_view(snapshot: HomeSnapshot) -> View:
+def home_view(snapshot: HomeSnapshot, roster: Roster | None = None) -> View:
+    """`roster`: everyone's manager chain, shown to admins (handlers/views/team.py)."""
     now = snapshot.now
+    admin = roster_blocks(roster) if roster is not None else []
     if snapshot.empty:
         # Everyone's first visit: one line that says how to start, nothing else to read.
         return View(
@@ -35,7 +39,8 @@ def home_view(snapshot: HomeSnapshot) -> View:
                 section(
                     f":wave: No open cases yet. Start one with {USAGE['open']}:"
                     " your cases, what you promised and what is due today will show here."
-                )
+                ),
+                *admin,
             ],
         )
     blocks: list[Block] = [
@@ -50,7 +55,7 @@ def home_view(snapshot: HomeSnapshot) -> View:
     if snapshot.team is not None:
         blocks.append(DividerBlock())
         blocks += _team_blocks(snapshot.team, now)
-    return View(type="home", blocks=_fit(blocks))
+    return View(type="home", blocks=_fit(blocks + admin))
 
 
 def _due_blocks(snapshot: HomeSnapshot) -> list[Block]:

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.clock import zone
 from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
@@ -207,9 +208,40 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
 def manager_missing(case: Case, promise: Promise) -> Message:
     text = (
         f"{case.ref}: your promise “{safe(promise.description)}” was missed and escalated to the case channel"
-        f" because you have no manager set. Set one with {USAGE['manager']}."
+        f" because you had no manager set when you made it. Name one with {USAGE['manager']}: they"
+        " get a DM to accept, and your promises escalate to them once they have."
     )
     return message(text, [section(text)])
+
+
+def escalation_waiting(case: Case, promise: Promise, payload: dict[str, Any], now: datetime) -> Message:
+    """To the owner: a level of their escalation waits for its recipient's working hours, so
+    nobody hears of it until then."""
+    to, until, tz = payload["to"], datetime.fromisoformat(payload["until"]), payload.get("tz")
+    theirs = f" ({until.astimezone(zone(tz)):%a %H:%M} {tz})" if tz else ""
+    what = "Your missed promise" if now >= promise.due_at else "Your request for help with the promise"
+    text = (
+        f"{what} “{promise.description}” on {case.ref} will reach <@{to}> at {when(until)},"
+        f" <@{to}>'s next working hour{theirs}; nobody hears of it before then. Keep the customer"
+        " posted meanwhile."
+    )
+    subject = Subject(case_id=case.id, promise_id=promise.id)
+    blocks: list[Block] = [
+        section(
+            f":hourglass_flowing_sand: *{case.ref}* · {customer_of(case)}\n"
+            f"{what} “{safe(promise.description)}” will reach <@{to}> at {when(until)},"
+            f" <@{to}>'s next working hour{theirs}."
+        ),
+        context("Nobody hears of it before then: keep the customer posted meanwhile."),
+        ActionsBlock(
+            block_id=BlockId.REMINDER_ACTIONS.value,
+            elements=[
+                button("Done", ActionId.REMINDER_DONE, subject, "primary"),
+                button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
+            ],
+        ),
+    ]
+    return message(safe(text), blocks)
 
 
 def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:

@@ -11,6 +11,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import hygiene
+from bot.clock import zone
+from bot.forecast import Forecast, Step
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from handlers.views.blocks import (
@@ -29,35 +31,92 @@ from handlers.views.blocks import (
 from storage.models import Case, Promise, PromiseState
 
 
-def chain_text(case: Case, promise: Promise, repeat: timedelta) -> str:
-    """Who hears of a miss, in order: "<@maria>, then <@boss> after 30m, then #support-leads"."""
-    chain = promise.escalation_chain or [promise.escalate_to or case.channel_id]
-    steps = [recipient(chain[0], case)]
-    steps += [f"then {recipient(to, case)} after {duration(repeat)} unacknowledged" for to in chain[1:]]
-    return ", ".join(steps)
+def chain_text(case: Case, promise: Promise, repeat: timedelta, forecast: Forecast) -> str:
+    """Who hears of a miss, in order, and when: "<@maria>, then <@boss> after 30m unacknowledged,
+    then this channel after 30m unacknowledged"; a level that waits for its recipient's working
+    hours says when it really goes."""
+    steps = list(forecast.steps) or [Step(level=1, to=case.channel_id, at=promise.escalate_at, waits=False)]
+    texts = [
+        recipient(steps[0].to, case)
+        + (f" at {when(steps[0].at)}, {_next_hour(steps[0], case)}" if steps[0].waits else "")
+    ]
+    for step in steps[1:]:
+        who = recipient(step.to, case)
+        if step.waits:
+            texts.append(f"then {who} at {when(step.at)} if still unacknowledged, {_next_hour(step, case)}")
+        else:
+            texts.append(f"then {who} after {duration(repeat)} unacknowledged")
+    return ", ".join(texts)
 
 
-def plan_line(case: Case, promise: Promise, repeat: timedelta, owner_view: bool = True) -> str:
+def _next_hour(step: Step, case: Case) -> str:
+    """ "<@maria>'s next working hour (Mon 09:00 Europe/Berlin)": their own clock, beside the
+    reader's."""
+    if step.tz is None:
+        return f"{recipient(step.to, case)}'s next working hour"
+    local = step.at.astimezone(zone(step.tz))
+    return f"{recipient(step.to, case)}'s next working hour ({local:%a %H:%M} {step.tz})"
+
+
+def plan_line(
+    case: Case, promise: Promise, repeat: timedelta, forecast: Forecast, owner_view: bool = True
+) -> str:
     reminder_to = "you" if owner_view else f"<@{promise.owner_id}>"
+    first_waits = bool(forecast.steps) and forecast.steps[0].waits
+    missed = (
+        f"if missed at {when(promise.escalate_at, '{time}')}, it escalates to"
+        if first_waits
+        else f"if missed, at {when(promise.escalate_at, '{time}')} it escalates to"
+    )
     return (
         f"reminder to {reminder_to} at {when(promise.remind_at, '{time}')}"
         f" · due {due_both(case, promise.due_at)}"
-        f" · if missed, at {when(promise.escalate_at, '{time}')} it escalates to"
-        f" {chain_text(case, promise, repeat)}"
+        f" · {missed} {chain_text(case, promise, repeat, forecast)}"
+    )
+
+
+def unaccepted_note(promise: Promise, forecast: Forecast) -> str | None:
+    """The manager the owner named who hasn't accepted: not in this plan."""
+    if forecast.unaccepted_manager is None:
+        return None
+    named, owner = forecast.unaccepted_manager, promise.owner_id
+    instead = (
+        "it escalates as if no manager were set"
+        if not promise.escalate_to
+        else f"it escalates to <@{promise.escalate_to}> as planned"
+    )
+    return (
+        f"<@{named}> hasn't accepted being <@{owner}>'s manager yet, so they aren't in this plan:"
+        f" {instead}. Promises made once they accept escalate to them."
     )
 
 
 def promise_confirmation(
-    case: Case, promise: Promise, repeat: timedelta, advice: hygiene.Advice | None = None
+    case: Case,
+    promise: Promise,
+    repeat: timedelta,
+    forecast: Forecast,
+    advice: hygiene.Advice | None = None,
 ) -> Message:
-    line = plan_line(case, promise, repeat)
+    line = plan_line(case, promise, repeat, forecast)
     text = f"Promise recorded on {case.ref}: “{safe(promise.description)}”. {line}"
     blocks: list[Block] = [
         section(f":handshake: Promise recorded on *{case.ref}*: “{safe(promise.description)}”"),
         context(line),
     ]
-    if not promise.escalate_to:
+    unaccepted = unaccepted_note(promise, forecast)
+    if unaccepted is not None:
+        text += f" {unaccepted}"
+        blocks.append(context(f":hourglass_flowing_sand: {unaccepted}"))
+    elif not promise.escalate_to:
         blocks.append(context("Set who hears about missed promises with " + USAGE["manager"] + "."))
+    if forecast.waits:
+        blocks.append(
+            context(
+                "Quiet hours: nobody hears of a miss before the time shown, so keep the customer"
+                " posted; I'll tell you if an escalation waits."
+            )
+        )
     confirmation = message(text, blocks)
     if advice is None:
         return confirmation
@@ -109,8 +168,8 @@ def safer_time_taken(case: Case, promise: Promise) -> Message:
     return message(text, [section(text)])
 
 
-def promise_note(case: Case, promise: Promise, repeat: timedelta) -> Message:
-    line = plan_line(case, promise, repeat, owner_view=False)
+def promise_note(case: Case, promise: Promise, repeat: timedelta, forecast: Forecast) -> Message:
+    line = plan_line(case, promise, repeat, forecast, owner_view=False)
     text = f"Promise by <@{promise.owner_id}>: “{safe(promise.description)}”. {line}"
     return message(text, [section(f":handshake: *Promise:* “{safe(promise.description)}”"), context(line)])
 

@@ -44,7 +44,8 @@ def help_message() -> Message:
         f"• {USAGE['find']}: the workspace's cases by customer, account / order / tracking number"
         " or words of the summary",
         f"• {USAGE['reassign']}: hand the case and its promises to someone else",
-        f"• {USAGE['manager']}: who hears about your missed promises",
+        f"• {USAGE['manager']}: who hears about your missed promises (they accept first)",
+        f"• {USAGE['team']}: for admins and team leads, someone else's manager (`manager none` removes it)",
         f"• {USAGE['hours']}: when escalations may reach you (`/case hours default` to undo)",
         f"• {USAGE['tz']}: the customer's time zone; promises then show both clocks",
         f"• {USAGE['report']}: how promises were kept, time to first contact, old cases, recurring"
@@ -119,37 +120,32 @@ def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Mess
     return message(text, [section(f":white_check_mark: {text}")])
 
 
-def manager_set(manager_id: str) -> Message:
-    text = (
-        f"Your missed promises now escalate to <@{manager_id}>. Promises already made keep the plan"
-        " they were made with."
-    )
-    return message(text, [section(text)])
-
-
-def manager_is(manager_id: str | None) -> Message:
-    if manager_id is None:
+def working_hours_are(hours: str | None, *, own: bool) -> Message:
+    if hours is None:
         text = (
-            "You have no manager set: missed promises escalate to the case channel."
-            f" Set one with {USAGE['manager']}."
+            "Escalations reach you whenever they are due: the team has no quiet hours and you"
+            f" haven't set your own. To have them wait for your working hours, {USAGE['hours']}."
         )
-    else:
-        text = f"Your missed promises escalate to <@{manager_id}>. Change it with {USAGE['manager']}."
-    return message(text, [section(text)])
-
-
-def working_hours_are(hours: str, *, own: bool) -> Message:
+        return message(text, [section(text)])
     whose = "your own" if own else "the team's default"
     text = (
         f"Escalations reach you {hours} ({whose}, on your Slack time zone); outside them they wait"
-        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}."
+        f" for your next working hour unless the case is urgent. Change it with {USAGE['hours']}"
+        " (`/case hours default` goes back to the team's)."
     )
     return message(text, [section(text)])
 
 
-def working_hours_set(hours: str, *, own: bool) -> Message:
+def working_hours_set(hours: str | None, *, own: bool) -> Message:
     if own:
-        text = f"Escalations now reach you {hours}, on your Slack time zone. Reminders are never held back."
+        text = (
+            f"Escalations now reach you {hours}, on your Slack time zone; outside them they wait for"
+            " your next working hour, unless the case is urgent. Reminders are never held back."
+        )
+    elif hours is None:
+        text = (
+            "You're back on the team's default: no quiet hours, escalations reach you whenever they are due."
+        )
     else:
         text = f"You're back on the team's working hours: {hours}."
     return message(text, [section(f":white_check_mark: {text}")])
