@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import weekly
+from bot import moments, weekly
 from bot.errors import CaseError
 from bot.validation import quoted
 
 MAX_COMMAND_TEXT = 2000
-# What `/case report` may cover (bot/reports.PERIODS has their lengths).
-REPORT_PERIODS = ("7d", "30d")
 
 _CASE_REF = re.compile(r"^(?:case-?)?#?(\d{1,12})$", re.I)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -26,6 +24,12 @@ USAGE = {
     "promise": "`/case promise CASE-7 <when>: <what>`,"
     " for example `/case promise CASE-7 tomorrow 3pm: call back`",
     "done": "`/case done CASE-7`",
+    "cancel": "`/case cancel CASE-7 <why>`,"
+    " for example `/case cancel CASE-7 the customer got a refund instead`",
+    "reschedule": "`/case reschedule CASE-7 <when>: <what you told the customer>`,"
+    " for example `/case reschedule CASE-7 friday 10am: courier delayed`",
+    "edit": "`/case edit CASE-7`",
+    "reopen": "`/case reopen CASE-7 [why]`",
     "show": "`/case show CASE-7`",
     "manager": "`/case manager @maria`",
     "close": "`/case close CASE-7 [note]`",
@@ -33,7 +37,7 @@ USAGE = {
     "list": "`/case list`",
     "hours": "`/case hours mon-fri 09:00-17:00`",
     "tz": "`/case tz CASE-7 Europe/Berlin`",
-    "report": "`/case report [7d|30d]`",
+    "report": "`/case report [7d|30d|2 weeks|since monday]`",
     "digest": "`/case digest fri 16:30`",
     "find": "`/case find <customer, number or words>`",
     "help": "`/case help`",
@@ -64,6 +68,32 @@ class KeepPromise:
 
 
 @dataclass(frozen=True)
+class CancelPromise:
+    case_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReschedulePromise:
+    case_id: int
+    when: str
+    note: str
+
+
+@dataclass(frozen=True)
+class EditCase:
+    """Opens the edit form."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ReopenCase:
+    case_id: int
+    why: str
+
+
+@dataclass(frozen=True)
 class ShowCase:
     case_id: int
 
@@ -86,7 +116,9 @@ class SetCustomerZone:
 
 @dataclass(frozen=True)
 class ShowReport:
-    period: str  # one of bot.reports.PERIODS
+    # As typed, read on the viewer's clock (bot/moments.py): "7d", "2 weeks", "since monday"…;
+    # "" is the last 7 days.
+    period: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,10 @@ CaseRequest = (
     | OpenCaseModal
     | MakePromise
     | KeepPromise
+    | CancelPromise
+    | ReschedulePromise
+    | EditCase
+    | ReopenCase
     | ShowCase
     | SetManager
     | CloseCase
@@ -167,6 +203,8 @@ def parse_case_command(text: str) -> CaseRequest:
         case_id, tail = _case_and_rest(rest, "done")
         _nothing_more(tail, "done")
         return KeepPromise(case_id=case_id)
+    if verb in ("cancel", "reschedule", "edit", "reopen"):
+        return _change(verb, rest)
     if verb == "show":
         case_id, tail = _case_and_rest(rest, "show")
         _nothing_more(tail, "show")
@@ -196,6 +234,20 @@ def parse_case_command(text: str) -> CaseRequest:
     if verb == "help":
         return Help()
     raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")
+
+
+def _change(verb: str, rest: str) -> CancelPromise | ReschedulePromise | EditCase | ReopenCase:
+    """The subcommands that change a promise or a case after the fact."""
+    case_id, tail = _case_and_rest(rest, verb)
+    if verb == "cancel":
+        return CancelPromise(case_id=case_id, reason=_reason(tail, "cancel"))
+    if verb == "reschedule":
+        when, note = _when_what(tail, USAGE["reschedule"])
+        return ReschedulePromise(case_id=case_id, when=when, note=_short_note(note))
+    if verb == "edit":
+        _nothing_more(tail, "edit")
+        return EditCase(case_id=case_id)
+    return ReopenCase(case_id=case_id, why=tail)
 
 
 def parse_promise_reply(text: str) -> PromiseReply | None:
@@ -251,6 +303,36 @@ def _when_what(tail: str, usage: str) -> tuple[str, str]:
     return match.group("when").strip(), match.group("what").strip()
 
 
+# A note carried on a button until the person answers (handlers/ids.py Subject): at most this
+# long, so the button's value stays within Slack's 2,000 characters whatever the note says.
+MAX_CARRIED_NOTE = 500
+
+
+def _reason(tail: str, verb: str) -> str:
+    reason = tail.lstrip(":").strip()
+    if not reason:
+        raise CaseError(f"Say why, so it stays on the record: {USAGE[verb]}.")
+    return _short_note(reason)
+
+
+def _short_note(note: str) -> str:
+    if len(note) > MAX_CARRIED_NOTE:
+        raise CaseError(
+            f"That note is {len(note):,} characters long; keep it under {MAX_CARRIED_NOTE}"
+            " (the details belong in the case thread)."
+        )
+    return note
+
+
+def split_when_what(tail: str, usage: str) -> tuple[str, str]:
+    """ "<when>: <what>" (see _WHEN_WHAT), or a CaseError showing `usage`."""
+    return _when_what(tail, usage)
+
+
+def short_note(note: str) -> str:
+    return _short_note(note)
+
+
 def _nothing_more(tail: str, verb: str) -> None:
     if tail:
         # `/case list` has no case to be after; "after the case" would send people looking for one.
@@ -273,12 +355,11 @@ def _one_mention(rest: str, verb: str) -> str:
 
 
 def _report(rest: str) -> ShowReport:
-    period = rest.lower() or "7d"
-    if period not in REPORT_PERIODS:
-        raise CaseError(
-            f"`/case report` covers the last 7 or 30 days, not “{quoted(rest, 30)}”: {USAGE['report']}."
-        )
-    return ShowReport(period=period)
+    try:
+        moments.check(rest)
+    except moments.MomentError as error:
+        raise CaseError(f"`/case report` looks back over a window: {error}. {USAGE['report']}.") from None
+    return ShowReport(period=rest)
 
 
 def _digest(rest: str) -> SetDigest:
