@@ -15,9 +15,11 @@ from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.validation import clean_text
 from storage import queries
-from storage.models import Case, Contact, ContactRevision, NotificationKind
+from storage.models import Case, Contact, ContactKind, ContactRevision, NotificationKind
 
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
+# The reaction on a reply kept as an internal note (a contact gets the sender's ✅).
+NOTE_REACTION = "memo"
 
 
 def log_contact(
@@ -30,8 +32,10 @@ def log_contact(
     text: str,
     posted_at: datetime,
     now: datetime,
+    kind: ContactKind = ContactKind.CONTACT,
 ) -> tuple[Contact | None, str | None]:
-    """Log one thread reply as a contact, once per Slack message. Returns (contact, key of the
+    """Log one thread reply as a contact (or, `kind` NOTE, as an internal note: kept on the
+    case, never counted as a contact), once per Slack message. Returns (contact, key of the
     acknowledgement reaction), or (None, None) when that message was already logged."""
     if queries.contact_at(session, channel_id, ts) is not None:
         return None, None
@@ -43,6 +47,7 @@ def log_contact(
         text=clean_text(text, "contact", required=False),
         posted_at=posted_at,
         logged_at=now,
+        kind=kind,
     )
     try:
         with session.begin_nested():
@@ -50,10 +55,11 @@ def log_contact(
     except IntegrityError:
         # Another worker logged the same message between our check and insert.
         return None, None
-    audit.record(
-        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
-    )
-    touch(session, case, now)
+    action = Action.NOTE_LOGGED if kind is ContactKind.NOTE else Action.CONTACT_LOGGED
+    audit.record(session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts)
+    if kind is ContactKind.CONTACT:
+        # The card counts contacts; a note changes nothing it shows.
+        touch(session, case, now)
     reaction_key = notifications.enqueue(
         session,
         team_id=case.team_id,
@@ -63,7 +69,8 @@ def log_contact(
         now=now,
         dedupe_key=f"reaction:{channel_id}:{ts}",
         case_id=case.id,
-        payload={"ts": ts},
+        # A note is marked apart, so everyone in the thread sees it wasn't counted as a contact.
+        payload={"ts": ts, "emoji": NOTE_REACTION} if kind is ContactKind.NOTE else {"ts": ts},
     )
     return contact, reaction_key
 

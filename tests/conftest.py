@@ -234,6 +234,13 @@ class Person:
     def dms(self) -> list[Any]:
         return self.slack.dms_to(self.user_id)
 
+    def write_to_bot(self, text: str, *, thread_ts: str | None = None) -> Any:
+        """Write to the bot in its DM (in the thread of one of its messages there, if given)."""
+        reply = self.client.direct_message(text, user=self.user_id, thread_ts=thread_ts)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
+
     # ---- interactivity: what they click, submit and open ----------------------------------
 
     def click(
