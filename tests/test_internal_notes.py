@@ -41,6 +41,7 @@ def test_a_note_is_kept_but_not_counted_as_a_contact(agent, manager, slack, bot,
 
     # The escalation's "last contact" is the customer contact, not the later note.
     agent.command(f"promise {case.ref} in 30 minutes: call back")
+    assert "*Contacts*\n1" in card_text(slack, case)  # redrawn since, still one contact
     clock.advance(minutes=31)
     bot.tick()
     (escalation,) = manager.dms()

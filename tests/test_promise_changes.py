@@ -63,6 +63,10 @@ def test_cancel_asks_whether_the_customer_knows_then_nothing_more_is_sent(agent,
         assert entry.detail["reason"] == "the customer got a refund from the shop instead"
     card = slack.message(case.channel, case.card_ts).all_text()
     assert "None open" in card
+    # Its reminder and every escalation level are called off at once, not left to be skipped.
+    with bot.db.transaction() as session:
+        planned = session.execute(select(Notification).where(Notification.promise_id.is_not(None))).scalars()
+        assert {(n.state, n.last_error) for n in planned} == {(NotificationState.CANCELLED, "cancelled")}
 
     # No reminder, no escalation afterwards: every planned message was called off.
     clock.advance(hours=3)
@@ -151,6 +155,7 @@ def test_reschedule_not_yet_keeps_the_time_and_bad_times_are_refused(agent, slac
         (f"reschedule {case.ref} someday: later", "I can't read “someday” as a time"),
         (f"reschedule {case.ref} tomorrow 10am", "Say when and what"),
         (f"reschedule {case.ref} yesterday 10am: oops", "is in the past"),
+        (f"reschedule {case.ref} in 1 hour: same again", "That is the time it already has"),
     ):
         answer = agent.command(text)
         assert answer.ephemeral and why in answer.text, (text, answer.text)
