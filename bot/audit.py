@@ -37,6 +37,13 @@ class Action(StrEnum):
     CUSTOMER_TZ_SET = "case.customer_tz"
     RECURRING_FLAGGED = "recurring.flagged"
     DIGEST_SCHEDULE_SET = "digest_schedule.set"
+    # Called off with a reason, the customer told.
+    PROMISE_CANCELLED = "promise.cancelled"
+    CASE_REOPENED = "case.reopened"
+    # The customer, numbers, priority or customer time zone changed (detail: before and after).
+    CASE_EDITED = "case.edited"
+    # A reply kept as an internal note, not a contact with the customer.
+    NOTE_LOGGED = "note.logged"
 
 
 def record(

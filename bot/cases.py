@@ -1,5 +1,6 @@
 """Cases: opening, the card that shows them, the customer's time zone, closing. Plain values in,
-models out; no Slack here. The contacts logged on a case are bot/contacts.py."""
+models out; no Slack here. The contacts logged on a case are bot/contacts.py; editing and
+reopening a case, bot/case_changes.py; closing one with promises still open, bot/closing.py."""
 
 from __future__ import annotations
 
@@ -47,9 +48,9 @@ def open_case(
         state=CaseState.OPEN,
         opened_at=now,
         priority=details.priority,
-        account_ref=_ref(details.account_ref, "account number"),
-        order_ref=_ref(details.order_ref, "order number"),
-        tracking_ref=_ref(details.tracking_ref, "tracking number"),
+        account_ref=clean_ref(details.account_ref, "account number"),
+        order_ref=clean_ref(details.order_ref, "order number"),
+        tracking_ref=clean_ref(details.tracking_ref, "tracking number"),
         first_contact_via=details.first_contact_via,
         customer_tz=find_zone(details.customer_tz) if details.customer_tz else None,
         version=0,
@@ -83,7 +84,8 @@ class CaseDetails:
     customer_tz: str | None = None
 
 
-def _ref(value: str | None, what: str) -> str | None:
+def clean_ref(value: str | None, what: str) -> str | None:
+    """An account, order or tracking number as stored: one line, or None when empty."""
     if not value or not value.strip():
         return None
     if "\n" in value.strip():
@@ -211,10 +213,10 @@ def close_case(
         )
     still_open = queries.open_promises(session, case.id)
     if still_open:
-        first = still_open[0]
+        # bot/closing.py ends each open promise first; nothing closes a case with one hanging.
         raise CaseError(
-            f"{case.ref} still has {len(still_open)} open promise(s), first “{first.description}”."
-            f" Keep it with `/case done {case.ref}` before closing: the customer is waiting on it."
+            f"{case.ref} still has {len(still_open)} open promise(s), first “{still_open[0].description}”:"
+            " say what became of each (kept, or cancelled with the customer told) before it closes."
         )
     case.state = CaseState.CLOSED
     case.closed_at = now

@@ -17,9 +17,11 @@ from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.validation import clean_text
 from storage import queries, rows
-from storage.models import Case, Contact, ContactRevision, NotificationKind
+from storage.models import Case, Contact, ContactKind, ContactRevision, NotificationKind
 
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
+# The reaction on a reply kept as an internal note (a contact gets the sender's ✅).
+NOTE_REACTION = "memo"
 
 
 def log_contact(
@@ -32,8 +34,10 @@ def log_contact(
     text: str,
     posted_at: datetime,
     now: datetime,
+    kind: ContactKind = ContactKind.CONTACT,
 ) -> tuple[Contact | None, str | None]:
-    """Log one thread reply as a contact, once per Slack message. Returns (contact, key of the
+    """Log one thread reply as a contact (or, `kind` NOTE, as an internal note: kept on the
+    case, never counted as a contact), once per Slack message. Returns (contact, key of the
     acknowledgement reaction), or (None, None) when that message was already logged."""
     if queries.contact_at(session, channel_id, ts) is not None:
         return None, None
@@ -45,6 +49,7 @@ def log_contact(
         text=clean_text(text, "contact", required=False),
         posted_at=posted_at,
         logged_at=now,
+        kind=kind,
     )
     try:
         with session.begin_nested():
@@ -52,11 +57,12 @@ def log_contact(
     except IntegrityError:
         # Another worker logged the same message between our check and insert.
         return None, None
-    audit.record(
-        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
-    )
-    touch(session, case, now)
-    [reaction_key] = notifications.enqueue_all(session, [_reaction(case, channel_id, ts, now)])
+    action = Action.NOTE_LOGGED if kind is ContactKind.NOTE else Action.CONTACT_LOGGED
+    audit.record(session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts)
+    if kind is ContactKind.CONTACT:
+        # The card counts contacts; a note changes nothing it shows.
+        touch(session, case, now)
+    [reaction_key] = notifications.enqueue_all(session, [_reaction(case, channel_id, ts, now, kind)])
     return contact, reaction_key
 
 
@@ -75,9 +81,10 @@ class ThreadMessage:
 def log_contacts(
     session: Session, messages: list[ThreadMessage], now: datetime
 ) -> tuple[list[str], list[Case]]:
-    """log_contact() for several replies at once: each message once, each case's card redrawn
-    once for all its new contacts, every table written in one statement (a storm of replies
-    costs a few statements per batch, not a dozen per reply). Returns the keys of the
+    """log_contact() for several replies at once (contacts only: a note is logged alone): each
+    message once, each case's card redrawn once for all its new contacts, every table written
+    in one statement (a storm of replies costs a few statements per batch, not a dozen per
+    reply). Returns the keys of the
     acknowledgement reactions, and the cases whose card changed (card_update_key is the redraw).
     A message logged already, or by another process at the same moment, is left as it is."""
     unique: dict[tuple[str, str], ThreadMessage] = {}
@@ -123,7 +130,9 @@ def log_contacts(
     return keys, touched
 
 
-def _reaction(case: Case, channel_id: str, ts: str, now: datetime) -> dict[str, Any]:
+def _reaction(
+    case: Case, channel_id: str, ts: str, now: datetime, kind: ContactKind = ContactKind.CONTACT
+) -> dict[str, Any]:
     """The outbox row of the reaction that tells the author their reply was logged."""
     return notifications.message_row(
         team_id=case.team_id,
@@ -133,7 +142,8 @@ def _reaction(case: Case, channel_id: str, ts: str, now: datetime) -> dict[str, 
         now=now,
         dedupe_key=f"reaction:{channel_id}:{ts}",
         case_id=case.id,
-        payload={"ts": ts},
+        # A note is marked apart, so everyone in the thread sees it wasn't counted as a contact.
+        payload={"ts": ts, "emoji": NOTE_REACTION} if kind is ContactKind.NOTE else {"ts": ts},
     )
 
 

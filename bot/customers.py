@@ -92,8 +92,8 @@ def find(session: Session, team_id: str, text: str) -> Found:
 @dataclass(frozen=True)
 class PromiseCounts:
     """How an earlier case's promises ended (bot/insights.outcome): kept in time (early or on
-    time), kept late, missed (still open past due). Rescheduled ones are not counted; their
-    replacements are."""
+    time), kept late, missed (still open past due). Rescheduled ones are not counted (their
+    replacements are), nor cancelled ones (called off in time, the customer told)."""
 
     kept: int = 0
     late: int = 0
@@ -153,7 +153,9 @@ def _candidate_is_same(candidate: search.Candidate, case: Case) -> bool:
 
 def _counts(case: Case, now: datetime) -> PromiseCounts:
     ended = [
-        outcome(p.state, p.due_at, p.kept_at, now, p.remind_at, p.rescheduled_at, p.customer_told)
+        outcome(
+            p.state, p.due_at, p.kept_at, now, p.remind_at, p.rescheduled_at, p.customer_told, p.cancelled_at
+        )
         for p in case.promises
     ]
     return PromiseCounts(

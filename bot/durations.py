@@ -1,29 +1,87 @@
-"""The one way a length of time is written, for every setting and command-line option that
-takes one: a number and a unit, or several (`90s`, `15m`, `2h`, `1h30m`, `7d`, `2w`)."""
+"""The one way a length of time is written, for every setting, command and command-line option
+that takes one: a number and a unit, or several, compact or in words.
+
+    90s  15m  2h  1h30m  7d  2w            compact
+    90 seconds  15 minutes  2 hours and 30 minutes  an hour  1.5 hours  3 days  2 weeks
+
+Units: s, sec, second(s); m, min, minute(s); h, hr, hour(s); d, day(s); w, week(s). Parts may be
+joined by spaces, commas or "and". Business days are not a length of time (a weekend is not
+two of them): bot/timeparse.py reads `in 2 business days` on the owner's working hours."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_PART = re.compile(r"(\d+)\s*([smhdw])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_UNITS = {
+    "s": "seconds",
+    "sec": "seconds",
+    "secs": "seconds",
+    "second": "seconds",
+    "seconds": "seconds",
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "wks": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+}
+# "a"/"an"/"one" must stand alone ("an hour"): otherwise the "and" of "2 hours and 30 minutes"
+# would read as "an d", one day more. A unit ends where letters end, so "1h30m" is two parts.
+_PART = re.compile(
+    r"\s*(?P<amount>\d+(?:\.\d+)?|\b(?:an?|one)(?=\s))\s*(?P<unit>"
+    + "|".join(sorted(_UNITS, key=len, reverse=True))
+    + r")(?![a-z])\s*(?:,\s*|and\s+)?",
+    re.I,
+)
 # What to say when a value is not one of these.
-FORMS = "a number with s, m, h, d or w, like 90s, 15m, 2h, 7d or 2w"
+FORMS = "a number with s, m, h, d or w, like 90s, 15m, 2h, 7d or 2w (or in words: 2 hours, 3 days)"
+
+
+class TooLong(ValueError):
+    """A duration past what a datetime can hold: far outside anything the bot plans for."""
 
 
 def parse(text: str) -> timedelta:
-    """'90s', '15m', '2h', '1h30m', '30d', '2w', '0s' -> timedelta. ValueError otherwise."""
-    compact = text.strip().lower().replace(" ", "")
+    """'90s', '15m', '1h30m', '2 hours and 30 minutes', 'an hour', '0s' -> timedelta.
+    ValueError (saying what it couldn't read) otherwise."""
+    compact = " ".join((text or "").split())
     if not compact:
         raise ValueError("empty duration")
     position = 0
-    seconds = 0
+    total = timedelta()
     for match in _PART.finditer(compact):
         if match.start() != position:
             raise ValueError(f"not a duration: {text!r}")
-        seconds += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        amount = match.group("amount").lower()
+        number = 1.0 if amount in ("a", "an", "one") else float(amount)
+        try:
+            total += timedelta(**{_UNITS[match.group("unit").lower()]: number})
+        except OverflowError:
+            raise TooLong(f"too long a duration: {text!r}") from None
         position = match.end()
-    if position != len(compact):
+    if position == 0 or position != len(compact):
         raise ValueError(f"not a duration: {text!r}")
-    return timedelta(seconds=seconds)
+    return total
+
+
+def is_duration(text: str) -> bool:
+    try:
+        parse(text)
+    except TooLong:
+        return True
+    except ValueError:
+        return False
+    return True

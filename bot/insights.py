@@ -11,6 +11,9 @@ Definitions (README → App Home):
   apart: it is neither kept nor missed; its replacement counts on its own due time. A promise
   given a new time only after it was due (a manager's extension from an escalation), or without
   the customer told, was missed: it counts as missed.
+- Cancelled (called off with a reason before its due time, the customer told) is counted apart
+  too: neither kept nor missed, and not in the rate. Called off only after its due time, it
+  was missed first: it counts as missed.
 - Rate = (early + on time) / (early + on time + late + missed). With nothing counted there is
   no rate."""
 
@@ -43,6 +46,7 @@ class Outcome(StrEnum):
     KEPT_LATE = "kept_late"
     MISSED = "missed"
     RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
 
 
 def outcome(
@@ -53,10 +57,16 @@ def outcome(
     remind_at: datetime | None = None,
     rescheduled_at: datetime | None = None,
     customer_told: bool | None = None,
+    cancelled_at: datetime | None = None,
 ) -> Outcome | None:
     """How one promise ended, or None while it is still open and not yet due. Without its
     reminder time a promise can't be told kept early, only on time; without when and how it was
-    rescheduled, a rescheduled promise is taken as rescheduled in time."""
+    rescheduled (or cancelled), it is taken as rescheduled (or cancelled) in time."""
+    if state == PromiseState.CANCELLED:
+        # Calling off a promise already missed doesn't undo the miss.
+        if cancelled_at is not None and cancelled_at > due_at:
+            return Outcome.MISSED
+        return Outcome.CANCELLED
     if state == PromiseState.RESCHEDULED:
         too_late = rescheduled_at is not None and rescheduled_at > due_at
         if too_late or customer_told is False:
@@ -83,6 +93,7 @@ class Tally:
     missed: int = 0
     rescheduled: int = 0
     early: int = 0
+    cancelled: int = 0
 
     @property
     def in_time(self) -> int:
@@ -91,7 +102,7 @@ class Tally:
 
     @property
     def counted(self) -> int:
-        """The promises the rate is over: rescheduled ones are not among them."""
+        """The promises the rate is over: rescheduled and cancelled ones are not among them."""
         return self.in_time + self.late + self.missed
 
     @property
@@ -103,9 +114,10 @@ class Tally:
         return self.in_time * 100 // self.counted
 
 
-# (state, due_at, kept_at[, remind_at[, rescheduled_at, customer_told]]): with the reminder time,
-# promises kept before it count as kept early; with the reschedule's time and whether the
-# customer was told, a late or untold reschedule counts as missed.
+# (state, due_at, kept_at[, remind_at[, rescheduled_at, customer_told[, cancelled_at]]]): with the
+# reminder time, promises kept before it count as kept early; with the reschedule's time and
+# whether the customer was told, a late or untold reschedule counts as missed; with the
+# cancellation's time, a promise called off after its due time counts as missed.
 PromiseFacts = tuple[Any, ...]
 
 
@@ -117,9 +129,10 @@ def tally(promises: Iterable[PromiseFacts], now: datetime, window: timedelta) ->
         state, due_at, kept_at = facts[0], facts[1], facts[2]
         remind_at = facts[3] if len(facts) > 3 else None
         rescheduled_at, customer_told = (facts[4], facts[5]) if len(facts) > 5 else (None, None)
+        cancelled_at = facts[6] if len(facts) > 6 else None
         if not since <= due_at <= now:
             continue
-        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, customer_told)
+        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, customer_told, cancelled_at)
         if result is not None:
             counts[result] += 1
     return Tally(
@@ -128,13 +141,15 @@ def tally(promises: Iterable[PromiseFacts], now: datetime, window: timedelta) ->
         late=counts[Outcome.KEPT_LATE],
         missed=counts[Outcome.MISSED],
         rescheduled=counts[Outcome.RESCHEDULED],
+        cancelled=counts[Outcome.CANCELLED],
     )
 
 
 def describe(label: str, counts: Tally) -> str:
     """One line, e.g. "Last 7 days: 8 of 10 kept on time (80%), 3 of them early · 1 kept late ·
-    1 missed · 2 rescheduled"."""
+    1 missed · 2 rescheduled · 1 cancelled"."""
     rescheduled = f" · {counts.rescheduled} rescheduled" if counts.rescheduled else ""
+    rescheduled += f" · {counts.cancelled} cancelled" if counts.cancelled else ""
     if counts.percent is None:
         return f"{label}: no promises were due{rescheduled}"
     early = f", {counts.early} of them early" if counts.early else ""

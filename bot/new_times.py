@@ -107,6 +107,15 @@ def _retire(
     notifications.cancel_for(session, promise, "rescheduled")
 
 
+def check_new_time(promise: Promise, new_due_at: datetime, note: str, now: datetime) -> None:
+    """What a reschedule needs besides the customer knowing, checked before asking whether they
+    do: a note, and a new time still to come that differs from the one it has."""
+    if not note.strip():
+        raise CaseError("Say what you told the customer: it goes on the record with the new time.")
+    clean_text(note, "note")
+    _require_new_time(promise, new_due_at, now, customer_told=True)
+
+
 def _require_new_time(promise: Promise, new_due_at: datetime, now: datetime, *, customer_told: bool) -> None:
     if not customer_told:
         raise CaseError(

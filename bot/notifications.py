@@ -26,6 +26,9 @@ class NoteEvent(StrEnum):
     EXTENDED = "extended"
     SAFER_TIME = "safer_time"
     CONTACT = "contact"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+    EDITED = "edited"
 
 
 # Messages about a promise that mean nothing once it is kept or its case is closed.

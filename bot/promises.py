@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from bot.audit import Action
 from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
+from bot.notifications import NoteEvent
 from bot.policy import Policy
 from bot.validation import clean_text
 from storage import queries
@@ -157,19 +159,10 @@ def keep_promise(
     policy: Policy,
     promise_id: int | None = None,
 ) -> Promise:
-    """The case's open promise is kept; with several open, the one due first (or the one a
-    button names)."""
+    """The case's open promise is kept: the one a button names, or the only one open. With
+    several open and none named, WhichPromise: the caller asks which (never a silent guess)."""
     require_may_change(session, case, actor_id, "mark a promise kept on", policy.admins)
-    still_open = queries.open_promises(session, case.id)
-    if promise_id is not None:
-        chosen = [p for p in still_open if p.id == promise_id]
-        if not chosen:
-            raise CaseError(f"That promise on {case.ref} isn't open any more: {fate(session, promise_id)}")
-        promise = chosen[0]
-    elif not still_open:
-        raise CaseError(f"{case.ref} has no open promise to mark done.")
-    else:
-        promise = still_open[0]
+    promise = choose_open(session, case, promise_id, Intent.KEEP)
     promise.state = PromiseState.KEPT
     promise.kept_at = now
     promise.kept_by = actor_id
@@ -188,6 +181,117 @@ def keep_promise(
     return promise
 
 
+class Intent(StrEnum):
+    """What someone wants done to one of a case's open promises."""
+
+    KEEP = "keep"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+
+
+_NOTHING_OPEN = {
+    Intent.KEEP: "{ref} has no open promise to mark done.",
+    Intent.CANCEL: "{ref} has no open promise to cancel.",
+    Intent.RESCHEDULE: "{ref} has no open promise to give a new time.",
+}
+
+
+@dataclass(frozen=True)
+class PromiseChoice:
+    """One open promise, as plain values a question about it needs (no session needed)."""
+
+    promise_id: int
+    description: str
+    due_at: datetime
+    case_id: int
+    case_ref: str
+
+    @classmethod
+    def of(cls, promise: Promise) -> PromiseChoice:
+        return cls(
+            promise.id, promise.description, promise.due_at, promise.case_id, f"CASE-{promise.case_id}"
+        )
+
+
+class WhichPromise(CaseError):
+    """Several promises are open on the case and the request didn't say which one: the caller
+    asks, listing them, rather than guess. Carries plain values: the transaction is gone by
+    the time anyone renders the question."""
+
+    def __init__(self, case: Case, intent: Intent, open_now: list[Promise]):
+        self.case_id = case.id
+        self.case_ref = case.ref
+        self.intent = intent
+        self.choices = tuple(PromiseChoice.of(p) for p in open_now)
+        # A new time asked for, already read (a reschedule's question carries it).
+        self.due_at: datetime | None = None
+        super().__init__(f"{case.ref} has {len(open_now)} open promises: say which one.")
+
+
+def choose_open(session: Session, case: Case, promise_id: int | None, intent: Intent) -> Promise:
+    """The open promise a request is about: the one it names, or the only one open."""
+    still_open = queries.open_promises(session, case.id)
+    if promise_id is not None:
+        chosen = [p for p in still_open if p.id == promise_id]
+        if not chosen:
+            raise CaseError(f"That promise on {case.ref} isn't open any more: {fate(session, promise_id)}")
+        return chosen[0]
+    if not still_open:
+        raise CaseError(_NOTHING_OPEN[intent].format(ref=case.ref))
+    if len(still_open) > 1:
+        raise WhichPromise(case, intent, still_open)
+    return still_open[0]
+
+
+def cancel_promise(
+    session: Session,
+    *,
+    case: Case,
+    promise: Promise,
+    reason: str,
+    customer_told: bool,
+    actor_id: str,
+    now: datetime,
+    policy: Policy,
+) -> list[str]:
+    """Call a promise off: with a reason, the customer told. Nothing more is sent about it (no
+    reminder, no escalation); the thread and the record say who did it and why. Counted as
+    cancelled, not kept or missed, unless it was already past its due time: then it was
+    missed first. Returns the outbox keys to send straight away."""
+    require_open(case)
+    require_may_change(session, case, actor_id, "cancel a promise on", policy.admins)
+    require_still_open(session, case, promise)
+    if not reason.strip():
+        raise CaseError("Say why the promise is called off: it stays on the record with the reason.")
+    why = clean_text(reason, "note")
+    if not customer_told:
+        raise CaseError(
+            "Tell the customer first: a promise called off without telling them is a promise broken."
+        )
+    promise.state = PromiseState.CANCELLED
+    promise.cancelled_at = now
+    promise.cancelled_by = actor_id
+    promise.cancel_reason = why
+    promise.customer_told = customer_told
+    notifications.cancel_for(session, promise, "cancelled")
+    audit.record(
+        session,
+        Action.PROMISE_CANCELLED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=actor_id,
+        case=case,
+        promise=promise,
+        reason=why,
+        customer_told=customer_told,
+        late_by_s=max(0, int((now - promise.due_at).total_seconds())),
+    )
+    card_key = cases.touch(session, case, now)
+    return [card_key] + escalation.tell(
+        session, case, promise, NoteEvent.CANCELLED, actor_id, now, owner=True, note=why
+    )
+
+
 def fate(session: Session, promise_id: int) -> str:
     promise = session.get(Promise, promise_id)
     if promise is None:
@@ -196,6 +300,8 @@ def fate(session: Session, promise_id: int) -> str:
         return f"it was kept by <@{promise.kept_by}>."
     if promise.state is PromiseState.RESCHEDULED:
         return "it was rescheduled; the reminder for its new time has the buttons."
+    if promise.state is PromiseState.CANCELLED:
+        return f"it was cancelled by <@{promise.cancelled_by}>."
     return "it was changed meanwhile."
 
 
@@ -209,7 +315,7 @@ def open_promise(session: Session, case: Case, promise_id: int) -> Promise:
 
 
 def require_still_open(session: Session, case: Case, promise: Promise) -> None:
-    """A promise kept or rescheduled meanwhile (a click from another device, a stale button)
+    """A promise kept, rescheduled or cancelled meanwhile (a click from another device, a stale button)
     can't be changed again: say what became of it."""
     if promise.state is not PromiseState.OPEN:
         raise CaseError(f"That promise on {case.ref} isn't open any more: {fate(session, promise.id)}")

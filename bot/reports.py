@@ -6,7 +6,8 @@ operators by `python -m bot report`. No Slack here.
 Definitions (README → Reports):
 - Promises: those due in [since, until], each counted by its owner with bot/insights.py's
   outcome() as of `now`: kept early, kept on time, kept late, missed (open past its due time),
-  rescheduled (replaced by a new time with the customer told: counted apart, never a miss).
+  rescheduled (replaced by a new time with the customer told: counted apart, never a miss),
+  cancelled (called off before its due time with a reason, the customer told: counted apart).
   The rate is Tally.percent: kept in time over kept + missed, rounded down.
 - Time to first contact: for each case opened in [since, until], from its opening to the
   earliest contact logged on it (a thread reply or a contact logged with the card's button,
@@ -157,10 +158,10 @@ def _outcomes(
 ) -> dict[str, dict[Outcome, int]]:
     """How each owner's promises due in the window ended, counted by outcome."""
     counts: dict[str, dict[Outcome, int]] = {}
-    for owner, state, due_at, kept_at, remind_at, rescheduled_at, told in stored.promises_due(
+    for owner, state, due_at, kept_at, remind_at, rescheduled_at, told, cancelled_at in stored.promises_due(
         session, team_id, owners, since, until
     ):
-        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, told)
+        result = outcome(state, due_at, kept_at, now, remind_at, rescheduled_at, told, cancelled_at)
         if result is not None:
             per = counts.setdefault(owner, dict.fromkeys(Outcome, 0))
             per[result] += 1
@@ -204,6 +205,7 @@ def _tally(counts: dict[Outcome, int]) -> Tally:
         late=counts.get(Outcome.KEPT_LATE, 0),
         missed=counts.get(Outcome.MISSED, 0),
         rescheduled=counts.get(Outcome.RESCHEDULED, 0),
+        cancelled=counts.get(Outcome.CANCELLED, 0),
     )
 
 
@@ -216,6 +218,7 @@ def _sum(tallies: Iterable[Tally]) -> Tally:
             late=total.late + t.late,
             missed=total.missed + t.missed,
             rescheduled=total.rescheduled + t.rescheduled,
+            cancelled=total.cancelled + t.cancelled,
         )
     return total
 
@@ -226,9 +229,6 @@ def _first_contact(delays: list[timedelta], waiting: int) -> FirstContact:
     # The median of an even count is the mean of the middle two (statistics.median).
     seconds = statistics.median(d.total_seconds() for d in delays)
     return FirstContact(median=timedelta(seconds=seconds), reached=len(delays), waiting=waiting)
-
-
-PERIODS = {"7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 def workspaces(session: Session) -> list[str]:

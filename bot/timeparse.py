@@ -9,48 +9,65 @@ time-zone settings apply a fixed offset and go wrong across DST.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
 
+from bot import durations
 from bot.clock import zone
 from bot.errors import CaseError
 from bot.validation import quoted
+from bot.workhours import DAYS as _SHORT_DAYS
+from bot.workhours import USUAL_OFFICE_HOURS, WorkingHours
+
+_WEEKDAYS = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    *_SHORT_DAYS,
+)
 
 MAX_AHEAD = timedelta(days=366)
 
-_UNITS = {
-    "s": "seconds",
-    "sec": "seconds",
-    "secs": "seconds",
-    "second": "seconds",
-    "seconds": "seconds",
-    "m": "minutes",
-    "min": "minutes",
-    "mins": "minutes",
-    "minute": "minutes",
-    "minutes": "minutes",
-    "h": "hours",
-    "hr": "hours",
-    "hrs": "hours",
-    "hour": "hours",
-    "hours": "hours",
-    "d": "days",
-    "day": "days",
-    "days": "days",
-    "w": "weeks",
-    "week": "weeks",
-    "weeks": "weeks",
-}
-# "a"/"an"/"one" must stand alone: otherwise the "and" of "2 hours and 30 minutes" reads as
-# "an d", one more day.
-_DURATION_PART = (
-    r"(\d+(?:\.\d+)?|\b(?:an?|one)(?=\s))\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\b"
+# "in 2 hours", "2h", "90 minutes from now": any duration bot/durations.py reads, from UTC now.
+_DURATION = re.compile(r"^(?:in\s+)?(?P<span>.+?)(?:\s+from\s+now)?$", re.I)
+# "in 2 business days", "3 working days from now": counted on the owner's working days.
+_BUSINESS_DAYS = re.compile(
+    r"^(?:in\s+)?(?P<count>\d{1,3}|an?|one)\s+(?:business|working|work)\s+days?(?:\s+from\s+now)?$", re.I
 )
-_DURATION = re.compile(rf"^(?:in\s+)?((?:{_DURATION_PART}\s*(?:and\s+|,\s*)?)+)(?:from now)?$", re.I)
-_PART = re.compile(_DURATION_PART, re.I)
+_DAY_WORDS = ("today", "tomorrow", *_WEEKDAYS)
+_DAY = r"(?:" + "|".join(_DAY_WORDS) + r")"
+# "eod", "end of day", "by end of business", "cob", "tomorrow eod", "eod friday".
+_EOD = re.compile(
+    rf"^(?:by\s+)?(?:(?P<before>{_DAY})\s+)?(?:by\s+)?(?:the\s+)?"
+    r"(?:eod|cob|eob|end\s+of\s+(?:the\s+)?(?:business\s+|work(?:ing)?\s+)?day|end\s+of\s+business"
+    r"|close\s+of\s+business)"
+    rf"(?:\s+(?P<after>{_DAY}))?$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """How someone's due times are read: on the case owner's clock (their Slack time zone; their
+    working hours for `eod` and business days), or on the customer's when the text says so."""
+
+    tz: str | None
+    customer_tz: str | None = None
+    hours: WorkingHours | None = None
+
+
+def due_time(text: str, clocks: Clocks, now: datetime) -> datetime:
+    """parse_when on these clocks."""
+    return parse_when(text, clocks.tz, now, clocks.customer_tz, hours=clocks.hours)
+
 
 # RETURN_AS_TIMEZONE_AWARE is left at dateparser's default: aware only when the text names a
 # zone. False would drop the "UTC" of "3pm UTC" and read it on the owner's clock; True would
@@ -105,10 +122,23 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def parse_when(text: str, tz_name: str | None, now: datetime, customer_tz: str | None = None) -> datetime:
+def parse_when(
+    text: str,
+    tz_name: str | None,
+    now: datetime,
+    customer_tz: str | None = None,
+    *,
+    hours: WorkingHours | None = None,
+) -> datetime:
     """Read a due time. `now` is aware; the result is aware UTC, in the future. Calendar phrases
-    are read on `tz_name`'s clock, or on the customer's when the text ends "customer time"."""
+    are read on `tz_name`'s clock, or on the customer's when the text ends "customer time";
+    `eod` and business days on `hours`, the owner's working hours."""
     phrase, on_customer_clock = says_customer_time(" ".join(text.split()))
+    if on_customer_clock and _on_working_hours(phrase):
+        raise CaseError(
+            "`eod` and business days are counted on your own working hours: give the customer's"
+            " time as a clock time, like `5pm customer time`."
+        )
     if on_customer_clock:
         if not customer_tz:
             raise CaseError(
@@ -123,7 +153,11 @@ def parse_when(text: str, tz_name: str | None, now: datetime, customer_tz: str |
 
     shown = quoted(phrase, 100)
     try:
-        due = _duration_from(phrase, now) or _calendar_from(phrase, zone(tz_name), now)
+        due = (
+            _duration_from(phrase, now)
+            or _working_from(phrase, zone(tz_name), now, hours)
+            or _calendar_from(phrase, zone(tz_name), now)
+        )
     except OverflowError:
         # "in 99999999999 days", "31 dec 9999 11pm" west of UTC, "jan 1 0001" east of it: beyond
         # what a datetime holds, so far outside the year a promise may span, one way or the other.
@@ -147,11 +181,76 @@ def _duration_from(phrase: str, now: datetime) -> datetime | None:
     match = _DURATION.match(phrase)
     if not match:
         return None
-    delta = timedelta()
-    for amount, unit in _PART.findall(match.group(1)):
-        number = 1.0 if amount.lower() in ("a", "an", "one") else float(amount)
-        delta += timedelta(**{_UNITS[unit.lower()]: number})
+    try:
+        delta = durations.parse(match.group("span"))
+    except durations.TooLong:
+        raise OverflowError from None
+    except ValueError:
+        return None
     return now.astimezone(UTC) + delta
+
+
+def _on_working_hours(phrase: str) -> bool:
+    return bool(_BUSINESS_DAYS.match(phrase) or _EOD.match(phrase))
+
+
+def _working_from(phrase: str, tz: ZoneInfo, now: datetime, hours: WorkingHours | None) -> datetime | None:
+    """`in 2 business days` (the same time of day, that many working days on) and `eod` (the end
+    of the working day), on the owner's working hours; None for any other phrase."""
+    days, eod = _BUSINESS_DAYS.match(phrase), _EOD.match(phrase)
+    if days is None and eod is None:
+        return None
+    hours = hours or USUAL_OFFICE_HOURS
+    local = now.astimezone(tz)
+    if days is not None:
+        count = days.group("count").lower()
+        wanted = 1 if count in ("a", "an", "one") else int(count)
+        day = local.date()
+        while wanted > 0:
+            day += timedelta(days=1)
+            wanted -= day.weekday() in hours.days
+        return _placed(datetime.combine(day, local.time().replace(tzinfo=None)), tz, now)
+    assert eod is not None
+    said = (eod.group("before") or eod.group("after") or "").lower()
+    end = now
+    for day in _days_from(local.date(), said, hours):
+        end = _placed(_end_of(day, hours), tz, now)
+        if end > now:
+            break
+    # "today eod" once today's working day is over: refused as in the past, like "today 5pm".
+    return end
+
+
+def _days_from(today: date, said: str, hours: WorkingHours) -> list[date]:
+    """The days whose working day `eod` may end, first choice first: the day said (a weekday:
+    this week's, or next week's once its working day is over), or else the working days from
+    yesterday on."""
+    if said == "today":
+        return [today]
+    if said == "tomorrow":
+        return [today + timedelta(days=1)]
+    if said:
+        first = today + timedelta(days=(_WEEKDAYS.index(said) % 7 - today.weekday()) % 7)
+        return [first, first + timedelta(days=7)]
+    # From yesterday: a night shift that started then may still be running (it ends today).
+    days = (today + timedelta(days=n) for n in range(-1, 8))
+    return [day for day in days if day.weekday() in hours.days]
+
+
+def _end_of(day: date, hours: WorkingHours) -> datetime:
+    """When the working day that starts on `day` ends (a night shift ends the next morning;
+    24:00 is the next midnight), as a wall-clock time."""
+    starts, ends = datetime.combine(day, hours.start), datetime.combine(day, hours.end)
+    return ends + timedelta(days=1) if ends <= starts else ends
+
+
+def _placed(wall: datetime, tz: ZoneInfo, now: datetime) -> datetime:
+    """A wall-clock time on `tz`, in UTC (see _calendar_from for the DST rules)."""
+    placed = wall.replace(tzinfo=tz)
+    if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise CaseError(f"{wall:%H:%M} does not exist on {wall:%b %d} in {tz.key} (the clocks change).")
+    first, second = placed.astimezone(UTC), placed.replace(fold=1).astimezone(UTC)
+    return second if first <= now < second else first
 
 
 def _calendar_from(phrase: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -164,15 +263,11 @@ def _calendar_from(phrase: str, tz: ZoneInfo, now: datetime) -> datetime | None:
         # (A naive base there makes dateparser take it for UTC when it checks the latter.)
         wall = _read_wall_clock(phrase, now.astimezone(wall.tzinfo)) or wall
         return wall.astimezone(UTC)
-    placed = wall.replace(tzinfo=tz)
-    # A wall time that does not exist (skipped by a DST jump) comes back shifted by
-    # zoneinfo; refuse it rather than promise a time the person never said.
-    if placed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
-        raise CaseError(f"{wall:%H:%M} does not exist on {wall:%b %d} in {tz.key} (the clocks change).")
-    # A wall time the clocks show twice (01:30 as they go back) means the first, unless that
-    # one has just gone by: at 01:15 the second time round, "1:30am" is a quarter of an hour away.
-    first, second = placed.astimezone(UTC), placed.replace(fold=1).astimezone(UTC)
-    return second if first <= now < second else first
+    # A wall time that does not exist (skipped by a DST jump) is refused rather than shifted to a
+    # time the person never said. One the clocks show twice (01:30 as they go back) means the
+    # first, unless that one has just gone by: at 01:15 the second time round, "1:30am" is a
+    # quarter of an hour away.
+    return _placed(wall, tz, now)
 
 
 def _read_wall_clock(phrase: str, base: datetime) -> datetime | None:

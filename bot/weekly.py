@@ -1,8 +1,9 @@
 """A weekly moment on someone's own wall clock: when a manager's digest comes.
 
-The format, for the DIGEST_SCHEDULE setting and for `/case digest`: a day and a time, such as
-`mon 09:00` or `fri 16:30`, or `off`. Read on each person's own Slack time zone, so "mon 09:00"
-is Monday nine o'clock wherever they are, across DST."""
+The format, for the DIGEST_SCHEDULE setting and for `/case digest`: a day and a time of day
+(bot/clocktime.py, as every command writes one), such as `mon 09:00`, `fri 16:30`,
+`friday 4:30pm`, or `off`. Read on each person's own Slack time zone, so "mon 09:00" is Monday
+nine o'clock wherever they are, across DST."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from bot.clock import zone
+from bot.clocktime import ClockError, parse_clock
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT = "mon 09:00"
 OFF = "off"
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-_SHAPE = re.compile(r"^\s*(?P<day>[a-z]+)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*$")
+_SHAPE = re.compile(r"^\s*(?P<day>[a-z]+)\s+(?P<clock>\S.*?)\s*$")
 
 
 class WeeklyError(ValueError):
@@ -53,15 +55,18 @@ def parse(text: str) -> Weekly | None:
     if cleaned == OFF:
         return None
     match = _SHAPE.match(cleaned)
+    shape = f"{text.strip()!r} is not a day and a time: use e.g. `mon 09:00`, `fri 4:30pm` or `off`"
     if not match:
-        raise WeeklyError(f"{text.strip()!r} is not a day and a time: use e.g. `mon 09:00` or `off`")
+        raise WeeklyError(shape)
     day = match["day"]
     names = [DAYS[i] for i, full in enumerate(_FULL_NAMES) if day in (DAYS[i], full)]
+    try:
+        at = parse_clock(match["clock"])
+    except ClockError as error:
+        # Neither part reads ("every friday"): say what the whole should look like.
+        raise WeeklyError(str(error) if names else shape) from None
     if not names:
         raise WeeklyError(
             f"{match['day']!r} is not a day of the week: use mon, tue, wed, thu, fri, sat or sun"
         )
-    hour, minute = int(match["hour"]), int(match["minute"])
-    if hour > 23 or minute > 59:
-        raise WeeklyError(f"{match['hour']}:{match['minute']} is not a time of day (00:00-23:59)")
-    return Weekly(weekday=DAYS.index(names[0]), at=time(hour, minute))
+    return Weekly(weekday=DAYS.index(names[0]), at=at)

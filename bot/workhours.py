@@ -5,8 +5,9 @@ Quiet hours are opt-in: with WORKING_HOURS unset and no `/case hours` of their o
 escalation reaches someone whenever it is due.
 
 The format, for the WORKING_HOURS setting and for `/case hours`: days then hours, for example
-`mon-fri 09:00-17:00`, `mon,tue,thu 08:30-16:30`, `sun-thu 22:00-06:00` (a night shift that
-crosses midnight belongs to the day it starts on) or `mon-sun 00:00-24:00` (any time)."""
+`mon-fri 09:00-17:00`, `mon-fri 9am-5pm`, `mon,tue,thu 08:30-16:30`, `sun-thu 22:00-06:00` (a
+night shift that crosses midnight belongs to the day it starts on) or `mon-sun 00:00-24:00` (any
+time). The times of day are written as everywhere else (bot/clocktime.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from bot.clock import zone
+from bot.clocktime import ClockError, parse_clock
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_SHAPE = re.compile(r"^\s*(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+_CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)"
+_SHAPE = re.compile(rf"^\s*(?P<days>[a-z,\- ]+?)\s+(?P<start>{_CLOCK})\s*(?:-|–|to)\s*(?P<end>{_CLOCK})\s*$")
 
 
 class WorkingHoursError(ValueError):
@@ -78,9 +81,10 @@ def parse(text: str) -> WorkingHours:
         )
     days = _parse_days(match["days"])
     start = _clock(match["start"])
-    # 24:00 ends the day: "mon-sun 00:00-24:00" is always.
-    end = time(0, 0) if match["end"] == "24:00" else _clock(match["end"])
-    if start == end and match["end"] != "24:00":
+    # 24:00 (or midnight) ends the day: "mon-sun 00:00-24:00" is always.
+    whole_day = match["end"].strip() in ("24:00", "midnight")
+    end = time(0, 0) if whole_day else _clock(match["end"])
+    if start == end and not whole_day:
         raise WorkingHoursError("working hours must start and end at different times")
     return WorkingHours(days=days, start=start, end=end)
 
@@ -103,10 +107,10 @@ def _parse_days(text: str) -> frozenset[int]:
 
 
 def _clock(text: str) -> time:
-    hours, minutes = (int(p) for p in text.split(":"))
-    if hours > 23 or minutes > 59:
-        raise WorkingHoursError(f"{text} is not a time of day (00:00-23:59)")
-    return time(hours, minutes)
+    try:
+        return parse_clock(text)
+    except ClockError as error:
+        raise WorkingHoursError(str(error)) from None
 
 
 def _days_text(days: frozenset[int]) -> str:
@@ -120,3 +124,9 @@ def _days_text(days: frozenset[int]) -> str:
     if len(days) == 7:
         return "mon-sun"
     return ",".join(DAYS[d] for d in sorted(days))
+
+
+# What "eod" and "business day" mean for someone with no working hours of their own and none
+# set for the workspace: quiet hours for escalations are opt-in, but a promise "by eod" still
+# needs a day that ends, and a business day is a weekday.
+USUAL_OFFICE_HOURS = parse("mon-fri 09:00-17:00")

@@ -18,6 +18,7 @@ class CallbackId(StrEnum):
     EXTEND = "casekeeper.extend"
     REASSIGN = "casekeeper.reassign"
     LOG_CONTACT = "casekeeper.log_contact"
+    EDIT_CASE = "casekeeper.edit_case"
 
 
 class BlockId(StrEnum):
@@ -47,6 +48,14 @@ class BlockId(StrEnum):
     PAGE_ACTIONS = "page_actions"
     ADVICE_ACTIONS = "advice_actions"
     MANAGER_REQUEST_ACTIONS = "manager_request_actions"
+    # A question about a promise: which one, did the customer hear of it.
+    QUESTION_ACTIONS = "question_actions"
+
+
+# The close form's question about each open promise: FATE_PREFIX + the promise id.
+FATE_PREFIX = "fate."
+# The chooser's row for each promise: CHOICE_PREFIX + the promise id.
+CHOICE_PREFIX = "choice."
 
 
 class ActionId(StrEnum):
@@ -70,11 +79,13 @@ class ActionId(StrEnum):
     TOLD = "told_input"
     NEW_OWNER = "new_owner_input"
     CONTACT = "contact_input"
+    FATE = "fate_input"
     # Buttons on the case card.
     CARD_LOG_CONTACT = "case.log_contact"
     CARD_PROMISE = "case.promise"
     CARD_DONE = "case.done"
     CARD_CLOSE = "case.close"
+    CARD_EDIT = "case.edit"
     # Buttons on a reminder.
     REMINDER_DONE = "reminder.done"
     REMINDER_RESCHEDULE = "reminder.reschedule"
@@ -98,6 +109,18 @@ class ActionId(StrEnum):
     MANAGER_ACCEPT = "manager.accept"
     MANAGER_DECLINE = "manager.decline"
 
+    # Several promises open and the request didn't say which: one button per promise.
+    PICK_TO_KEEP = "promise.pick_to_keep"
+    PICK_TO_CANCEL = "promise.pick_to_cancel"
+    PICK_TO_RESCHEDULE = "promise.pick_to_reschedule"
+    # Does the customer know? A new time or a cancellation goes ahead only once they do.
+    RESCHEDULE_TOLD = "promise.reschedule_told"
+    RESCHEDULE_NOT_YET = "promise.reschedule_not_yet"
+    CANCEL_TOLD = "promise.cancel_told"
+    CANCEL_NOT_YET = "promise.cancel_not_yet"
+    # Closing a case with open promises from the command: opens the close form.
+    CLOSE_WITH_PROMISES = "case.close_with_promises"
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -111,9 +134,18 @@ class Subject:
     page: int | None = None
     # Which item of a catch-up summary was clicked (handlers/views/catch_up.py), so only it is redrawn.
     item: str | None = None
+    # A request waiting for an answer (a new time, a reason), carried on its buttons: the new
+    # due time (epoch seconds) and the note or reason as typed.
+    due: int | None = None
+    note: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
+        # Not ASCII-escaped: Slack counts characters, and a note in Greek would be six times longer.
+        return json.dumps(
+            {k: v for k, v in asdict(self).items() if v is not None},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
     @classmethod
     def decode(cls, raw: str | None) -> Subject:
@@ -125,4 +157,6 @@ class Subject:
             message_ts=data.get("message_ts"),
             page=int(data["page"]) if data.get("page") is not None else None,
             item=data.get("item"),
+            due=int(data["due"]) if data.get("due") is not None else None,
+            note=str(data["note"]) if data.get("note") is not None else None,
         )

@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import weekly
+from bot import moments, weekly
 from bot.errors import CaseError
 from bot.validation import quoted
 
 MAX_COMMAND_TEXT = 2000
-# What `/case report` may cover (bot/reports.PERIODS has their lengths).
-REPORT_PERIODS = ("7d", "30d")
 
 _CASE_REF = re.compile(r"^(?:case-?)?#?(\d{1,12})$", re.I)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -26,6 +24,12 @@ USAGE = {
     "promise": "`/case promise CASE-7 <when>: <what>`,"
     " for example `/case promise CASE-7 tomorrow 3pm: call back`",
     "done": "`/case done CASE-7`",
+    "cancel": "`/case cancel CASE-7 <why>`,"
+    " for example `/case cancel CASE-7 the customer got a refund instead`",
+    "reschedule": "`/case reschedule CASE-7 <when>: <what you told the customer>`,"
+    " for example `/case reschedule CASE-7 friday 10am: courier delayed`",
+    "edit": "`/case edit CASE-7`",
+    "reopen": "`/case reopen CASE-7 [why]`",
     "show": "`/case show CASE-7`",
     "manager": "`/case manager @maria`",
     "team": "`/case team @alex manager @maria`",
@@ -34,7 +38,7 @@ USAGE = {
     "list": "`/case list`",
     "hours": "`/case hours mon-fri 09:00-17:00`",
     "tz": "`/case tz CASE-7 Europe/Berlin`",
-    "report": "`/case report [7d|30d]`",
+    "report": "`/case report [7d|30d|2 weeks|since monday]`",
     "digest": "`/case digest fri 16:30`",
     "find": "`/case find <customer, number or words>`",
     "help": "`/case help`",
@@ -62,6 +66,32 @@ class MakePromise:
 @dataclass(frozen=True)
 class KeepPromise:
     case_id: int
+
+
+@dataclass(frozen=True)
+class CancelPromise:
+    case_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReschedulePromise:
+    case_id: int
+    when: str
+    note: str
+
+
+@dataclass(frozen=True)
+class EditCase:
+    """Opens the edit form."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ReopenCase:
+    case_id: int
+    why: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +125,9 @@ class SetCustomerZone:
 
 @dataclass(frozen=True)
 class ShowReport:
-    period: str  # one of bot.reports.PERIODS
+    # As typed, read on the viewer's clock (bot/moments.py): "7d", "2 weeks", "since monday"…;
+    # "" is the last 7 days.
+    period: str
 
 
 @dataclass(frozen=True)
@@ -135,6 +167,10 @@ CaseRequest = (
     | OpenCaseModal
     | MakePromise
     | KeepPromise
+    | CancelPromise
+    | ReschedulePromise
+    | EditCase
+    | ReopenCase
     | ShowCase
     | SetManager
     | SetTeamManager
@@ -171,12 +207,14 @@ def parse_case_command(text: str) -> CaseRequest:
         return _open(rest)
     if verb == "promise":
         case_id, tail = _case_and_rest(rest, "promise")
-        when, what = _when_what(tail, USAGE["promise"])
+        when, what = split_when_what(tail, USAGE["promise"])
         return MakePromise(case_id=case_id, when=when, what=what)
     if verb in ("done", "kept"):
         case_id, tail = _case_and_rest(rest, "done")
         _nothing_more(tail, "done")
         return KeepPromise(case_id=case_id)
+    if verb in ("cancel", "reschedule", "edit", "reopen"):
+        return _change(verb, rest)
     if verb == "show":
         case_id, tail = _case_and_rest(rest, "show")
         _nothing_more(tail, "show")
@@ -210,13 +248,27 @@ def parse_case_command(text: str) -> CaseRequest:
     raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")
 
 
+def _change(verb: str, rest: str) -> CancelPromise | ReschedulePromise | EditCase | ReopenCase:
+    """The subcommands that change a promise or a case after the fact."""
+    case_id, tail = _case_and_rest(rest, verb)
+    if verb == "cancel":
+        return CancelPromise(case_id=case_id, reason=_reason(tail, "cancel"))
+    if verb == "reschedule":
+        when, note = split_when_what(tail, USAGE["reschedule"])
+        return ReschedulePromise(case_id=case_id, when=when, note=short_note(note))
+    if verb == "edit":
+        _nothing_more(tail, "edit")
+        return EditCase(case_id=case_id)
+    return ReopenCase(case_id=case_id, why=tail)
+
+
 def parse_promise_reply(text: str) -> PromiseReply | None:
     """A thread reply that starts with `promise` records a promise; anything else is a contact.
     Returns None when the reply is not a promise at all."""
     match = _PROMISE_REPLY.match(text or "")
     if not match:
         return None
-    when, what = _when_what(
+    when, what = split_when_what(
         match.group("rest").strip(),
         "`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`",
     )
@@ -256,11 +308,33 @@ def _first_word(text: str) -> tuple[str, str]:
     return words[0], words[1].strip()
 
 
-def _when_what(tail: str, usage: str) -> tuple[str, str]:
+def split_when_what(tail: str, usage: str) -> tuple[str, str]:
+    """ "<when>: <what>" (see _WHEN_WHAT), or a CaseError showing `usage`."""
     match = _WHEN_WHAT.match(tail)
     if not match or not match.group("when").strip() or not match.group("what").strip():
         raise CaseError(f"Say when and what, separated by a colon: {usage}.")
     return match.group("when").strip(), match.group("what").strip()
+
+
+# A note carried on a button until the person answers (handlers/ids.py Subject): at most this
+# long, so the button's value stays within Slack's 2,000 characters whatever the note says.
+MAX_CARRIED_NOTE = 500
+
+
+def _reason(tail: str, verb: str) -> str:
+    reason = tail.lstrip(":").strip()
+    if not reason:
+        raise CaseError(f"Say why, so it stays on the record: {USAGE[verb]}.")
+    return short_note(reason)
+
+
+def short_note(note: str) -> str:
+    if len(note) > MAX_CARRIED_NOTE:
+        raise CaseError(
+            f"That note is {len(note):,} characters long; keep it under {MAX_CARRIED_NOTE}"
+            " (the details belong in the case thread)."
+        )
+    return note
 
 
 def _nothing_more(tail: str, verb: str) -> None:
@@ -301,12 +375,11 @@ def _one_mention(rest: str, verb: str) -> str:
 
 
 def _report(rest: str) -> ShowReport:
-    period = rest.lower() or "7d"
-    if period not in REPORT_PERIODS:
-        raise CaseError(
-            f"`/case report` covers the last 7 or 30 days, not “{quoted(rest, 30)}”: {USAGE['report']}."
-        )
-    return ShowReport(period=period)
+    try:
+        moments.check(rest)
+    except moments.MomentError as error:
+        raise CaseError(f"`/case report` looks back over a window: {error}. {USAGE['report']}.") from None
+    return ShowReport(period=rest)
 
 
 def _digest(rest: str) -> SetDigest:

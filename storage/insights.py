@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
@@ -97,9 +98,9 @@ def direct_reports(session: Session, team_id: str, manager_ids: Collection[str])
 
 def promise_outcomes(
     session: Session, team_id: str, owner_ids: Sequence[str], since: datetime, until: datetime
-) -> list[tuple[PromiseState, datetime, datetime | None, datetime, datetime | None, bool | None]]:
-    """(state, due_at, kept_at, remind_at, rescheduled_at, customer_told) of every promise of
-    these owners due in [since, until]: only the columns the tally needs, not whole rows."""
+) -> list[tuple[Any, ...]]:
+    """(state, due_at, kept_at, remind_at, rescheduled_at, customer_told, cancelled_at) of every
+    promise of these owners due in [since, until]: only the columns the tally needs."""
     if not owner_ids:
         return []
     rows = session.execute(
@@ -110,6 +111,7 @@ def promise_outcomes(
             Promise.remind_at,
             Promise.rescheduled_at,
             Promise.customer_told,
+            Promise.cancelled_at,
         )
         .join(Case, Case.id == Promise.case_id)
         .where(

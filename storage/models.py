@@ -100,6 +100,18 @@ class PromiseState(StrEnum):
     KEPT = "kept"
     # Replaced by a new promise with a new time, the customer told: not a miss.
     RESCHEDULED = "rescheduled"
+    # Called off with a reason, the customer told: no reminder or escalation afterwards.
+    # Neither kept nor missed (unless it was called off only after its due time).
+    CANCELLED = "cancelled"
+
+
+class ContactKind(StrEnum):
+    """What a reply in a case thread is on the record."""
+
+    # A contact with the customer: counted on the card, in reports, as "last contact".
+    CONTACT = "contact"
+    # An internal note (a reply starting `note:`): kept on the case, never counted as a contact.
+    NOTE = "note"
 
 
 class NotificationKind(StrEnum):
@@ -213,6 +225,10 @@ class Contact(Base):
     via: Mapped[str | None] = mapped_column(String(24))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A contact, or an internal note (decided when it is posted; an edit doesn't change it).
+    kind: Mapped[ContactKind] = mapped_column(
+        _str_enum(ContactKind), default=ContactKind.CONTACT, server_default=ContactKind.CONTACT.value
+    )
 
     case: Mapped[Case] = relationship(back_populates="contacts")
     revisions: Mapped[list[ContactRevision]] = relationship(order_by="ContactRevision.id")
@@ -266,7 +282,12 @@ class Promise(Base):
     rescheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rescheduled_by: Mapped[str | None] = mapped_column(String(32))
     reschedule_note: Mapped[str | None] = mapped_column(Text)
+    # Whether the customer was told of the change: a reschedule's new time, or a cancellation.
     customer_told: Mapped[bool | None] = mapped_column()
+    # Called off (state cancelled): when, by whom, and why.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     # A safer time the bot suggested when the promise looked tight (bot/hygiene.py); the
     # owner may switch to it with one click shortly after making the promise.
     suggested_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

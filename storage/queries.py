@@ -13,7 +13,11 @@ from storage.models import (
     Case,
     CaseState,
     Contact,
+    ContactKind,
     ManagerLink,
+    Notification,
+    NotificationKind,
+    NotificationState,
     Person,
     Promise,
     PromiseState,
@@ -143,16 +147,73 @@ def bump_case_versions(session: Session, cases: list[Case]) -> None:
 
 
 def contact_count(session: Session, case_id: int) -> int:
-    """Contacts on the record (a deleted Slack message is still a contact that happened)."""
+    """Contacts on the record (a deleted Slack message is still a contact that happened);
+    internal notes are not contacts."""
     return session.execute(
-        select(func.count()).select_from(Contact).where(Contact.case_id == case_id)
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.case_id == case_id, Contact.kind == ContactKind.CONTACT)
     ).scalar_one()
 
 
 def last_contact(session: Session, case_id: int) -> Contact | None:
+    """The latest contact with the customer (never an internal note)."""
     return session.execute(
         select(Contact)
-        .where(Contact.case_id == case_id)
+        .where(Contact.case_id == case_id, Contact.kind == ContactKind.CONTACT)
         .order_by(Contact.posted_at.desc(), Contact.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def reminded_promises(
+    session: Session,
+    team_id: str,
+    owner_id: str,
+    *,
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+    open_only: bool = True,
+) -> list[Promise]:
+    """The owner's (open) promises whose reminder reached them (with `message_ts`: those whose
+    reminder is that message), due first. From the owner's promises (ix_promises_owner_state)
+    to their reminder rows (the unique (promise, kind, level) index): never a scan of the outbox."""
+    reminded = select(Notification.promise_id).where(
+        Notification.promise_id == Promise.id,
+        Notification.kind == NotificationKind.REMINDER,
+        Notification.recipient == owner_id,
+        Notification.state == NotificationState.SENT,
+    )
+    if message_ts is not None:
+        reminded = reminded.where(
+            Notification.delivered_channel == channel_id, Notification.slack_ts == message_ts
+        )
+    return list(
+        session.execute(
+            select(Promise)
+            .join(Case, Case.id == Promise.case_id)
+            .where(
+                Promise.owner_id == owner_id,
+                *([Promise.state == PromiseState.OPEN] if open_only else []),
+                Case.team_id == team_id,
+                reminded.exists(),
+            )
+            .order_by(Promise.due_at, Promise.id)
+        ).scalars()
+    )
+
+
+def reminder_message(session: Session, promise_id: int) -> tuple[str, str] | None:
+    """Where the latest reminder about a promise went (channel, ts), to redraw it once answered."""
+    row = session.execute(
+        select(Notification.delivered_channel, Notification.slack_ts)
+        .where(
+            Notification.promise_id == promise_id,
+            Notification.kind == NotificationKind.REMINDER,
+            Notification.state == NotificationState.SENT,
+            Notification.slack_ts.is_not(None),
+        )
+        .order_by(Notification.sent_at.desc(), Notification.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None and row[0] else None

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Case, CaseState, Contact, Promise, PromiseState, Recurrence
+from storage.models import Case, CaseState, Contact, ContactKind, Promise, Recurrence
 
 
 def _owned_by(column: ColumnElement[str], owner_ids: Collection[str] | None) -> list[ColumnElement[bool]]:
@@ -23,9 +24,9 @@ def _owned_by(column: ColumnElement[str], owner_ids: Collection[str] | None) -> 
 
 def promises_due(
     session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
-) -> list[tuple[str, PromiseState, datetime, datetime | None, datetime, datetime | None, bool | None]]:
-    """(owner_id, state, due_at, kept_at, remind_at, rescheduled_at, customer_told) of every
-    promise due in [since, until]: only the columns bot/insights.outcome() reads, so the
+) -> list[tuple[Any, ...]]:
+    """(owner_id, state, due_at, kept_at, remind_at, rescheduled_at, customer_told, cancelled_at)
+    of every promise due in [since, until]: only the columns bot/insights.outcome() reads, so the
     definitions stay in one place."""
     # The promises due in the window come first, by ix_promises_due_at, and only then their
     # cases by primary key. Left to itself SQLite walks every case of the workspace instead
@@ -40,6 +41,7 @@ def promises_due(
             Promise.remind_at,
             Promise.rescheduled_at,
             Promise.customer_told,
+            Promise.cancelled_at,
         )
         .where(Promise.due_at >= since, Promise.due_at <= until, *_owned_by(Promise.owner_id, owner_ids))
         .cte("due")
@@ -54,6 +56,7 @@ def promises_due(
             due.c.remind_at,
             due.c.rescheduled_at,
             due.c.customer_told,
+            due.c.cancelled_at,
         )
         .join(Case, Case.id == due.c.case_id)
         .where(Case.team_id == team_id)
@@ -80,7 +83,11 @@ def first_contacts(
     first = dict(
         session.execute(
             select(Contact.case_id, func.min(Contact.posted_at))
-            .where(Contact.case_id.in_(select(Case.id).where(*opened).scalar_subquery()))
+            .where(
+                Contact.case_id.in_(select(Case.id).where(*opened).scalar_subquery()),
+                # An internal note is not the customer reached.
+                Contact.kind == ContactKind.CONTACT,
+            )
             .group_by(Contact.case_id)
         ).all()
     )

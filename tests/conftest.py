@@ -199,11 +199,6 @@ class Opened:
     card_ts: str
 
 
-# Per stand-in: the DMs names_manager() caused (the request, the acceptance), which a test about
-# something else doesn't count among a person's DMs.
-_SETUP_DMS: dict[int, set[tuple[str, str]]] = {}
-
-
 class Person:
     """One person using Slack: sends signed requests as them and reads what Slack shows them."""
 
@@ -239,7 +234,7 @@ class Person:
     def dms(self) -> list[Any]:
         """The DMs they got, but for those of setting up the team with names_manager() (tests of
         that read slack.dms_to)."""
-        setup = _SETUP_DMS.get(id(self.slack), set())
+        setup = getattr(self.slack, "setup_dms", set())
         return [m for m in self.slack.dms_to(self.user_id) if (m.channel, m.ts) not in setup]
 
     def names_manager(self, manager_id: str) -> Any:
@@ -251,8 +246,16 @@ class Person:
         assert requests, f"{manager_id} was not asked to accept: {asked.text}"
         manager.click(requests[-1], ActionId.MANAGER_ACCEPT.value)
         made = {(m.channel, m.ts) for m in self.slack.messages()} - before
-        _SETUP_DMS.setdefault(id(self.slack), set()).update(made)
+        # Kept on the stand-in itself: it lives exactly as long as the messages it names.
+        self.slack.setup_dms = getattr(self.slack, "setup_dms", set()) | made
         return asked
+
+    def write_to_bot(self, text: str, *, thread_ts: str | None = None) -> Any:
+        """Write to the bot in its DM (in the thread of one of its messages there, if given)."""
+        reply = self.client.direct_message(text, user=self.user_id, thread_ts=thread_ts)
+        assert reply.status == 200, (reply.status, reply.body)
+        self.bot.settle()
+        return reply
 
     # ---- interactivity: what they click, submit and open ----------------------------------
 

@@ -45,7 +45,9 @@ CATEGORIES = [
     "refund delay",
     "Login problem",
 ]
-FATES = ["early", "on_time", "late", "missed", "rescheduled"]
+FATES = ["early", "on_time", "late", "missed", "rescheduled", "cancelled", "cancelled_late"]
+# How they are counted: a promise called off only after its due time was missed.
+OUTCOMES = ["early", "on_time", "late", "missed", "rescheduled", "cancelled"]
 
 
 @dataclass
@@ -56,6 +58,7 @@ class PromiseRecord:
     made: bool = False
     kept_at: datetime | None = None
     rescheduled_at: datetime | None = None
+    cancelled_at: datetime | None = None
     db_id: int | None = None
 
 
@@ -140,6 +143,17 @@ def plan_and_seed(
             if fate == "missed":
                 all_kept = False
                 break
+            if fate in ("cancelled", "cancelled_late"):
+                # Called off with the customer told: before its due time it is cancelled, after
+                # it (already missed) it stays a miss.
+                if fate == "cancelled":
+                    left = int((promise.due_at - moment).total_seconds() // 60) - 1
+                    called_off = moment + _minutes(rng, 1, left)
+                else:
+                    called_off = promise.due_at + _minutes(rng, 1, 720)
+                add(called_off, "cancel", case, promise)
+                moment = called_off + _minutes(rng, 1, 600)
+                continue
             if fate == "early":
                 kept = moment + _minutes(rng, 1, int((promise.remind_at - moment).total_seconds() // 60) - 1)
             elif fate == "on_time":
@@ -221,6 +235,19 @@ def plan_and_seed(
                     old.rescheduled_at = at
                     new.db_id, new.made = replacement.id, True
                     record.promises.append(new)
+                elif kind == "cancel":
+                    (promise,) = extra
+                    promises.cancel_promise(
+                        session,
+                        case=case,
+                        promise=session.get(Promise, promise.db_id),
+                        reason="the customer no longer needs it",
+                        customer_told=True,
+                        actor_id=record.owner,
+                        now=at,
+                        policy=settings.policy,
+                    )
+                    promise.cancelled_at = at
                 elif kind == "keep":
                     (promise,) = extra
                     promises.keep_promise(
@@ -261,6 +288,8 @@ def _in(owner: str, agents: set[str] | None) -> bool:
 def fate_at(promise: PromiseRecord, now: datetime) -> str | None:
     if promise.rescheduled_at is not None and promise.rescheduled_at <= now:
         return "rescheduled"
+    if promise.cancelled_at is not None and promise.cancelled_at <= now:
+        return "cancelled" if promise.cancelled_at <= promise.due_at else "missed"
     if promise.kept_at is not None and promise.kept_at <= now:
         if promise.kept_at < promise.remind_at:
             return "early"
@@ -363,6 +392,7 @@ def span(seconds: float) -> str:
 
 def promises_phrase(counts: Counter[str]) -> str:
     rescheduled = f" · {counts['rescheduled']} rescheduled" if counts["rescheduled"] else ""
+    rescheduled += f" · {counts['cancelled']} cancelled" if counts["cancelled"] else ""
     counted = counts["early"] + counts["on_time"] + counts["late"] + counts["missed"]
     if not counted:
         return f"no promises were due{rescheduled}"

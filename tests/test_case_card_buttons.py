@@ -44,7 +44,12 @@ def promise_by_modal(agent, slack, case, what="Call back with the tracking numbe
 def test_the_card_has_the_buttons_and_follows_the_case(agent, slack, bot, clock):
     case = agent.open_case("Acme Corp: refund not received")
     card = card_of(slack, case)
-    assert button_ids(card) == {ActionId.CARD_LOG_CONTACT, ActionId.CARD_PROMISE, ActionId.CARD_CLOSE}
+    assert button_ids(card) == {
+        ActionId.CARD_LOG_CONTACT,
+        ActionId.CARD_PROMISE,
+        ActionId.CARD_EDIT,
+        ActionId.CARD_CLOSE,
+    }
     assert "*Contacts*\n0" in card.all_text() and "None open" in card.all_text()
 
     agent.reply(case, "Called the customer: the refund is stuck at the bank")
@@ -239,15 +244,18 @@ def test_close_modal_records_resolution_and_recurrence(agent, slack, bot):
         )
 
 
-def test_close_with_an_open_promise_is_refused_in_the_modal(agent, slack, bot):
+def test_close_with_an_open_promise_asks_what_became_of_it_in_the_modal(agent, slack, bot):
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 1 hour: call back")
     agent.click(card_of(slack, case), ActionId.CARD_CLOSE.value)
+    modal = agent.modal(CallbackId.CLOSE_CASE.value)
+    with bot.db.transaction() as session:
+        promise_id = session.execute(select(Promise.id)).scalar_one()
+    # Unanswered, the question about the promise says so under itself; nothing closes.
     reply = agent.submit(
-        agent.modal(CallbackId.CLOSE_CASE.value),
-        {BlockId.RESOLUTION.value: "done", BlockId.RECURRENCE.value: "single"},
+        modal, {BlockId.RESOLUTION.value: "done", BlockId.RECURRENCE.value: "single"}, check_inputs=False
     )
-    assert "open promise" in reply.json["errors"][BlockId.RESOLUTION.value]
+    assert "Say what became of this promise" in reply.json["errors"][f"fate.{promise_id}"]
     assert "Open" in card_of(slack, case).all_text()
 
 

@@ -71,7 +71,10 @@ def test_manifest_is_valid_and_declares_what_the_code_needs():
 
     settings = manifest["settings"]
     events = settings["event_subscriptions"]
-    assert {"message.channels", "message.groups"} <= set(events["bot_events"])
+    # message.im: people answer the bot in its DM (tests/test_direct_messages.py).
+    assert {"message.channels", "message.groups", "message.im"} <= set(events["bot_events"])
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert events["request_url"].endswith("/slack/events")
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")

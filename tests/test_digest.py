@@ -165,7 +165,7 @@ def test_bad_digest_time_gets_a_specific_message_and_changes_nothing(text, compl
 
 def test_help_lists_report_and_digest(team, bot):
     text = team["UA1"].command("help").text
-    assert "/case report [7d|30d]" in text and "/case digest fri 16:30" in text
+    assert "/case report [7d|30d|2 weeks|since monday]" in text and "/case digest fri 16:30" in text
 
 
 def test_moving_the_digest_within_a_week_does_not_send_a_second_one(team, bot, clock, slack):

@@ -325,9 +325,9 @@ def test_bad_arguments_and_unknown_cases_get_one_clear_line(agent, bot, database
         (["CASE-999999"], 1, "there is no CASE-999999"),
         ([case.ref, "--team", "T2"], 1, f"there is no {case.ref} in workspace T2"),
         (["CASE-x"], 2, "'CASE-x' is not a case reference"),
-        (["--all", "--since", "3 fortnights"], 2, "--since '3 fortnights' is neither a duration"),
+        (["--all", "--since", "3 fortnights"], 2, "--since '3 fortnights' is neither a length of time"),
         (["--all", "--since", "2026-13-45"], 2, "is not a real date"),
-        (["--all", "--since", "0d"], 2, "longer than zero"),
+        (["--all", "--since", "0d"], 2, "is no time at all"),
     ]
     for args, code, message in cases:
         done = export(database_url, tmp_path, *args)

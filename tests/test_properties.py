@@ -21,7 +21,9 @@ from bot.timeparse import MAX_AHEAD, parse_when, zone
 from bot.validation import LIMITS, clean_text
 from handlers.parse import (
     MAX_COMMAND_TEXT,
+    CancelPromise,
     CloseCase,
+    EditCase,
     Help,
     KeepPromise,
     ListCases,
@@ -30,10 +32,13 @@ from handlers.parse import (
     OpenCaseModal,
     PromiseReply,
     ReassignCase,
+    ReopenCase,
+    ReschedulePromise,
     SetHours,
     SetManager,
     SetTeamManager,
     ShowCase,
+    ShowReport,
     parse_case_command,
     parse_case_ref,
     parse_promise_reply,
@@ -56,13 +61,16 @@ COMMAND_REFUSALS = [
     r"What is the case about\? Add a summary after the colon: `/case open <customer>: <summary>`",
     r"Which case\? Use `/case \w+ CASE-7",
     r"“[^”]+” is not a case reference like CASE-7\. Use `/case \w+ CASE-7",
-    r"Say when and what, separated by a colon: `(/case )?promise",
+    r"Say when and what, separated by a colon: `(/case )?(promise|reschedule)",
     r"`/case \w+` takes nothing after the case: `/case \w+ CASE-7`\.",
     r"`/case list` takes nothing after it: `/case list`\.",
     r"Mention one person: `/case \w+ .*`\. \(Type @ and pick them so Slack sends their ID\.\)",
     r"I don't know `/case \S+`\. Try `/case help` for what I can do\.",
     r"Say whose manager, then who: `/case team @alex manager @maria` \(or `manager none` to remove it\)",
     r"Mention the new manager: `/case team @alex manager @maria`, or `manager none` to remove it\.",
+    r"Say why, so it stays on the record: `/case cancel CASE-7",
+    r"That note is [\d,]+ characters long; keep it under 500 \(",
+    r"`/case report` looks back over a window: '.*' (is neither a length of time|is no time at all|reaches)",
 ]
 TIME_REFUSALS = [
     r"Say when, for example `in 2 hours`",
@@ -148,8 +156,7 @@ SLACK_BITS = st.sampled_from(
 )
 VERBS = [
     "open", "promise", "done", "kept", "show", "manager", "team", "close", "reassign", "handover", "list",
-    "help",
-    "hours",
+    "help", "hours", "cancel", "reschedule", "edit", "reopen", "report",
 ]
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\u3000", " \n ", "\u00a0"])
 
@@ -177,6 +184,11 @@ verb_then_text = st.builds(
 command_text = st.one_of(st.text(ANY_CHAR, max_size=300), slack_text, long_text, verb_then_text)
 
 REQUEST_TYPES = (
+    CancelPromise,
+    ReschedulePromise,
+    EditCase,
+    ReopenCase,
+    ShowReport,
     SetHours,
     OpenCase,
     OpenCaseModal,

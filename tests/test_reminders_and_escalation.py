@@ -69,16 +69,26 @@ def test_without_a_manager_the_channel_hears_it_and_the_owner_is_told(agent, sla
     assert len(told) == 1 and "/case manager" in told[0].all_text()
 
 
-def test_several_open_promises_done_keeps_the_earliest(agent, manager, bot, clock):
+def test_several_open_promises_done_asks_which_and_keeps_the_one_picked(agent, manager, bot, clock):
     agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     agent.command(f"promise {case.ref} in 2 hours: send the invoice")
     agent.command(f"promise {case.ref} in 1 hour: call back")
-    assert "call back" in agent.command(f"done {case.ref}").text
+    asked = agent.command(f"done {case.ref}")
+    assert "2 promises are open" in asked.text and "Which promise was kept?" in asked.text
+    agent.click(asked.responses[-1], "promise.pick_to_keep", value=_value_of(asked, "call back"))
     clock.advance(hours=2, minutes=1)
     bot.tick()
     escalations = manager.dms()
     assert len(escalations) == 1 and "send the invoice" in escalations[0].all_text()
+
+
+def _value_of(asked, description):
+    """The value of the chooser's button on the row that names `description`."""
+    for block in asked.responses[-1].body["blocks"]:
+        if description in (block.get("text") or {}).get("text", "") and block.get("accessory"):
+            return block["accessory"]["value"]
+    raise AssertionError(f"no row for {description!r}")
 
 
 def test_restart_catches_up_on_everything_due_while_down_once(

@@ -55,7 +55,9 @@ def check_report(reply: Any, expected: dict[str, Any]) -> None:
 def test_report_shows_each_audience_its_numbers_as_the_generator_recorded_them(world, person, bot, slack):
     # The data is as varied as promised: every outcome, waiting cases, stale cases, categories.
     fates = world_of.Counter(world_of.fate_at(p, world.end) for p in world.promise_records())
-    assert all(fates[f] >= 5 for f in world_of.FATES), fates
+    assert all(fates[f] >= 5 for f in world_of.OUTCOMES), fates
+    called_off_late = [p for p in world.promise_records() if p.cancelled_at and p.cancelled_at > p.due_at]
+    assert len(called_off_late) >= 5
     assert world_of.expected_stale(world, "T1", None, world.end, STALE_AGE)
     assert len(world_of.expected_recurring(world, "T1", None, END - timedelta(days=30), END)) >= 3
 
@@ -78,10 +80,15 @@ def test_report_shows_each_audience_its_numbers_as_the_generator_recorded_them(w
 
 
 def test_bad_report_period_gets_a_specific_message(person, bot):
-    for text in ("report 14d", "report last week", "report 7"):
+    for text, why in (
+        ("report last fortnight", "'last fortnight' is neither a length of time"),
+        ("report 7", "'7' is neither a length of time"),
+        ("report since tomorrow", "is still to come"),
+        ("report 400d", "more than a year"),
+    ):
         reply = person("UA1", "ann").command(text)
         assert reply.ephemeral
-        assert "`/case report` covers the last 7 or 30 days" in reply.text, reply.text
+        assert "`/case report` looks back over a window" in reply.text and why in reply.text, reply.text
 
 
 def run_cli(database_url: str, tmp_path: Any, *args: str) -> subprocess.CompletedProcess[str]:
@@ -123,6 +130,7 @@ def test_operator_report_as_csv_matches_the_generator_for_each_workspace(world, 
                 "kept_late": str(tally["late"]),
                 "missed": str(tally["missed"]),
                 "rescheduled": str(tally["rescheduled"]),
+                "cancelled": str(tally["cancelled"]),
                 "kept_in_time_percent": "" if percent is None else str(percent),
                 "cases_opened": str(len(delays) + waiting),
                 "first_contact_median_minutes": "" if median is None else f"{median / 60:.1f}",
@@ -145,10 +153,11 @@ def test_operator_report_as_csv_matches_the_generator_for_each_workspace(world, 
 @pytest.mark.parametrize(
     "args, complaint",
     [
-        (["--since", "3x"], "--since '3x' is not a period"),
-        (["--since", "0d"], "--since '0d' is not a period"),
+        (["--since", "3x"], "--since '3x' is neither a length of time"),
+        (["--since", "0d"], "--since '0d' is no time at all"),
         (["--format", "json"], "--format 'json' is not one we print"),
-        (["--until", "yesterday"], "--until 'yesterday' is not a date and time"),
+        (["--until", "someday"], "--until 'someday' is neither a length of time"),
+        (["--since", "2026-13-45"], "--since '2026-13-45' is not a real date"),
         (["--teams", "T1"], "unrecognized arguments"),
     ],
 )

@@ -1,17 +1,20 @@
-"""Cases, intent by intent: open, show, find, list, set the customer's time zone, hand over,
-close. Each is one unit of work; what it returns is for the caller to show."""
+"""Cases, intent by intent: open, show, find, list, set the customer's time zone, edit, hand
+over, close, reopen. Each is one unit of work; what it returns is for the caller to show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot import cases, customers, handover, recurring
+from bot import authz, case_changes, cases, closing, customers, handover, recurring
+from bot.case_changes import CaseEdit, Change
 from bot.cases import CaseDetails
+from bot.closing import Fate
 from bot.customers import Found, History
 from bot.delivery.outcomes import Outcome
 from bot.flows.context import Context, Once
 from storage import queries
-from storage.models import Case, Recurrence
+from storage.models import Case, Promise, Recurrence
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,13 @@ class Shown:
 
     case: Case
     earlier: History
+
+
+@dataclass(frozen=True)
+class Edited:
+    case: Case
+    # What changed, before and after; empty when the form changed nothing.
+    changes: list[Change]
 
 
 @dataclass(frozen=True)
@@ -149,23 +159,73 @@ def close(
     actor_id: str,
     case_id: int,
     note: str,
+    fates: Mapping[int, Fate] | None = None,
     recurrence: Recurrence | None = None,
     category: str | None = None,
     once: Once | None = None,
 ) -> Case:
-    """Closes the case; a recurring problem that reached its threshold is flagged to managers."""
+    """Closes the case, first ending each open promise as `fates` says (closing.OpenPromises
+    when one has none: the caller asks); a recurring problem that reached its threshold is
+    flagged to managers."""
     with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
-        cases.close_case(
+        notes = closing.close(
             unit.session,
             case=case,
             actor_id=actor_id,
             note=note,
             now=unit.now,
             policy=ctx.policy,
+            fates=fates,
             recurrence=recurrence,
             category=category,
         )
         flags = recurring.check(unit.session, case, unit.now, ctx.policy)
-        unit.send([cases.card_update_key(case), *flags])
+        unit.send([*notes, cases.card_update_key(case), *flags])
+    return case
+
+
+def closing_form(ctx: Context, *, team_id: str, actor_id: str, case_id: int) -> tuple[Case, list[Promise]]:
+    """The open case the close form is about, and its open promises (each needs an answer),
+    refused up front for someone who may not close it."""
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.require_open(case)
+        authz.require_may_change(session, case, actor_id, "close", ctx.policy.admins)
+        return case, queries.open_promises(session, case.id)
+
+
+def for_edit(ctx: Context, *, team_id: str, actor_id: str, case_id: int) -> Case:
+    """The open case the edit form is about, refused up front for someone who may not edit it."""
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.require_open(case)
+        authz.require_may_change(session, case, actor_id, "edit", ctx.policy.admins)
+        return case
+
+
+def edit(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, edit: CaseEdit, once: Once | None = None
+) -> Edited:
+    """The edit form's values applied; nothing changed, nothing said."""
+    with ctx.unit(once) as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        changes, keys = case_changes.edit_case(
+            unit.session, case=case, edit=edit, actor_id=actor_id, now=unit.now, policy=ctx.policy
+        )
+        unit.send(keys)
+    return Edited(case=case, changes=changes)
+
+
+def reopen(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, why: str, once: Once | None = None
+) -> Case:
+    """A closed case is open again; its thread and card say so."""
+    with ctx.unit(once) as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        unit.send(
+            case_changes.reopen_case(
+                unit.session, case=case, actor_id=actor_id, why=why, now=unit.now, policy=ctx.policy
+            )
+        )
     return case

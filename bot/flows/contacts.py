@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot import cases, contacts, promises
+from bot import cases, contacts, promises, team
 from bot.errors import CaseError
 from bot.flows.context import Context, Once, Unit
 from bot.hygiene import Advice
-from bot.timeparse import parse_when
+from bot.timeparse import Clocks, due_time
 from storage import inbox, queries
-from storage.models import Case, EventState, Promise
+from storage.models import Case, ContactKind, EventState, Promise
 
 # How long a reply waits for a case card in its channel that is being posted right now.
 CARD_IN_FLIGHT_WAIT = 5.0
@@ -39,6 +39,8 @@ class ThreadReply:
     # A reply that starts with `promise <when>: <what>` also makes a promise (read by the caller).
     promise_when: str | None = None
     promise_what: str | None = None
+    # A reply that starts `note:` is an internal note: kept on the case, never a contact.
+    kind: ContactKind = ContactKind.CONTACT
 
 
 @dataclass
@@ -82,7 +84,10 @@ def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) 
     due_at = None
     try:
         assert reply.promise_when is not None
-        due_at = parse_when(reply.promise_when, ctx.directory.time_zone(team_id, owner_id), now, customer_tz)
+        with ctx.reading() as session:
+            hours = team.working_hours_of(session, team_id, owner_id, ctx.policy.working_hours)
+        clocks = Clocks(tz=ctx.directory.time_zone(team_id, owner_id), customer_tz=customer_tz, hours=hours)
+        due_at = due_time(reply.promise_when, clocks, now)
     except CaseError as error:
         problem = str(error)
     with ctx.unit() as unit:
@@ -176,6 +181,7 @@ def _log_contact(
         text=reply.text,
         posted_at=datetime.fromtimestamp(float(reply.ts), UTC),
         now=now,
+        kind=reply.kind,
     )
     if reaction_key:
         unit.send([reaction_key])
@@ -200,7 +206,7 @@ def _log_contact(
         except CaseError as error:
             logged.problem = str(error)
     inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
-    if reaction_key:
+    if reaction_key and reply.kind is ContactKind.CONTACT:
         # A storm of replies to one case redraws its card once per round, not once per reply.
         unit.send_newest(f"card:{case.id}", cases.card_update_key(case))
     return logged

@@ -1,14 +1,17 @@
 """Promises, intent by intent: make one (from words or from a picked time), keep it, give it a
-new time, take the safer time, snooze its reminder."""
+new time, call it off, take the safer time, snooze its reminder. A new time or a cancellation
+asked for in words is first a question (ask_reschedule, ask_cancel: which promise, and does the
+customer know?); it happens once answered (reschedule, cancel)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import authz, cases, hygiene, new_times, promises
+from bot import authz, cases, hygiene, new_times, promises, team
 from bot.flows.context import Context, Once
-from bot.timeparse import parse_when
+from bot.timeparse import Clocks, due_time
+from bot.validation import clean_text
 from storage.models import Case, Promise
 
 
@@ -28,15 +31,25 @@ class Changed:
     promise: Promise
 
 
-def zones(ctx: Context, *, team_id: str, case_id: int) -> tuple[str, str | None]:
-    """The case owner's time zone and the customer's: times are read on the owner's clock, or
-    on the customer's when the text says so. The owner's may take a Slack call: outside any
-    transaction."""
+@dataclass(frozen=True)
+class NewTime:
+    """A new time asked for, read and checked, waiting for "does the customer know?"."""
+
+    case: Case
+    promise: Promise
+    due_at: datetime
+
+
+def zones(ctx: Context, *, team_id: str, case_id: int) -> Clocks:
+    """How times are read for a case: on its owner's clock (their time zone and working hours),
+    or on the customer's when the text says so. The owner's zone may take a Slack call:
+    outside any transaction."""
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
         owner_id, customer_tz = case.owner_id, case.customer_tz
-    return ctx.directory.time_zone(team_id, owner_id), customer_tz
+        hours = team.working_hours_of(session, team_id, owner_id, ctx.policy.working_hours)
+    return Clocks(tz=ctx.directory.time_zone(team_id, owner_id), customer_tz=customer_tz, hours=hours)
 
 
 def make(
@@ -48,9 +61,7 @@ def make(
         # Refuse before asking Slack anything on behalf of someone who may not do this.
         cases.require_open(case)
         authz.require_may_change(session, case, actor_id, "record a promise on", ctx.policy.admins)
-        owner_id, customer_tz = case.owner_id, case.customer_tz
-    tz = ctx.directory.time_zone(team_id, owner_id)
-    due_at = parse_when(when, tz, ctx.clock.now(), customer_tz)
+    due_at = due_time(when, zones(ctx, team_id=team_id, case_id=case_id), ctx.clock.now())
     return make_at(
         ctx, team_id=team_id, actor_id=actor_id, case_id=case_id, due_at=due_at, what=what, once=once
     )
@@ -156,6 +167,83 @@ def reschedule(
         unit.send(send_now)
         unit.wake()
     return Changed(case=case, promise=replacement)
+
+
+def ask_reschedule(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    note: str,
+    promise_id: int | None = None,
+    when: str | None = None,
+    due_at: datetime | None = None,
+) -> NewTime:
+    """A new time asked for in words (`when`, read on the owner's clock) or already read
+    (`due_at`): checked now, so the question only offers what would work. With several promises
+    open and none named, WhichPromise. Changes nothing."""
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.require_open(case)
+        authz.require_may_change(session, case, actor_id, "reschedule a promise on", ctx.policy.admins)
+    if due_at is None:
+        assert when is not None, "a new time in words or already read"
+        due_at = due_time(when, zones(ctx, team_id=team_id, case_id=case_id), ctx.clock.now())
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        try:
+            promise = promises.choose_open(session, case, promise_id, promises.Intent.RESCHEDULE)
+        except promises.WhichPromise as which:
+            # The question carries the time as read, so the answer needs no second reading.
+            which.due_at = due_at
+            raise
+    new_times.check_new_time(promise, due_at, note, ctx.clock.now())
+    return NewTime(case=case, promise=promise, due_at=due_at)
+
+
+def ask_cancel(
+    ctx: Context, *, team_id: str, actor_id: str, case_id: int, reason: str, promise_id: int | None = None
+) -> Changed:
+    """Which promise would be called off, checked now; WhichPromise when several are open and
+    none is named. Changes nothing."""
+    with ctx.reading() as session:
+        case = cases.find_case(session, team_id, case_id)
+        cases.require_open(case)
+        authz.require_may_change(session, case, actor_id, "cancel a promise on", ctx.policy.admins)
+        promise = promises.choose_open(session, case, promise_id, promises.Intent.CANCEL)
+        clean_text(reason, "note")
+    return Changed(case=case, promise=promise)
+
+
+def cancel(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    promise_id: int,
+    reason: str,
+    customer_told: bool,
+    once: Once | None = None,
+) -> Changed:
+    """The promise is called off, the customer told: no reminder or escalation for it any more."""
+    with ctx.unit(once) as unit:
+        case = cases.find_case(unit.session, team_id, case_id)
+        promise = promises.open_promise(unit.session, case, promise_id)
+        unit.send(
+            promises.cancel_promise(
+                unit.session,
+                case=case,
+                promise=promise,
+                reason=reason,
+                customer_told=customer_told,
+                actor_id=actor_id,
+                now=unit.now,
+                policy=ctx.policy,
+            )
+        )
+    return Changed(case=case, promise=promise)
 
 
 def use_safer_time(

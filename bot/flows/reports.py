@@ -4,9 +4,10 @@ the App Home's snapshot."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot import digests, insights, reports
+from bot import digests, insights, moments, reports, team
+from bot.errors import CaseError
 from bot.flows.context import Context
 from bot.insights import HomeSnapshot
 from bot.reports import Report
@@ -14,21 +15,30 @@ from bot.reports import Report
 log = logging.getLogger(__name__)
 
 
-def report_for(ctx: Context, *, team_id: str, viewer_id: str, period: timedelta) -> Report:
-    """The viewer's report over the last `period`: an admin sees the workspace, a manager their
-    team and themselves, anyone else their own (bot/reports.audience)."""
+def report_for(ctx: Context, *, team_id: str, viewer_id: str, period: str) -> tuple[Report, str]:
+    """The viewer's report over the window `period` says ("7d", "2 weeks", "since monday", read
+    on their own clock and working hours: bot/moments.py), and how the window reads: an admin
+    sees the workspace, a manager their team and themselves, anyone else their own
+    (bot/reports.audience)."""
     now = ctx.clock.now()
+    tz = ctx.directory.time_zone(team_id, viewer_id)
+    with ctx.reading() as session:
+        hours = team.working_hours_of(session, team_id, viewer_id, ctx.policy.working_hours)
+    try:
+        window = moments.parse_window(period, now, tz=tz, hours=hours)
+    except moments.MomentError as error:
+        raise CaseError(f"`/case report` looks back over a window: {error}.") from None
     with ctx.reading() as session:
         agents = reports.audience(session, team_id, viewer_id, ctx.policy.admins)
         return reports.build(
             session,
             team_id=team_id,
-            since=now - period,
+            since=window.since,
             until=now,
             now=now,
             stale_age=ctx.policy.stale_case_age,
             agents=agents,
-        )
+        ), window.label
 
 
 def enqueue_due_digests(ctx: Context) -> int:

@@ -24,11 +24,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
-from bot import durations
 from bot.audit import Action
 from bot.insights import outcome
 from storage import export as stored
-from storage.models import NotificationKind, NotificationState
+from storage.models import ContactKind, NotificationKind, NotificationState
 
 # Cases per page: big enough that the statements per page are few, small enough that a page of
 # cases with all their children stays a few megabytes.
@@ -38,7 +37,6 @@ PAGE_SIZE = 500
 FORMAT = 1
 
 _CASE_REF = re.compile(r"(?:CASE-)?(\d{1,18})", re.IGNORECASE)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 def parse_case_ref(text: str) -> int:
@@ -47,27 +45,6 @@ def parse_case_ref(text: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a case reference; use the number on the card, like CASE-7")
     return int(match.group(1))
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """'30d', '12h', '1h30m' back from now, or a date / time in UTC ('2026-11-01',
-    '2026-11-01T09:00Z'). ValueError with the message to show otherwise."""
-    raw = text.strip()
-    if _DATE.fullmatch(raw):
-        try:
-            moment = datetime.fromisoformat(raw.replace(" ", "T"))
-        except ValueError:
-            raise ValueError(f"--since {text!r} is not a real date") from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    try:
-        span = durations.parse(raw)
-    except ValueError:
-        raise ValueError(
-            f"--since {text!r} is neither a duration (30d, 12h, 90m) nor a date (2026-11-01)"
-        ) from None
-    if not span:
-        raise ValueError("--since needs a duration longer than zero, like 30d")
-    return now - span
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -208,11 +185,21 @@ def case_document(
         "recurrence": _value(case.recurrence),
         "category": case.category,
         "customer_tz": case.customer_tz,
-        "contacts": [_contact(contact, revisions.get(contact.id, [])) for contact in contacts],
+        # Customer contacts, and apart from them the team's internal notes (never contacts).
+        "contacts": [
+            _contact(contact, revisions.get(contact.id, [])) for contact in contacts if not _is_note(contact)
+        ],
+        "notes": [
+            _contact(contact, revisions.get(contact.id, [])) for contact in contacts if _is_note(contact)
+        ],
         "promises": _promises(promises, by_promise, audit, now),
         "messages": [_message(row) for row in case_messages],
         "audit": [_audit(entry) for entry in audit],
     }
+
+
+def _is_note(contact: Row) -> bool:
+    return _value(contact.kind) == ContactKind.NOTE.value
 
 
 def _contact(contact: Row, revisions: Sequence[Row]) -> dict[str, Any]:
@@ -279,6 +266,7 @@ def _promise_facts(promise: Row, now: datetime) -> dict[str, Any]:
         promise.remind_at,
         promise.rescheduled_at,
         promise.customer_told,
+        promise.cancelled_at,
     )
     return {
         "id": promise.id,
@@ -301,6 +289,16 @@ def _promise_facts(promise: Row, now: datetime) -> dict[str, Any]:
                 "customer_told": promise.customer_told,
             }
             if promise.rescheduled_at is not None
+            else None
+        ),
+        "cancelled": (
+            {
+                "at": iso(promise.cancelled_at),
+                "by": promise.cancelled_by,
+                "reason": promise.cancel_reason,
+                "customer_told": promise.customer_told,
+            }
+            if promise.cancelled_at is not None
             else None
         ),
         "acknowledged": (

@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--since",
         metavar="WHEN",
-        help="with --all: a duration back from now (30d, 12h, 90m) or a UTC date or time"
-        " (2026-11-01, 2026-11-01T09:00)",
+        help="with --all: a length of time back from now (30d, 12h, 2 weeks, 5 business days) or a"
+        " day, date or time in UTC (yesterday, monday, 2026-11-01, 2026-11-01T09:00)",
     )
     parser.add_argument("--team", metavar="T123", help="only this Slack workspace (team id)")
     parser.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -63,25 +63,30 @@ def main(argv: Sequence[str]) -> int:
     if args.since and not args.all:
         parser.error("--since goes with --all; one case is always exported whole")
 
+    from bot import moments
     from bot.clock import SystemClock
     from bot.ops import export
 
     now = SystemClock().now()
     try:
         case_id = export.parse_case_ref(args.case) if args.case else None
-        since = export.parse_since(args.since, now) if args.since else None
     except ValueError as error:
         return _fail(str(error), 2)
     if args.team is not None and not args.team.strip():
         return _fail("--team needs a Slack team id, like T0123ABCD", 2)
 
-    # The working directory's .env, as `python -m bot` reads it.
     # The working directory's .env (bot/app/environment.py): empty values mean not set.
     environment.load()
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         return _fail(f"configuration error: {error}", 2)
+    try:
+        # bot/moments.py: as `/case report` and `python -m bot report` read it, on UTC; business
+        # days on the deployment's WORKING_HOURS.
+        since = moments.parse_since(args.since, now, hours=settings.working_hours) if args.since else None
+    except moments.MomentError as error:
+        return _fail(f"--since {error}", 2)
     problem = _database_problem(settings)
     if problem:
         return _fail(problem, 2)

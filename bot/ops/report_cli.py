@@ -9,15 +9,16 @@ import argparse
 import csv
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NoReturn, TextIO
 
-from bot import durations, reports
+from bot import moments, reports
 from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.ops import progress
 from bot.reports import FirstContact, Report
+from bot.workhours import WorkingHours
 
 PROG = "python -m bot report"
 FORMATS = ("csv", "table")
@@ -35,6 +36,7 @@ CSV_COLUMNS = (
     "kept_late",
     "missed",
     "rescheduled",
+    "cancelled",
     "kept_in_time_percent",
     "cases_opened",
     "first_contact_median_minutes",
@@ -52,32 +54,34 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def parse_since(text: str) -> timedelta:
-    """How far back: any duration (bot/durations.py) longer than zero."""
+def parse_window(
+    since: str, until: str | None, now: datetime, hours: WorkingHours
+) -> tuple[datetime, datetime]:
+    """--since and --until (bot/moments.py: the same words as `/case report`, on UTC): a length
+    of time counts back from --until, which is now unless given."""
     try:
-        span = durations.parse(text)
-    except ValueError:
-        span = timedelta(0)
-    if not span:
-        raise UsageError(f"--since {text!r} is not a period: use {durations.FORMS}")
-    return span
-
-
-def parse_until(text: str) -> datetime:
+        end = moments.parse_until(until, now, hours=hours) if until else now
+    except moments.MomentError as error:
+        raise UsageError(f"--until {error}") from None
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"--until {text!r} is not a date and time: use ISO 8601, like 2026-11-01T00:00"
-        ) from None
-    # A time without a zone is read as UTC, the zone every time is stored in.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        start = moments.parse_since(since, end, hours=hours)
+    except moments.MomentError as error:
+        raise UsageError(f"--since {error}") from None
+    return start, end
 
 
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, description="Print the team report: promises, first contact, old cases.")
-    parser.add_argument("--since", default="7d", help="how far back the window goes: 7d, 30d, 12h, 2w (7d)")
-    parser.add_argument("--until", help="the end of the window, ISO 8601, UTC unless a zone is given (now)")
+    parser.add_argument(
+        "--since",
+        default="7d",
+        help="where the window starts: back from --until (7d, 12h, 2 weeks, 5 business days) or a day"
+        " (yesterday, monday, 2026-11-01), UTC (7d)",
+    )
+    parser.add_argument(
+        "--until",
+        help="where it ends: a day or time (2026-11-01T00:00, yesterday) or a length back, UTC (now)",
+    )
     parser.add_argument("--format", default="table", help="csv (one row per agent) or table (table)")
     parser.add_argument("--team", help="one workspace (team id T…); default: each workspace with cases")
     parser.add_argument(
@@ -92,10 +96,8 @@ def _parser() -> _Parser:
 def main(argv: Sequence[str]) -> int:
     try:
         args = _parser().parse_args(list(argv))
-        window = parse_since(args.since)
         if args.format not in FORMATS:
             raise UsageError(f"--format {args.format!r} is not one we print: use csv or table")
-        until = parse_until(args.until) if args.until else SystemClock().now()
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
@@ -106,7 +108,13 @@ def main(argv: Sequence[str]) -> int:
     except SettingsError as error:
         print(f"{PROG}: configuration error: {error}", file=sys.stderr)
         return 2
-    built = _build(settings, args, since=until - window, until=until)
+    try:
+        # Business days are counted on the deployment's WORKING_HOURS.
+        since, until = parse_window(args.since, args.until, SystemClock().now(), settings.working_hours)
+    except UsageError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    built = _build(settings, args, since=since, until=until)
     if built is None:
         return 2
     if args.format == "csv":
@@ -176,6 +184,7 @@ def write_csv(built: list[Report], out: TextIO) -> None:
                     counts.late,
                     counts.missed,
                     counts.rescheduled,
+                    counts.cancelled,
                     "" if counts.percent is None else counts.percent,
                     first.opened,
                     "" if first.median is None else f"{first.median.total_seconds() / 60:.1f}",
@@ -202,7 +211,8 @@ def _first(facts: FirstContact) -> str:
 
 def write_table(report: Report, out: TextIO) -> None:
     out.write(f"Workspace {report.team_id}: promises due {_when(report.since)} to {_when(report.until)}\n\n")
-    head = ("agent", "early", "on time", "late", "missed", "resched.", "kept in time", "opened", "median 1st")
+    head = ("agent", "early", "on time", "late", "missed", "resched.", "cancelled", "kept in time")
+    head += ("opened", "median 1st")
     head += ("no contact", "stale")
     rows = [head]
     for agent, counts, first, stale in [
@@ -215,7 +225,14 @@ def write_table(report: Report, out: TextIO) -> None:
                 agent,
                 *(
                     str(n)
-                    for n in (counts.early, counts.on_time, counts.late, counts.missed, counts.rescheduled)
+                    for n in (
+                        counts.early,
+                        counts.on_time,
+                        counts.late,
+                        counts.missed,
+                        counts.rescheduled,
+                        counts.cancelled,
+                    )
                 ),
                 rate,
                 str(first.opened),

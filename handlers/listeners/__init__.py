@@ -6,8 +6,21 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.listeners import actions, commands, errors, submissions, team, uninstall
+from handlers.listeners import (
+    actions,
+    case_submissions,
+    commands,
+    errors,
+    promise_buttons,
+    submissions,
+    team,
+    uninstall,
+)
 from handlers.services import Services
+
+# Buttons and forms register themselves in the tables of actions.py and submissions.py when
+# their modules are imported: these are imported for that alone.
+_REGISTERED_BY_IMPORT = (promise_buttons, case_submissions)
 
 
 def register_all(app: App, services: Services) -> None:

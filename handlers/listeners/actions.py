@@ -82,6 +82,8 @@ def subject_of(body: dict[str, Any]) -> Subject:
         message_ts=container.get("message_ts"),
         page=subject.page,
         item=item_of(action.get("block_id")),
+        due=subject.due,
+        note=subject.note,
     )
 
 
@@ -185,12 +187,6 @@ def make_promise(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.promise_view(case, click.subject))
     click.warm_time_zone(case.owner_id)
-
-
-@button(ActionId.CARD_CLOSE, opens_modal=True)
-def close(click: Click) -> None:
-    case = _case_for_form(click)
-    click.open_modal(modals.close_view(case, click.subject))
 
 
 @button(ActionId.CARD_DONE)

@@ -14,15 +14,20 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.closing import OpenPromises
 from bot.delivery.outcomes import Dead, Retry, Sent
 from bot.errors import CaseError
 from bot.flows import cases, outlook, promises, reports, team
 from bot.flows.context import Once
-from bot.reports import PERIODS
+from bot.promises import WhichPromise
+from handlers.ids import Subject
 from handlers.listeners.errors import answer, ephemeral, message_for
+from handlers.listeners.questions import ask_cancel, ask_reschedule
 from handlers.parse import (
+    CancelPromise,
     CaseRequest,
     CloseCase,
+    EditCase,
     FindCases,
     Help,
     KeepPromise,
@@ -31,6 +36,8 @@ from handlers.parse import (
     OpenCase,
     OpenCaseModal,
     ReassignCase,
+    ReopenCase,
+    ReschedulePromise,
     SetCustomerZone,
     SetDigest,
     SetHours,
@@ -41,9 +48,9 @@ from handlers.parse import (
     parse_case_command,
 )
 from handlers.services import Services
+from handlers.views import case_forms, modals, questions, replies, report, search
 from handlers.views import cases as case_views
 from handlers.views import promises as promise_views
-from handlers.views import replies, report, search
 from handlers.views import team as team_views
 from handlers.views.blocks import Message
 from handlers.views.modals import open_case_view
@@ -66,9 +73,14 @@ def register(app: App, services: Services) -> None:
             # Ahead of other queued work: the trigger_id is good for 3 seconds only.
             queued = services.run_after_ack(lambda: _open_form(client, command, respond), "form", urgent=True)
         else:
-            asked = Asked(services, command, once=_once(request, command))
+            asked = Asked(services, command, once=_once(request, command), client=client)
             what = type(request).__name__
-            queued = services.run_after_ack(lambda: answer(respond, lambda: run(request, asked), what), what)
+            queued = services.run_after_ack(
+                lambda: answer(respond, lambda: run(request, asked), what),
+                what,
+                # These may open a form, whose trigger_id is good for 3 seconds only.
+                urgent=isinstance(request, MAY_OPEN_A_FORM),
+            )
         # The work may start a moment before Slack has the ack: it answers through response_url,
         # which Slack takes from the moment the command was sent.
         if queued:
@@ -101,19 +113,37 @@ def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
         answer(respond, lambda: refusal, "OpenCaseModal")
 
 
+# Subcommands that may answer with a form (edit; close with promises open).
+MAY_OPEN_A_FORM = (EditCase, CloseCase)
+
+
 class Asked:
     """Who asked, where: what every subcommand needs besides its own words."""
 
-    def __init__(self, services: Services, command: dict[str, Any], *, once: Once | None = None):
+    def __init__(
+        self, services: Services, command: dict[str, Any], *, once: Once | None = None, client: Any = None
+    ):
         self.services = services
         self.team_id: str = command["team_id"]
         self.actor_id: str = command["user_id"]
         self.channel_id: str = command["channel_id"]
         # What makes this the same command again (REPEATS), if anything does.
         self.once = once
+        # For opening a form: the Web API client and the command's trigger_id (3 seconds).
+        self.client = client
+        self.trigger_id: str | None = command.get("trigger_id")
+
+    def open_form(self, view: Any) -> bool:
+        """Open a modal for the person; False when Slack wouldn't (the trigger_id expired)."""
+        try:
+            self.client.views_open(trigger_id=self.trigger_id, view=view)
+        except Exception:
+            log.warning("command.form_not_opened", exc_info=True)
+            return False
+        return True
 
 
-def run(request: CaseRequest, asked: Asked) -> Message:
+def run(request: CaseRequest, asked: Asked) -> Message | None:
     """Carry out one subcommand: its flow, then its reply."""
     handler = _SUBCOMMANDS.get(type(request))
     if handler is None:
@@ -162,21 +192,72 @@ def _promise(request: MakePromise, asked: Asked) -> Message:
 
 
 def _keep(request: KeepPromise, asked: Asked) -> Message:
-    kept = promises.keep(
-        asked.services, team_id=asked.team_id, actor_id=asked.actor_id, case_id=request.case_id
-    )
+    try:
+        kept = promises.keep(
+            asked.services, team_id=asked.team_id, actor_id=asked.actor_id, case_id=request.case_id
+        )
+    except WhichPromise as which:
+        return questions.which_promise(
+            which.choices, which.intent, case_id=which.case_id, case_ref=which.case_ref
+        )
     return promise_views.promise_kept(kept.case, kept.promise)
 
 
-def _close(request: CloseCase, asked: Asked) -> Message:
-    closed = cases.close(
+def _cancel(request: CancelPromise, asked: Asked) -> Message:
+    return ask_cancel(asked.services, asked.team_id, asked.actor_id, request.case_id, request.reason)
+
+
+def _reschedule(request: ReschedulePromise, asked: Asked) -> Message:
+    return ask_reschedule(
+        asked.services, asked.team_id, asked.actor_id, request.case_id, request.when, request.note
+    )
+
+
+def _close(request: CloseCase, asked: Asked) -> Message | None:
+    try:
+        closed = cases.close(
+            asked.services,
+            team_id=asked.team_id,
+            actor_id=asked.actor_id,
+            case_id=request.case_id,
+            note=request.note,
+        )
+    except OpenPromises as still_open:
+        # Ask what became of each promise, in the close form (with the note typed already).
+        case, open_now = cases.closing_form(
+            asked.services, team_id=asked.team_id, actor_id=asked.actor_id, case_id=request.case_id
+        )
+        too_many = case_forms.too_many_open(case, open_now)
+        if too_many:
+            raise CaseError(too_many) from None
+        subject = Subject(case_id=case.id, channel_id=asked.channel_id)
+        view = modals.close_view(case, subject, case_forms.fate_blocks(open_now), note=request.note)
+        if asked.open_form(view):
+            return None
+        return replies.close_asks(still_open.case_ref, still_open.case_id, len(still_open.choices))
+    return replies.case_closed(closed)
+
+
+def _edit(request: EditCase, asked: Asked) -> Message | None:
+    case = cases.for_edit(
+        asked.services, team_id=asked.team_id, actor_id=asked.actor_id, case_id=request.case_id
+    )
+    if asked.open_form(case_forms.edit_view(case, Subject(case_id=case.id, channel_id=asked.channel_id))):
+        return None
+    raise CaseError(
+        f"Slack didn't open the form in time; try again, or use the Edit button on {case.ref}'s card."
+    )
+
+
+def _reopen(request: ReopenCase, asked: Asked) -> Message:
+    case = cases.reopen(
         asked.services,
         team_id=asked.team_id,
         actor_id=asked.actor_id,
         case_id=request.case_id,
-        note=request.note,
+        why=request.why,
     )
-    return replies.case_closed(closed)
+    return replies.case_reopened(case)
 
 
 def _reassign(request: ReassignCase, asked: Asked) -> Message:
@@ -251,12 +332,10 @@ def _customer_zone(request: SetCustomerZone, asked: Asked) -> Message:
 
 
 def _report(request: ShowReport, asked: Asked) -> Message:
-    built = reports.report_for(
-        asked.services, team_id=asked.team_id, viewer_id=asked.actor_id, period=PERIODS[request.period]
+    built, window = reports.report_for(
+        asked.services, team_id=asked.team_id, viewer_id=asked.actor_id, period=request.period
     )
-    return report.report_message(
-        built, viewer=asked.actor_id, title=f"Report, last {request.period[:-1]} days"
-    )
+    return report.report_message(built, viewer=asked.actor_id, title=f"Report, {window}")
 
 
 def _digest(request: SetDigest, asked: Asked) -> Message:
@@ -269,10 +348,14 @@ def _digest(request: SetDigest, asked: Asked) -> Message:
     return report.digest_set(chosen.schedule, own=chosen.own)
 
 
-_SUBCOMMANDS: dict[type, Callable[[Any, Asked], Message]] = {
+_SUBCOMMANDS: dict[type, Callable[[Any, Asked], Message | None]] = {
     OpenCase: _open,
     MakePromise: _promise,
     KeepPromise: _keep,
+    CancelPromise: _cancel,
+    ReschedulePromise: _reschedule,
+    EditCase: _edit,
+    ReopenCase: _reopen,
     CloseCase: _close,
     ReassignCase: _reassign,
     ShowCase: _show,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import CaseError
-from bot.timeparse import find_zone, parse_when
+from bot.timeparse import Clocks, due_time, find_zone
 from handlers.ids import BlockId
 
 
@@ -19,6 +19,17 @@ class FieldError(Exception):
     def __init__(self, block: BlockId, message: str):
         super().__init__(message)
         self.block = block
+        self.block_id = block.value
+        self.message = message
+
+
+class FieldErrorAt(FieldError):
+    """The same, for a field whose block id is made per item (the close form's question about
+    each promise)."""
+
+    def __init__(self, block_id: str, message: str):
+        Exception.__init__(self, message)
+        self.block_id = block_id
         self.message = message
 
 
@@ -55,6 +66,15 @@ class Submitted:
     def user(self, block: BlockId) -> str | None:
         return self.values.get(block.value, {}).get("selected_user")
 
+    def by_prefix(self, prefix: str) -> dict[str, str | None]:
+        """The chosen option of every block whose id starts with `prefix`, by the rest of its id
+        (the close form's question per promise: "fate.17" -> {"17": "kept"})."""
+        return {
+            block_id[len(prefix) :]: (state.get("selected_option") or {}).get("value")
+            for block_id, state in self.values.items()
+            if block_id.startswith(prefix)
+        }
+
 
 def customer_zone(typed: str | None) -> str | None:
     if not typed:
@@ -65,10 +85,9 @@ def customer_zone(typed: str | None) -> str | None:
         raise FieldError(BlockId.CUSTOMER_TZ, str(error)) from None
 
 
-def due_from(submitted: Submitted, zones: tuple[str, str | None], now: datetime) -> datetime:
-    """The day and time pickers, or the free text: one of the two, in the owner's zone (the
-    text may say "customer time": then the customer's, `zones` being (owner's, customer's))."""
-    tz, customer_tz = zones
+def due_from(submitted: Submitted, clocks: Clocks, now: datetime) -> datetime:
+    """The day and time pickers, or the free text: one of the two, on the owner's clock (the
+    text may say "customer time": then the customer's)."""
     day, clock, said = submitted.date(), submitted.time(), submitted.text(BlockId.WHEN_TEXT)
     if said and (day or clock):
         raise FieldError(BlockId.WHEN_TEXT, "Pick a day and time, or say when here: not both.")
@@ -85,6 +104,6 @@ def due_from(submitted: Submitted, zones: tuple[str, str | None], now: datetime)
             BlockId.WHEN_TEXT, "When? Pick a day and a time, or say it here, like `tomorrow 3pm`."
         )
     try:
-        return parse_when(phrase, tz, now, customer_tz)
+        return due_time(phrase, clocks, now)
     except CaseError as error:
         raise FieldError(block, str(error)) from None

@@ -18,12 +18,13 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.cases import CaseDetails
+from bot.closing import Fate
 from bot.flows import cases, contacts, escalations, outlook, promises
 from bot.flows.context import AlreadyDone, Once
-from handlers.ids import BlockId, CallbackId, Subject
+from handlers.ids import FATE_PREFIX, BlockId, CallbackId, Subject
 from handlers.listeners.commands import card_outcome
 from handlers.listeners.errors import message_for
-from handlers.listeners.form_values import FieldError, Submitted, customer_zone, due_from
+from handlers.listeners.form_values import FieldError, FieldErrorAt, Submitted, customer_zone, due_from
 from handlers.listeners.redraw import mark_resolved, tell_privately
 from handlers.services import Services
 from handlers.views import promises as promise_views
@@ -145,7 +146,7 @@ class FormRun:
             try:
                 after_ack = self.work(self.submission)
             except FieldError as error:
-                refusal = {error.block.value: error.message}
+                refusal = {error.block_id: error.message}
             except AlreadyDone:
                 pass  # the same form twice: the first one's outcome stands
             except Exception as error:  # a domain refusal or a failure: nothing changed
@@ -248,12 +249,23 @@ def close(submission: Submission) -> Callable[[], None]:
         actor_id=submission.user_id,
         case_id=submission.subject.case_id,
         note=values.text(BlockId.RESOLUTION),
+        fates=_fates(values),
         recurrence=recurrence,
         category=category,
         once=submission.once,
     )
     reply = replies.case_closed(closed)
     return lambda: submission.tell(reply)
+
+
+def _fates(values: Submitted) -> dict[int, Fate]:
+    """What became of each promise still open, as the close form asked (FATE_PREFIX blocks)."""
+    fates: dict[int, Fate] = {}
+    for promise_id, chosen in values.by_prefix(FATE_PREFIX).items():
+        if chosen is None:
+            raise FieldErrorAt(f"{FATE_PREFIX}{promise_id}", "Say what became of this promise.")
+        fates[int(promise_id)] = Fate(chosen)
+    return fates
 
 
 def _new_time(submission: Submission, *, extension: bool) -> Callable[[], None]:

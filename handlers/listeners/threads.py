@@ -2,7 +2,10 @@
 here after their ack):
 
 - plain replies, `thread_broadcast` and `file_share` in a case thread are contacts;
-  a reply starting with `promise <when>: <what>` also records a promise;
+  a reply starting with `promise <when>: <what>` also records a promise, one starting
+  `reschedule <when>: …` or `cancel: …` asks its author (privately) the question that comes
+  before a new time or a cancellation, and one starting `note:` is an internal note instead;
+- a person's message to the bot in its DM is answered (handlers/listeners/direct.py);
 - `message_changed` / `message_deleted` update the contact, keeping its history;
 - everything else (other bots, joins, top-level chatter) is ignored.
 
@@ -16,11 +19,22 @@ from typing import Any
 from bot.errors import CaseError
 from bot.flows import contacts
 from bot.flows.contacts import ReplyEvent, ReplyLogged, ThreadReply
-from handlers.parse import parse_promise_reply
+from handlers.listeners import direct
+from handlers.listeners.errors import message_for
+from handlers.listeners.questions import ask_cancel, ask_reschedule
+from handlers.parse import PromiseReply
+from handlers.parse_replies import (
+    CancelReply,
+    NoteReply,
+    RescheduleReply,
+    is_change_request,
+    parse_thread_reply,
+)
 from handlers.services import Services
 from handlers.views.blocks import Message
 from handlers.views.promises import safer_time_advice
 from handlers.views.replies import error_message
+from storage.models import ContactKind
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +46,21 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
     return bool(thread_ts) and thread_ts != event.get("ts")
 
 
+def is_direct_message(event: dict[str, Any]) -> bool:
+    """A person writing to the bot in its DM (the app's Messages tab): Slack sends message.im
+    only for the bot's own DMs."""
+    return event.get("channel_type") == "im" and event.get("subtype") in CONTACT_SUBTYPES
+
+
 def worth_recording(event: dict[str, Any]) -> bool:
-    """Only events that can touch a case are recorded in the inbox (cheap to decide, so the
-    busy top-level chatter of a channel costs no database write)."""
+    """Only events that can touch a case, or that a person wrote to the bot, are recorded in the
+    inbox (cheap to decide, so the busy top-level chatter of a channel costs no database write)."""
     if event.get("type") != "message":
         return False
     subtype = event.get("subtype")
+    if is_direct_message(event):
+        # The bot's own posts in the DM (its reminders, its answers) come back as events too.
+        return bool(event.get("user")) and not event.get("bot_id")
     if subtype in CONTACT_SUBTYPES:
         return is_thread_reply(event) and not event.get("bot_id")
     if subtype == "message_changed":
@@ -72,22 +95,28 @@ def apply(services: Services, team_id: str, event_id: str, event: dict[str, Any]
     if not event.get("user"):
         contacts.ignore(services, team_id=team_id, event_id=event_id)
         return
+    if is_direct_message(event):
+        direct.answer(services, team_id, event_id, event)
+        return
     _log_reply(services, team_id, event_id, event)
 
 
 def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
     """The event as a reply that may be logged together with others (contacts.log_replies): a
-    person's reply in a thread that makes no promise. A promise is read in its owner's time
-    zone (maybe a Slack call, outside any transaction) and may have something to tell its
-    author, so those go one by one, as do edits and deletions."""
+    person's reply in a thread that asks for nothing more. A promise is read in its owner's
+    time zone (maybe a Slack call, outside any transaction), a note, a new time or a
+    cancellation has something to tell or ask its author, so those go one by one, as do edits,
+    deletions and messages to the bot's DM."""
     if event.get("subtype") not in CONTACT_SUBTYPES or not worth_recording(event) or not event.get("user"):
+        return None
+    if is_direct_message(event):
         return None
     text = event.get("text") or ""
     try:
-        if parse_promise_reply(text) is not None:
+        if parse_thread_reply(text) is not None:
             return None
     except CaseError:
-        return None  # an attempt at a promise: its author hears why it was not recorded
+        return None  # an attempt at a request: its author hears why it did nothing
     return ThreadReply(
         channel_id=event["channel"],
         thread_ts=event["thread_ts"],
@@ -106,9 +135,10 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
     text = event.get("text") or ""
     problem: str | None = None
     try:
-        promise_request = parse_promise_reply(text)
+        request = parse_thread_reply(text)
     except CaseError as error:
-        problem, promise_request = str(error), None
+        problem, request = str(error), None
+    promise_request = request if isinstance(request, PromiseReply) else None
     reply = ThreadReply(
         channel_id=event["channel"],
         thread_ts=event["thread_ts"],
@@ -117,11 +147,17 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         text=text,
         promise_when=promise_request.when if promise_request else None,
         promise_what=promise_request.what if promise_request else None,
+        kind=ContactKind.NOTE if isinstance(request, NoteReply) else ContactKind.CONTACT,
     )
     logged = contacts.log_reply(services, team_id=team_id, event_id=event_id, reply=reply)
     if logged.case is None:
         return
+    if problem and is_change_request(text):
+        _say(services, team_id, reply, error_message(f"Nothing changed: {problem}"))
+        problem = None
     _tell_author(services, team_id, reply, logged, problem or logged.problem)
+    if isinstance(request, RescheduleReply | CancelReply):
+        _ask_author(services, team_id, reply, logged.case.id, request)
 
 
 def _tell_author(
@@ -133,6 +169,21 @@ def _tell_author(
         _say(services, team_id, reply, error_message(f"No promise recorded: {problem}"))
     if logged.made is not None and logged.advice is not None and logged.case is not None:
         _say(services, team_id, reply, safer_time_advice(logged.case, logged.made, logged.advice))
+
+
+def _ask_author(
+    services: Services, team_id: str, reply: ThreadReply, case_id: int, request: RescheduleReply | CancelReply
+) -> None:
+    """A new time or a cancellation asked for in the thread: its author alone is asked which
+    promise (several open) and whether the customer knows; nothing changes until they answer."""
+    try:
+        if isinstance(request, RescheduleReply):
+            question = ask_reschedule(services, team_id, reply.author_id, case_id, request.when, request.note)
+        else:
+            question = ask_cancel(services, team_id, reply.author_id, case_id, request.reason)
+    except Exception as error:  # a refusal (or a failure) said to the author; the reply stays logged
+        question = error_message(f"Nothing changed: {message_for(error)}")
+    _say(services, team_id, reply, question)
 
 
 def _say(services: Services, team_id: str, reply: ThreadReply, message: Message) -> None:

@@ -214,7 +214,9 @@ class SlackSender:
     def _react(self, client: WebClient, claim: Claim) -> Outcome:
         try:
             client.reactions_add(
-                channel=claim.recipient, timestamp=claim.payload["ts"], name=CONTACT_REACTION
+                channel=claim.recipient,
+                timestamp=claim.payload["ts"],
+                name=claim.payload.get("emoji") or CONTACT_REACTION,
             )
         except SlackApiError as error:
             code = error.response.get("error")

@@ -79,7 +79,8 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         blocks.append(
             context(
                 "Reply in this thread to log each customer contact."
-                " Start a reply with `promise in 2 hours: …` to record a promise."
+                " Start a reply with `promise in 2 hours: …` to record a promise,"
+                " or `note: …` for an internal note (not a contact)."
             )
         )
     else:
@@ -87,6 +88,7 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         if case.recurrence is not None:
             kind = "a recurring problem" if case.recurrence.value == "recurring" else "a single event"
             outcome.append(f"{kind}" + (f" · {safe(case.category)}" if case.category else ""))
+        outcome.append(f"The customer is back? `/case reopen {case.ref} <why>`")
         blocks.append(context(" · ".join(outcome)))
     customer = safe(case.customer or "a customer")
     text = (
@@ -138,5 +140,6 @@ def _buttons(case: Case, facts: CardFacts) -> ActionsBlock:
                 ),
             )
         )
+    buttons.append(ButtonElement(text="Edit", action_id=ActionId.CARD_EDIT.value, value=subject))
     buttons.append(ButtonElement(text="Close", action_id=ActionId.CARD_CLOSE.value, value=subject))
     return ActionsBlock(block_id=BlockId.CARD_ACTIONS.value, elements=buttons)

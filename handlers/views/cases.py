@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     DividerBlock,
+    SectionBlock,
 )
 
 from handlers.ids import ActionId, BlockId, Subject
@@ -25,22 +26,25 @@ from handlers.views.blocks import (
     when,
 )
 from handlers.views.promises import promise_line
-from storage.models import Case, CaseState, Contact, PromiseState
+from storage.models import Case, CaseState, Contact, ContactKind, PromiseState
 
 MAX_CONTACTS_SHOWN = 15
+# Internal notes shown under the contacts (the latest; the export has them all).
+MAX_NOTES_SHOWN = 10
 
 
 # A message holds at most 50 blocks; promises beyond these are counted, not listed.
 MAX_PROMISES_SHOWN = 40
 
 
-def contact_line(contact: Contact) -> str:
+def contact_line(contact: Contact, *, note: bool = False) -> str:
     marks = ""
     if contact.deleted_at is not None:
         marks = " _(deleted in Slack; kept here)_"
     elif contact.edited_at is not None:
         marks = " _(edited)_"
-    return f"• {when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
+    icon = ":memo: " if note else ""
+    return f"• {icon}{when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
 
 
 def case_details(case: Case, now: datetime, page: int = 0) -> Message:
@@ -61,7 +65,8 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
     if case.close_note:
         blocks.append(context(f"Resolution: {safe(case.close_note)}"))
     blocks.append(DividerBlock())
-    contacts = list(case.contacts)
+    contacts = [c for c in case.contacts if c.kind is not ContactKind.NOTE]
+    notes = [c for c in case.contacts if c.kind is ContactKind.NOTE]
     pages = max(1, -(-len(contacts) // MAX_CONTACTS_SHOWN))
     page = min(max(page, 0), pages - 1)
     if contacts:
@@ -82,6 +87,7 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
             blocks.append(ActionsBlock(block_id=BlockId.PAGE_ACTIONS.value, elements=buttons))
     else:
         blocks.append(section("*Contacts*\nNone logged yet: reply in the case thread to log one."))
+    blocks += _notes(notes)
     promises = list(case.promises)
     if promises:
         lines = [promise_line(p, now) for p in promises[-MAX_PROMISES_SHOWN:]]
@@ -93,9 +99,20 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
         blocks.append(section("*Promises*\nNone yet."))
     text = (
         f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
-        f" {len(contacts)} contact(s), {len(promises)} promise(s)."
+        f" {len(contacts)} contact(s), {len(promises)} promise(s)"
+        + (f", {len(notes)} internal note(s)." if notes else ".")
     )
     return message(safe(text), blocks)
+
+
+def _notes(notes: list[Contact]) -> list[SectionBlock]:
+    """The team's internal notes on the case, apart from its contacts (they are not any)."""
+    if not notes:
+        return []
+    header = f"*Internal notes ({len(notes)})* · not contacts with the customer"
+    if len(notes) > MAX_NOTES_SHOWN:
+        header += f" · the latest {MAX_NOTES_SHOWN}"
+    return packed(header, [contact_line(n, note=True) for n in notes[-MAX_NOTES_SHOWN:]])
 
 
 def case_list(cases: list[Case], now: datetime) -> Message:

@@ -33,7 +33,7 @@ from storage.models import Case, CasePriority, Promise, Recurrence
 TITLE_LIMIT = 24
 
 
-def _text_input(
+def text_input(
     block: BlockId,
     action: ActionId,
     label: str,
@@ -89,7 +89,7 @@ def _when_blocks(label: str) -> list[Block]:
             optional=True,
             element=TimePickerElement(action_id=ActionId.WHEN_TIME.value),
         ),
-        _text_input(
+        text_input(
             BlockId.WHEN_TEXT,
             ActionId.WHEN_TEXT,
             "…or say when",
@@ -126,14 +126,14 @@ def open_case_view(channel_id: str) -> View:
         close=PlainTextObject(text="Cancel"),
         private_metadata=json.dumps({"channel_id": channel_id}),
         blocks=[
-            _text_input(
+            text_input(
                 BlockId.CUSTOMER,
                 ActionId.CUSTOMER,
                 "Customer",
                 max_length=LIMITS["customer"],
                 placeholder="Acme Corp",
             ),
-            _text_input(
+            text_input(
                 BlockId.SUMMARY,
                 ActionId.SUMMARY,
                 "What is it about?",
@@ -141,12 +141,10 @@ def open_case_view(channel_id: str) -> View:
                 max_length=LIMITS["summary"],
                 placeholder="Refund not received",
             ),
-            _text_input(BlockId.ACCOUNT, ActionId.ACCOUNT, "Account number", optional=True, max_length=100),
-            _text_input(BlockId.ORDER, ActionId.ORDER, "Order number", optional=True, max_length=100),
-            _text_input(
-                BlockId.TRACKING, ActionId.TRACKING, "Tracking number", optional=True, max_length=100
-            ),
-            _text_input(
+            text_input(BlockId.ACCOUNT, ActionId.ACCOUNT, "Account number", optional=True, max_length=100),
+            text_input(BlockId.ORDER, ActionId.ORDER, "Order number", optional=True, max_length=100),
+            text_input(BlockId.TRACKING, ActionId.TRACKING, "Tracking number", optional=True, max_length=100),
+            text_input(
                 BlockId.CUSTOMER_TZ,
                 ActionId.CUSTOMER_TZ,
                 "Customer's time zone",
@@ -176,7 +174,7 @@ def open_case_view(channel_id: str) -> View:
 def promise_view(case: Case, subject: Subject) -> View:
     blocks: list[Block] = [
         _about(case),
-        _text_input(
+        text_input(
             BlockId.WHAT,
             ActionId.WHAT,
             "What did you promise?",
@@ -193,24 +191,30 @@ def promise_view(case: Case, subject: Subject) -> View:
     return _view(CallbackId.MAKE_PROMISE, f"Promise on {case.ref}", "Record", subject.encode(), blocks)
 
 
-def close_view(case: Case, subject: Subject) -> View:
+def close_view(
+    case: Case, subject: Subject, fates: list[Block] | None = None, note: str | None = None
+) -> View:
+    """The resolution, one-off or recurring, and (`fates`, from handlers/views/case_forms.py)
+    what became of each promise still open. `note`: the resolution typed in the command."""
     kinds = [(Recurrence.SINGLE.value, "A single event"), (Recurrence.RECURRING.value, "A recurring problem")]
     blocks: list[Block] = [
         _about(case),
-        _text_input(
+        text_input(
             BlockId.RESOLUTION,
             ActionId.RESOLUTION,
             "Resolution",
             multiline=True,
             max_length=LIMITS["note"],
             placeholder="Refund issued and confirmed with the customer",
+            initial=note or None,
         ),
+        *(fates or []),
         InputBlock(
             block_id=BlockId.RECURRENCE.value,
             label=PlainTextObject(text="Single event or recurring problem?"),
             element=RadioButtonsElement(action_id=ActionId.RECURRENCE.value, options=_options(kinds)),
         ),
-        _text_input(
+        text_input(
             BlockId.CATEGORY,
             ActionId.CATEGORY,
             "Category",
@@ -229,7 +233,7 @@ def reschedule_view(case: Case, promise: Promise, subject: Subject, *, extension
         blocks: list[Block] = [
             intro,
             *_when_blocks("New time"),
-            _text_input(BlockId.NOTE, ActionId.NOTE, "Reason", multiline=True, max_length=LIMITS["note"]),
+            text_input(BlockId.NOTE, ActionId.NOTE, "Reason", multiline=True, max_length=LIMITS["note"]),
             InputBlock(
                 block_id=BlockId.TOLD.value,
                 label=PlainTextObject(text="The customer"),
@@ -243,7 +247,7 @@ def reschedule_view(case: Case, promise: Promise, subject: Subject, *, extension
     blocks = [
         intro,
         *_when_blocks("New time"),
-        _text_input(
+        text_input(
             BlockId.NOTE,
             ActionId.NOTE,
             "What did you tell the customer?",
@@ -281,7 +285,7 @@ def reassign_view(case: Case, subject: Subject) -> View:
 def log_contact_view(case: Case, subject: Subject) -> View:
     blocks: list[Block] = [
         _about(case),
-        _text_input(
+        text_input(
             BlockId.CONTACT,
             ActionId.CONTACT,
             "What happened?",

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.case_changes import FIELD_NAMES
 from bot.clock import zone
 from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
@@ -263,6 +264,8 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
     elif event is NoteEvent.SAFER_TIME:
         safer = due_both(case, _of(promise).due_at)
         text = f":shield: {by} moved {what} to the safer time {safer}{_was(old, ' (was {})')}."
+    elif event in (NoteEvent.CANCELLED, NoteEvent.REOPENED, NoteEvent.EDITED):
+        text = _case_change(case, event, by, what, note, payload)
     else:
         assert event is NoteEvent.CONTACT
         via = f" by {payload.get('via')}" if payload.get("via") else ""
@@ -271,9 +274,30 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
     return message(text, [section(text)])
 
 
+def _case_change(case: Case, event: NoteEvent, by: str, what: str, note: str, payload: dict[str, Any]) -> str:
+    """A promise called off, the case reopened or edited: said in the thread, for the record."""
+    if event is NoteEvent.CANCELLED:
+        return (
+            f":no_entry_sign: {by} cancelled the promise {what}; the customer was told. No reminder or"
+            f" escalation will follow. Why: {note}"
+        )
+    if event is NoteEvent.REOPENED:
+        return f":unlock: {by} reopened {case.ref}." + (f" Why: {note}" if note else "")
+    changes = [_changed(change) for change in payload.get("changes") or []]
+    return f":pencil2: {by} edited {case.ref}: " + "; ".join(changes) + "."
+
+
+def _changed(change: dict[str, Any]) -> str:
+    name = FIELD_NAMES.get(str(change.get("field")), str(change.get("field")))
+    before, after = change.get("before"), change.get("after")
+    shown = [safe(clip(str(value), 200)) if value else "_none_" for value in (before, after)]
+    return f"{name} {shown[0]} → {shown[1]}"
+
+
 def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
     """The same, told to the owner by DM: someone above them acknowledged their missed promise,
-    or gave it a new time. Nothing else is told this way (bot/escalation.py: tell)."""
+    gave it a new time, or called it off. Nothing else is told this way (bot/escalation.py:
+    tell)."""
     by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "your promise"
     if event is NoteEvent.ACKNOWLEDGED:
@@ -281,6 +305,9 @@ def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) ->
     elif event is NoteEvent.EXTENDED:
         note = safe(clip(str(payload.get("note") or ""), 500))
         text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
+    elif event is NoteEvent.CANCELLED:
+        note = safe(clip(str(payload.get("note") or ""), 500))
+        text = f"{by} cancelled {what} on {case.ref}; no reminder or escalation will follow. Why: {note}"
     else:
         raise ValueError(f"a {event.value} note is never sent to the owner")
     return message(text, [section(text)])

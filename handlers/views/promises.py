@@ -175,6 +175,14 @@ def promise_note(case: Case, promise: Promise, repeat: timedelta, forecast: Fore
 
 
 def promise_line(promise: Promise, now: datetime) -> str:
+    if promise.state is PromiseState.CANCELLED:
+        told = "the customer told" if promise.customer_told else "the customer not told"
+        at = f" {when(promise.cancelled_at)}" if promise.cancelled_at else ""
+        why = safe(clip(promise.cancel_reason or "", 300))
+        return (
+            f"• :no_entry_sign: “{safe(promise.description)}” was due {when(promise.due_at)};"
+            f" cancelled by <@{promise.cancelled_by}>{at} ({told}): {why}"
+        )
     if promise.state is PromiseState.RESCHEDULED:
         told = "the customer told" if promise.customer_told else "the customer not told"
         return (
@@ -189,6 +197,22 @@ def promise_line(promise: Promise, now: datetime) -> str:
     icon = ":red_circle:" if overdue else ":hourglass_flowing_sand:"
     status = f"*overdue by {duration(now - promise.due_at)}*" if overdue else f"due {when(promise.due_at)}"
     return f"• {icon} “{safe(promise.description)}” {status}"
+
+
+def promise_cancelled(case: Case, promise: Promise) -> Message:
+    text = (
+        f"Cancelled: {case.ref} “{safe(promise.description)}”. No more reminders or escalations for it;"
+        " the case thread says why."
+    )
+    return message(text, [section(f":no_entry_sign: {text}")])
+
+
+def promise_rescheduled(case: Case, promise: Promise, repeat: timedelta, forecast: Forecast) -> Message:
+    """The reschedule done: the new time, and the plan that now goes with it."""
+    due = due_both(case, promise.due_at)
+    text = f"Rescheduled: {case.ref} “{safe(promise.description)}” is now due {due}."
+    line = plan_line(case, promise, repeat, forecast)
+    return message(f"{text} {line}", [section(f":calendar: {text}"), context(line)])
 
 
 def promise_kept(case: Case, promise: Promise) -> Message:

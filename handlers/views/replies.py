@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from slack_sdk.models.blocks import ActionsBlock
+
+from bot.case_changes import Change
 from bot.clock import zone
+from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from handlers.views.blocks import (
     Message,
+    button,
+    clip,
     context,
     message,
     safe,
@@ -39,8 +45,13 @@ def help_message() -> Message:
         " reply in the card's thread to log contacts",
         f"• {USAGE['promise']}: I remind you before it is due and tell your manager if it is missed",
         "• In a case thread: `promise in 2 hours: email the refund receipt`",
-        f"• {USAGE['done']}: the promise is kept",
-        f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']}",
+        f"• {USAGE['done']}: the promise is kept (several open: I ask which)",
+        f"• {USAGE['reschedule']}: a new time, once the customer knows it;"
+        " in a case thread: `reschedule friday 10am: courier delayed`",
+        f"• {USAGE['cancel']}: call a promise off, the customer told; in a case thread: `cancel: <why>`",
+        f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']} (open promises: I ask what became of each)",
+        f"• {USAGE['edit']}: customer, numbers, priority, customer's time zone · {USAGE['reopen']}",
+        "• In a case thread, `note: …` is an internal note: kept on the case, not counted as a contact",
         f"• {USAGE['find']}: the workspace's cases by customer, account / order / tracking number"
         " or words of the summary",
         f"• {USAGE['reassign']}: hand the case and its promises to someone else",
@@ -51,8 +62,9 @@ def help_message() -> Message:
         f"• {USAGE['report']}: how promises were kept, time to first contact, old cases, recurring"
         " problems (yours; a manager's team; an admin's whole workspace)",
         f"• {USAGE['digest']}: when your weekly team digest comes, if you manage anyone (`off`, `default`)",
-        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`;"
-        " `3pm customer time` on the customer's.",
+        "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`,"
+        " `eod`, `in 2 business days` (on your working hours); `3pm customer time` on the customer's.",
+        "In my DM, answer a reminder with `done` (or `done CASE-7`).",
     ]
     text = "\n".join(lines)
     return message(text, [section(text)])
@@ -149,6 +161,56 @@ def working_hours_set(hours: str | None, *, own: bool) -> Message:
     else:
         text = f"You're back on the team's working hours: {hours}."
     return message(text, [section(f":white_check_mark: {text}")])
+
+
+def case_reopened(case: Case) -> Message:
+    text = f"{case.ref} is open again; its thread and card say so."
+    return message(text, [section(f":unlock: {text}")])
+
+
+def case_edited(case: Case, changes: list[Change]) -> Message:
+    if not changes:
+        text = f"Nothing changed on {case.ref}."
+        return message(text, [section(text)])
+    said = "; ".join(f"{c.name}: {safe(clip(c.after or 'none', 200))}" for c in changes)
+    text = f"{case.ref} updated ({said}). The case thread says what changed."
+    return message(text, [section(f":pencil2: {text}")])
+
+
+def close_asks(case_ref: str, case_id: int, open_count: int) -> Message:
+    """When the close form couldn't open straight from the command: a button opens it."""
+    text = (
+        f"{case_ref} still has {open_count} open promise(s): say what became of each (kept, or"
+        " cancelled with the customer told) and it closes."
+    )
+    return message(
+        text,
+        [
+            section(f":lock: {text}"),
+            ActionsBlock(
+                block_id=BlockId.QUESTION_ACTIONS.value,
+                elements=[button("Answer and close", ActionId.CLOSE_WITH_PROMISES, Subject(case_id=case_id))],
+            ),
+        ],
+    )
+
+
+def dm_help(said: str) -> Message:
+    """What the bot's DM understands, for anything it didn't."""
+    heard = f"I didn't understand “{safe(clip(said, 100))}”. " if said else ""
+    text = (
+        f"{heard}Here I understand `done` (a reminder's promise is kept; several waiting: I ask which)"
+        " and `done CASE-7`. Everything else is a `/case` command in any channel: `/case help` lists them."
+    )
+    return message(text, [section(f":wave: {text}")])
+
+
+def dm_nothing_waiting() -> Message:
+    text = (
+        "No reminder of yours is waiting for an answer. To mark a promise kept, say `done CASE-7`"
+        " here or use `/case done CASE-7`."
+    )
+    return message(text, [section(text)])
 
 
 def contact_logged(case: Case) -> Message:

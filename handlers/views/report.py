@@ -19,8 +19,10 @@ MAX_REFS_SHOWN = 8
 
 
 def promises_text(counts: Tally) -> str:
-    """e.g. "8 of 10 kept in time (80%) · 3 early · 5 on time · 1 late · 1 missed · 2 rescheduled"."""
+    """e.g. "8 of 10 kept in time (80%) · 3 early · 5 on time · 1 late · 1 missed · 2 rescheduled
+    · 1 cancelled"."""
     rescheduled = f" · {counts.rescheduled} rescheduled" if counts.rescheduled else ""
+    rescheduled += f" · {counts.cancelled} cancelled" if counts.cancelled else ""
     if counts.percent is None:
         return f"no promises were due{rescheduled}"
     return (

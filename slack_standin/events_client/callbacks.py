@@ -98,6 +98,28 @@ class EventCallbacksMixin:
             event["subtype"] = subtype
         return self.event(event, event_id=event_id, retry_num=retry_num)
 
+    def direct_message(
+        self, text: str, *, user: str = "UAGENT", thread_ts: str | None = None, ts: str | None = None
+    ) -> Reply:
+        """message.im: `user` writes to the bot in its DM (the app's Messages tab), or in the
+        thread of one of the bot's messages there (a reminder), as Slack delivers it."""
+        ts = ts or self.next_ts()
+        self.last_ts = ts
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": dm_id(user),
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel_type": "im",
+            "event_ts": ts,
+            "team": self.team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return self.event(event)
+
     def edit_reply(
         self,
         *,
