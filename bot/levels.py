@@ -45,12 +45,18 @@ def earliest_after_those_below(
     session: Session, promise_id: int, level: int, now: datetime, repeat: timedelta
 ) -> datetime | None:
     """The earliest a level may go while a level below it is still to go out (waiting, or
-    claimed this moment): its ESCALATION_REPEAT after that one, at the soonest. None: all out."""
-    earliest = [
-        max(row.run_at, now) + (level - row.level) * repeat
-        for row in plans.planned(session, promise_id, (NotificationKind.ESCALATION,))
-        if row.level < level and row.state in (NotificationState.PENDING, NotificationState.CLAIMED)
-    ]
+    claimed this moment) or went out less than its ESCALATION_REPEAT ago: that long after it,
+    at the soonest. None: nothing below holds it. (Levels claimed together after downtime are
+    decided side by side, one lane per recipient: the one below may have gone a moment ago.)"""
+    earliest = []
+    for row in plans.planned(session, promise_id, (NotificationKind.ESCALATION,)):
+        if row.level >= level:
+            continue
+        gap = (level - row.level) * repeat
+        if row.state in (NotificationState.PENDING, NotificationState.CLAIMED):
+            earliest.append(max(row.run_at, now) + gap)
+        elif row.state is NotificationState.SENT and row.sent_at is not None and row.sent_at + gap > now:
+            earliest.append(row.sent_at + gap)
     return max(earliest, default=None)
 
 
