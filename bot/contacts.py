@@ -3,6 +3,7 @@ the card's form. Nothing is hard-deleted: an edited or deleted reply keeps its h
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +14,22 @@ from bot.audit import Action
 from bot.cases import require_open, touch
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
-from bot.validation import clean_text
+from bot.validation import clean_text, scrub
 from storage import queries
 from storage.models import Case, Contact, ContactRevision, NotificationKind
 
+log = logging.getLogger(__name__)
+
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
+
+
+def as_recorded(text: str, *, case_id: int, ts: str) -> tuple[str, int]:
+    """What a contact keeps of `text`: all of it but control characters (bot/validation.py says
+    why a contact is cleaned, never refused), and how many were left out, logged when any."""
+    said, removed = scrub(text)
+    if removed:
+        log.warning("contact.cleaned case_id=%s ts=%s control_characters=%s", case_id, ts, removed)
+    return said.strip(), removed
 
 
 def log_contact(
@@ -35,12 +47,15 @@ def log_contact(
     acknowledgement reaction), or (None, None) when that message was already logged."""
     if queries.contact_at(session, channel_id, ts) is not None:
         return None, None
+    # No length check either: Slack bounds a message (40,000 characters), and what it took is
+    # the record.
+    said, removed = as_recorded(text, case_id=case.id, ts=ts)
     contact = Contact(
         case_id=case.id,
         channel_id=channel_id,
         ts=ts,
         author_id=author_id,
-        text=clean_text(text, "contact", required=False),
+        text=said,
         posted_at=posted_at,
         logged_at=now,
     )
@@ -50,8 +65,16 @@ def log_contact(
     except IntegrityError:
         # Another worker logged the same message between our check and insert.
         return None, None
+    cleaned = {"control_characters_removed": removed} if removed else {}
     audit.record(
-        session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts
+        session,
+        Action.CONTACT_LOGGED,
+        team_id=case.team_id,
+        at=now,
+        actor_id=author_id,
+        case=case,
+        ts=ts,
+        **cleaned,
     )
     touch(session, case, now)
     reaction_key = notifications.enqueue(
@@ -76,7 +99,7 @@ def log_contact_from_form(
     stands in for the message ts and keeps a double submission from logging it twice.
     Returns the outbox keys to send straight away (the note in the thread, the card)."""
     require_open(case)
-    said = clean_text(text, "contact")
+    said = clean_text(as_recorded(text, case_id=case.id, ts=key)[0], "contact")
     if via is not None and via not in CONTACT_MEDIA:
         raise CaseError(f"“{via}” is not a way customers get in touch; pick one from the list.")
     if queries.contact_at(session, case.channel_id, key) is not None:
@@ -111,10 +134,13 @@ def edit_contact(
     session: Session, *, channel_id: str, ts: str, new_text: str, now: datetime
 ) -> Contact | None:
     contact = queries.contact_at(session, channel_id, ts)
-    if contact is None or contact.text == new_text:
+    if contact is None:
+        return None
+    said, _ = as_recorded(new_text, case_id=contact.case_id, ts=ts)
+    if contact.text == said:
         return None
     _keep_revision(session, contact, "edited", Action.CONTACT_EDITED, now)
-    contact.text = new_text
+    contact.text = said
     contact.edited_at = now
     return contact
 

@@ -17,6 +17,7 @@ from bot.errors import CaseError
 from bot.flows.context import Context, Once, Unit
 from bot.hygiene import Advice
 from bot.timeparse import parse_when
+from bot.validation import scrub
 from storage import inbox, queries
 from storage.models import Case, EventState, Promise
 
@@ -123,7 +124,8 @@ def _log_contact(
                 made, keys = promises.make_promise(
                     session,
                     case=case,
-                    description=reply.promise_what,
+                    # Cleaned like the reply it comes from (bot/validation.py), not refused.
+                    description=scrub(reply.promise_what)[0],
                     due_at=due_at,
                     made_by=reply.author_id,
                     now=now,
