@@ -14,7 +14,7 @@ from bot.authz import require_may_change
 from bot.errors import CaseError
 from bot.policy import Policy
 from bot.timeparse import find_zone
-from bot.validation import clean_text
+from bot.validation import clean_text, quoted
 from storage import queries
 from storage.models import (
     Case,
@@ -187,9 +187,9 @@ def close_case(
         )
     still_open = queries.open_promises(session, case.id)
     if still_open:
-        first = still_open[0]
+        first = quoted(still_open[0].description, 120)
         raise CaseError(
-            f"{case.ref} still has {len(still_open)} open promise(s), first “{first.description}”."
+            f"{case.ref} still has {len(still_open)} open promise(s), first “{first}”."
             f" Keep it with `/case done {case.ref}` before closing: the customer is waiting on it."
         )
     case.state = CaseState.CLOSED

@@ -14,7 +14,7 @@ from bot.audit import Action
 from bot.cases import require_open, touch
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
-from bot.validation import clean_text, scrub
+from bot.validation import clean_text, quoted, scrub
 from storage import queries
 from storage.models import Case, Contact, ContactRevision, NotificationKind
 
@@ -101,7 +101,7 @@ def log_contact_from_form(
     require_open(case)
     said = clean_text(as_recorded(text, case_id=case.id, ts=key)[0], "contact")
     if via is not None and via not in CONTACT_MEDIA:
-        raise CaseError(f"“{via}” is not a way customers get in touch; pick one from the list.")
+        raise CaseError(f"“{quoted(via, 30)}” is not a way customers get in touch; pick one from the list.")
     if queries.contact_at(session, case.channel_id, key) is not None:
         return []
     contact = Contact(

@@ -41,7 +41,11 @@ _WORD = re.compile(r"[^\W_]+")
 # Stored numbers never hold control characters (bot/validation.py), and PostgreSQL refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-USAGE = "`/case find <customer, number or words>`, for example `/case find SO-10042` or `/case find acme`"
+# Slack mrkdwn, like every message the domain words: the angle brackets escaped, or Slack would
+# read `<customer, …>` as a link and show nothing of it.
+USAGE = (
+    "`/case find &lt;customer, number or words&gt;`, for example `/case find SO-10042` or `/case find acme`"
+)
 
 
 def terms_of(text: str, *, prefix: bool = True) -> search.Terms | None:

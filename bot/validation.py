@@ -59,8 +59,25 @@ def clean_text(value: str, what: str, *, required: bool = True) -> str:
     return cleaned
 
 
+def escaped(value: str) -> str:
+    """Someone's words inside a message: the messages the domain words are Slack mrkdwn (they
+    name people as `<@U…>`), so the three characters Slack reads as markup are escaped (Slack's
+    own rule: api.slack.com → Formatting → Escaping), as every view does with text people typed
+    (handlers/slack_text.py). Nothing a person typed can then become a link or a mention."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def quoted(value: str, limit: int) -> str:
-    """Someone's text as echoed back inside a refusal: at most `limit` characters, and control
-    characters shown as � so the message stays readable (and Slack never gets a NUL)."""
-    shown = value if len(value) <= limit else value[:limit] + "…"
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", shown)
+    """Someone's text as echoed back inside a refusal: control characters shown as � so the
+    message stays readable (and Slack never gets a NUL), escaped (`escaped`), and cut with "…"
+    where it would pass `limit` characters as sent."""
+    shown: list[str] = []
+    length = 0
+    for char in _CONTROL.sub("\N{REPLACEMENT CHARACTER}", value):
+        piece = escaped(char)
+        if length + len(piece) > limit:
+            shown.append("…")
+            break
+        shown.append(piece)
+        length += len(piece)
+    return "".join(shown)

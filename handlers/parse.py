@@ -1,14 +1,19 @@
 """`/case …` text and `promise …` thread replies -> typed requests, or a CaseError that says
-exactly what is wrong. Pure functions: no Slack calls, no database."""
+exactly what is wrong. Pure functions: no Slack calls, no database.
+
+Slack sends command text escaped, with tokens for the people, channels and links picked in it
+(handlers/slack_text.py): the requests hold what the person typed, as plain text, and the ids
+of the people they named."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from bot import weekly
 from bot.errors import CaseError
 from bot.validation import quoted
+from handlers.slack_text import as_text, escape, typed
 
 MAX_COMMAND_TEXT = 2000
 # What `/case report` may cover (bot/reports.PERIODS has their lengths).
@@ -38,6 +43,9 @@ USAGE = {
     "find": "`/case find <customer, number or words>`",
     "help": "`/case help`",
 }
+# Shown inside mrkdwn replies: escaped once here (slack_text.escape), or Slack would read
+# `<customer>` as a link and show nothing of it.
+USAGE = {verb: escape(usage) for verb, usage in USAGE.items()}
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,15 @@ class PromiseReply:
 
 
 def parse_case_command(text: str) -> CaseRequest:
-    text = (text or "").strip()
+    """`text` as Slack sends it. Free text in the request is as the person typed it: a person
+    picked with @ in a summary reads `@alex` there, and is an id only where a person is asked
+    for (`/case manager`, `/case reassign`)."""
+    request = _parse(typed(text).strip())
+    plain = {f.name: as_text(v) for f in fields(request) if isinstance(v := getattr(request, f.name), str)}
+    return replace(request, **plain) if plain else request
+
+
+def _parse(text: str) -> CaseRequest:
     if len(text) > MAX_COMMAND_TEXT:
         raise CaseError(
             f"That command is {len(text):,} characters long; /case takes at most {MAX_COMMAND_TEXT:,}."
@@ -200,13 +216,14 @@ def parse_case_command(text: str) -> CaseRequest:
 
 def parse_promise_reply(text: str) -> PromiseReply | None:
     """A thread reply that starts with `promise` records a promise; anything else is a contact.
-    Returns None when the reply is not a promise at all."""
+    Returns None when the reply is not a promise at all. `text` is the reply as text
+    (slack_text.as_text of what Slack sent)."""
     match = _PROMISE_REPLY.match(text or "")
     if not match:
         return None
     when, what = _when_what(
         match.group("rest").strip(),
-        "`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`",
+        escape("`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`"),
     )
     return PromiseReply(when=when, what=what)
 
@@ -289,5 +306,5 @@ def _digest(rest: str) -> SetDigest:
     try:
         schedule = weekly.parse(rest)
     except weekly.WeeklyError as error:
-        raise CaseError(f"`/case digest`: {error}.") from None
+        raise CaseError(f"`/case digest`: {escape(str(error))}.") from None
     return SetDigest(schedule=str(schedule) if schedule is not None else weekly.OFF)

@@ -37,6 +37,7 @@ from handlers.parse import (
     parse_case_ref,
     parse_promise_reply,
 )
+from handlers.slack_text import escape, unescape
 
 # dateparser is the slow part: the tests that call it get fewer examples, so the file runs in
 # about ten seconds; no per-example deadline (the first dateparser call loads its data).
@@ -52,7 +53,7 @@ SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 # the point: nothing vague ("invalid input", "something went wrong") can slip in unnoticed.
 COMMAND_REFUSALS = [
     r"That command is [\d,]+ characters long; /case takes at most 2,000\. Put the details in the case",
-    r"What is the case about\? Add a summary after the colon: `/case open <customer>: <summary>`",
+    r"What is the case about\? Add a summary after the colon: `/case open &lt;customer&gt;: &lt;summary&gt;`",
     r"Which case\? Use `/case \w+ CASE-7",
     r"“[^”]+” is not a case reference like CASE-7\. Use `/case \w+ CASE-7",
     r"Say when and what, separated by a colon: `(/case )?promise",
@@ -283,7 +284,8 @@ when_text = st.one_of(
 @example(("case-12", 12), "in 2 hours", "email", "\n")
 def test_promise_names_the_case_the_time_and_what(ref_and_number, when, what, space):
     ref, number = ref_and_number
-    request = parse_case_command(f"promise{space}{ref}{space}{when}: {what}")
+    # As Slack sends what was typed: `&`, `<` and `>` escaped. The request holds it as typed.
+    request = parse_case_command(escape(f"promise{space}{ref}{space}{when}: {what}"))
     assert request == MakePromise(case_id=number, when=when, what=what)
     assert parse_promise_reply(f"promise {when}: {what}") == PromiseReply(when=when, what=what)
 
@@ -318,10 +320,12 @@ word = st.text(st.characters(exclude_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
 def test_a_bad_case_reference_is_refused_by_name(bad, verb):
     assume(bad.split() == [bad])
     with pytest.raises(CaseError) as raised:
-        parse_case_command(f"{verb} {bad} in 2 hours: call back")
+        parse_case_command(escape(f"{verb} {bad} in 2 hours: call back"))
     message = assert_specific(raised.value, COMMAND_REFUSALS, bad)
-    shown = bad if len(bad) <= 30 else bad[:30] + "…"
-    assert f"“{shown}” is not a case reference" in message, message
+    # Echoed escaped (shown as text in Slack), cut at 30 characters as sent.
+    echoed = re.search(r"“(.*)” is not a case reference", message, re.S).group(1)  # type: ignore[union-attr]
+    assert echoed == escape(bad) if len(escape(bad)) <= 30 else echoed.endswith("…") and len(echoed) <= 31
+    assert bad.startswith(unescape(echoed.removesuffix("…"))), message
     assert parse_case_ref(bad) is None
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot import digests, reports, team, workhours
 from bot.errors import CaseError
 from bot.flows.context import Context
+from bot.validation import escaped
 from storage import queries
 
 
@@ -53,7 +54,8 @@ def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -
         try:
             chosen = str(workhours.parse(hours))
         except workhours.WorkingHoursError as error:
-            raise CaseError(str(error)) from None
+            # It quotes what was typed: shown as text in Slack.
+            raise CaseError(escaped(str(error))) from None
     with ctx.unit() as unit:
         team.set_working_hours(unit.session, team_id=team_id, user_id=user_id, hours=chosen, now=unit.now)
     return Hours(hours=chosen or str(ctx.policy.working_hours), own=chosen is not None)

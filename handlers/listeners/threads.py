@@ -18,6 +18,7 @@ from bot.flows import contacts
 from bot.flows.contacts import ReplyLogged, ThreadReply
 from handlers.parse import parse_promise_reply
 from handlers.services import Services
+from handlers.slack_text import as_text, typed
 from handlers.views.blocks import Message
 from handlers.views.promises import safer_time_advice
 from handlers.views.replies import error_message
@@ -59,7 +60,7 @@ def apply(services: Services, team_id: str, event_id: str, event: dict[str, Any]
             event_id=event_id,
             channel_id=channel,
             ts=message.get("ts", ""),
-            text=message.get("text", ""),
+            text=said(message),
         )
         return
     if subtype == "message_deleted":
@@ -75,8 +76,14 @@ def apply(services: Services, team_id: str, event_id: str, event: dict[str, Any]
     _log_reply(services, team_id, event_id, event)
 
 
+def said(message: dict[str, Any]) -> str:
+    """A message's text as its author wrote it (Slack sends it escaped, with tokens for the
+    people, channels and links in it: handlers/slack_text.py)."""
+    return as_text(typed(message.get("text") or ""))
+
+
 def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any]) -> None:
-    text = event.get("text") or ""
+    text = said(event)
     problem: str | None = None
     try:
         promise_request = parse_promise_reply(text)

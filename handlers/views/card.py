@@ -64,7 +64,8 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         f"*Opened*\n{when(case.opened_at)}",
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"{case.ref} · {safe(case.customer or 'new case')}", 150)),
+        # plain_text: shown as is, never read as markup.
+        HeaderBlock(text=clip(f"{case.ref} · {case.customer or 'new case'}", 150)),
         section(safe(case.summary)),
         fields(summary),
     ]
@@ -102,7 +103,7 @@ def _next_promise(case: Case, facts: CardFacts, now: datetime) -> str:
         return "None open"
     late = " · *overdue*" if promise.due_at < now else ""
     more = f"\n_and {facts.open_promises - 1} more_" if facts.open_promises > 1 else ""
-    return f"“{safe(clip(promise.description, 120))}”\ndue {due_both(case, promise.due_at)}{late}{more}"
+    return f"“{safe(promise.description, 120)}”\ndue {due_both(case, promise.due_at)}{late}{more}"
 
 
 def _refs(case: Case) -> str:
@@ -132,7 +133,7 @@ def _buttons(case: Case, facts: CardFacts) -> ActionsBlock:
                 style="primary",
                 confirm=ConfirmObject(
                     title="Promise kept?",
-                    text=f"“{clip(facts.next_promise.description, 200)}” was done for the customer.",
+                    text=f"“{safe(facts.next_promise.description, 200)}” was done for the customer.",
                     confirm="Yes, kept",
                     deny="Not yet",
                 ),

@@ -15,7 +15,6 @@ from handlers.parse import USAGE
 from handlers.views.blocks import (
     Message,
     button,
-    clip,
     context,
     customer_of,
     message,
@@ -40,7 +39,7 @@ def contact_line(contact: Contact) -> str:
         marks = " _(deleted in Slack; kept here)_"
     elif contact.edited_at is not None:
         marks = " _(edited)_"
-    return f"• {when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
+    return f"• {when(contact.posted_at)} <@{contact.author_id}>: {safe(contact.text, 280)}{marks}"
 
 
 def case_details(case: Case, now: datetime, page: int = 0) -> Message:
@@ -92,10 +91,10 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
     else:
         blocks.append(section("*Promises*\nNone yet."))
     text = (
-        f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
+        f"{case.ref} ({safe(case.customer or 'customer')}), {state}: {safe(case.summary)}."
         f" {len(contacts)} contact(s), {len(promises)} promise(s)."
     )
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def case_list(cases: list[Case], now: datetime) -> Message:
@@ -106,7 +105,7 @@ def case_list(cases: list[Case], now: datetime) -> Message:
     for case in cases[:40]:
         open_promises = [p for p in case.promises if p.state is PromiseState.OPEN]
         next_due = f" · next promise {promise_line(open_promises[0], now)[2:]}" if open_promises else ""
-        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(clip(case.summary, 120))}{next_due}")
+        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(case.summary, 120)}{next_due}")
     header = f"*Your open cases ({len(cases)})*"
     if len(cases) > 40:
         header += " · the oldest 40"

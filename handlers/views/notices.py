@@ -19,7 +19,6 @@ from handlers.parse import USAGE
 from handlers.views.blocks import (
     Message,
     button,
-    clip,
     context,
     customer_of,
     due_both,
@@ -37,8 +36,8 @@ def reminder(case: Case, promise: Promise) -> Message:
     """The owner's reminder, with what they can do about it. Once they did something,
     handlers/listeners/actions.py redraws it in place without the buttons."""
     text = (
-        f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
-        f" due {when(promise.due_at)}."
+        f"Reminder: {case.ref} ({safe(case.customer or 'customer')}): you promised"
+        f" “{safe(promise.description)}”, due {when(promise.due_at)}."
     )
     blocks: list[Block] = [
         section(
@@ -70,7 +69,7 @@ def reminder(case: Case, promise: Promise) -> Message:
         )
     )
     blocks.append(context("Can't make it? Tell the customer now and offer a new time, then Reschedule."))
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
         section(
             f"{headline}{level}\n<@{promise.owner_id}> promised: “{safe(promise.description)}”\n{status}"
         ),
-        section(f"*Case:* {safe(clip(case.summary, 600))}"),
+        section(f"*Case:* {safe(case.summary, 600)}"),
         *_escalation_facts(promise, facts),
     ]
     subject = Subject(case_id=case.id, promise_id=promise.id)
@@ -108,7 +107,7 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
         )
     )
     blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def _escalation_status(case: Case, promise: Promise, now: datetime) -> tuple[str, str, str]:
@@ -117,15 +116,15 @@ def _escalation_status(case: Case, promise: Promise, now: datetime) -> tuple[str
     if now < promise.due_at:
         left = duration(promise.due_at - now)
         text = (
-            f"Help asked: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-            f" “{promise.description}”, due {when(promise.due_at)}, in {left}, and asks for help."
+            f"Help asked: {case.ref} ({safe(case.customer or 'customer')}): <@{promise.owner_id}> promised"
+            f" “{safe(promise.description)}”, due {when(promise.due_at)}, in {left}, and asks for help."
         )
         headline = f":sos: *{case.ref}: <@{promise.owner_id}> asks for help* · {customer_of(case)}"
         return text, headline, f"Due {when(promise.due_at)} · *in {left}*"
     late = duration(now - promise.due_at)
     text = (
-        f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-        f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
+        f"Escalation: {case.ref} ({safe(case.customer or 'customer')}): <@{promise.owner_id}> promised"
+        f" “{safe(promise.description)}”, due {when(promise.due_at)}, not kept; {late} late."
     )
     headline = f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}"
     return text, headline, f"Due {when(promise.due_at)} · *{late} late*"
@@ -138,7 +137,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
         lines = [
             f"• was due {when(p.due_at)}; given a new time by"
             f" <@{p.rescheduled_by}> {when(p.rescheduled_at) if p.rescheduled_at else ''}"
-            f"{' (customer told)' if p.customer_told else ''}: {safe(clip(p.reschedule_note or '', 200))}"
+            f"{' (customer told)' if p.customer_told else ''}: {safe(p.reschedule_note, 200)}"
             for p in facts.history[-5:]
         ]
         more = f"\n_and {len(facts.history) - 5} earlier_" if len(facts.history) > 5 else ""
@@ -147,8 +146,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
         contact = facts.last_contact
         blocks.append(
             context(
-                f"Last contact {when(contact.posted_at)} by <@{contact.author_id}>:"
-                f" {safe(clip(contact.text, 300))}"
+                f"Last contact {when(contact.posted_at)} by <@{contact.author_id}>: {safe(contact.text, 300)}"
             )
         )
     else:
@@ -157,7 +155,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
     if facts.owner_local_time:
         owner += f"'s local time: {facts.owner_local_time}"
     if facts.owner_status:
-        owner += f" · status: {safe(clip(facts.owner_status, 100))}"
+        owner += f" · status: {safe(facts.owner_status, 100)}"
     blocks.append(context(owner))
     return blocks
 
@@ -185,15 +183,10 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
         f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
         f" recurring within {max(days, 1)} day(s)"
     )
-    lines = [
-        f"• *{c.ref}* · {customer_of(c)} · <@{c.owner_id}>"
-        f" · closed {when(c.closed_at) if c.closed_at else ''}: {safe(clip(c.summary, 150))}"
-        + (f" — _{safe(clip(c.close_note, 150))}_" if c.close_note else "")
-        for c in flagged[:20]
-    ]
+    lines = [_flagged_line(c) for c in flagged[:20]]
     more = f"\n_and {len(flagged) - 20} more_" if len(flagged) > 20 else ""
     text = (
-        f"A recurring problem: {flag.category}: {len(flagged)} cases closed as recurring"
+        f"A recurring problem: {safe(flag.category)}: {len(flagged)} cases closed as recurring"
         f" ({', '.join(c.ref for c in flagged[:20])}). Worth fixing at the root."
     )
     blocks: list[Block] = [
@@ -201,7 +194,16 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
         section("\n".join(lines) + more),
         context("Single events don't need a root-cause fix; a problem that keeps coming back does."),
     ]
-    return message(safe(text), blocks)
+    return message(text, blocks)
+
+
+def _flagged_line(case: Case) -> str:
+    closed = when(case.closed_at) if case.closed_at else ""
+    note = f" — _{safe(case.close_note, 150)}_" if case.close_note else ""
+    return (
+        f"• *{case.ref}* · {customer_of(case)} · <@{case.owner_id}> · closed {closed}:"
+        f" {safe(case.summary, 150)}{note}"
+    )
 
 
 def manager_missing(case: Case, promise: Promise) -> Message:
@@ -216,7 +218,7 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
     """Something someone did, said in the case thread: every choice is on the record."""
     by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "the promise"
-    note = safe(clip(str(payload.get("note") or ""), 500))
+    note = safe(str(payload.get("note") or ""), 500)
     old = payload.get("old_due_at")
     if event is NoteEvent.ACKNOWLEDGED:
         text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
@@ -233,8 +235,8 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
         text = f":shield: {by} moved {what} to the safer time {safer}{_was(old, ' (was {})')}."
     else:
         assert event is NoteEvent.CONTACT
-        via = f" by {payload.get('via')}" if payload.get("via") else ""
-        said = safe(clip(str(payload.get("text") or ""), 2500))
+        via = f" by {safe(str(payload.get('via')))}" if payload.get("via") else ""
+        said = safe(str(payload.get("text") or ""), 2500)
         text = f":speech_balloon: Contact{via} logged by {by}: {said}"
     return message(text, [section(text)])
 
@@ -247,7 +249,7 @@ def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) ->
     if event is NoteEvent.ACKNOWLEDGED:
         text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
     elif event is NoteEvent.EXTENDED:
-        note = safe(clip(str(payload.get("note") or ""), 500))
+        note = safe(str(payload.get("note") or ""), 500)
         text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
     else:
         raise ValueError(f"a {event.value} note is never sent to the owner")
@@ -268,19 +270,19 @@ def handed_over(case: Case, by: str, previous_owner: str) -> Message:
     """The DM to the new owner."""
     given = "handed it to you" if by == previous_owner else f"handed it over from <@{previous_owner}>"
     text = (
-        f"{case.ref} ({case.customer or 'customer'}) is yours now: <@{by}> {given}."
+        f"{case.ref} ({safe(case.customer or 'customer')}) is yours now: <@{by}> {given}."
         " Its promises' reminders come to you from now on."
     )
     blocks: list[Block] = [
         section(
             f":inbox_tray: *{case.ref} is yours now* · {customer_of(case)}\n"
-            f"{safe(clip(case.summary, 300))}\n<@{by}> {given}."
+            f"{safe(case.summary, 300)}\n<@{by}> {given}."
         ),
         context(
             f"Its contacts and promises: `/case show {case.ref}`. Reminders for its promises come to you."
         ),
     ]
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def handover_note(case: Case, by: str, previous_owner: str) -> Message:
