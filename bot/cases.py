@@ -35,8 +35,10 @@ def open_case(
     summary: str,
     now: datetime,
     details: CaseDetails | None = None,
+    private: bool = False,
 ) -> tuple[Case, str]:
-    """Open a case owned by `owner_id`. Returns the case and the outbox key of its card."""
+    """Open a case owned by `owner_id`; `private`: its channel is (bot/authz.py says who may
+    read it). Returns the case and the outbox key of its card."""
     details = details or CaseDetails()
     case = Case(
         team_id=team_id,
@@ -53,6 +55,7 @@ def open_case(
         first_contact_via=details.first_contact_via,
         customer_tz=find_zone(details.customer_tz) if details.customer_tz else None,
         version=0,
+        private=private,
     )
     session.add(case)
     session.flush()

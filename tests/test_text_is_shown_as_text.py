@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from slack_sdk.models.views import View
 from sqlalchemy import select
 
+from bot.authz import Readable
 from bot.customers import EarlierCase, Found, History, PromiseCounts
 from bot.insights import CaseWithNext, DuePromise, HomeSnapshot, Tally, TeamView
 from bot.notifications import NoteEvent
@@ -271,7 +272,8 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
         notices.escalation(case, promise, NOW, escalation),
         notices.escalation(case, promise, NOW - timedelta(hours=1), escalation),
         notices.escalation_note(case, promise, NOW, "UMGR"),
-        notices.recurring_flag(flag, [case, case]),
+        notices.recurring_flag(flag, [case, case], Readable(everything=True)),
+        notices.recurring_flag(flag, [case, case], Readable.channel("C2")),
         notices.manager_missing(case, promise),
         notices.handed_over(case, "UMGR", "UOTHER"),
         notices.handover_note(case, "UMGR", "UOTHER"),

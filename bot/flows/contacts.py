@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot import cases, contacts, promises
+from bot import cases, channels, contacts, promises
 from bot.errors import CaseError
 from bot.flows.context import Context, Once, Unit
 from bot.hygiene import Advice
@@ -40,6 +40,8 @@ class ThreadReply:
     # A reply that starts with `promise <when>: <what>` also makes a promise (read by the caller).
     promise_when: str | None = None
     promise_what: str | None = None
+    # Slack says the channel is private (the event's channel_type): its cases are, from now.
+    private_channel: bool = False
 
 
 @dataclass
@@ -106,6 +108,11 @@ def _log_contact(
     """The reply as a contact, the promise it makes if any, and its inbox row finished."""
     session = unit.session
     logged = ReplyLogged(case=case)
+    if reply.private_channel and not case.private:
+        # A channel made private after its cases were opened (or one Slack's command didn't
+        # say was): from this reply on, they are read as private.
+        channels.became_private(session, team_id, reply.channel_id, now)
+        case.private = True
     _, reaction_key = contacts.log_contact(
         session,
         case=case,

@@ -6,6 +6,9 @@ Bolt's listener executor, where the commands, clicks and forms that must ack wai
   bounded pool. When the pool's queue is full, the event simply stays in the inbox: the lane
   takes it back once it has room (and the worker's re-drive would, after a crash).
 - The App Home being opened is drawn in the same pool (nothing to keep: opening it again redraws).
+- Someone joining or leaving a channel, and a channel made private, update what the bot knows
+  of its channels in the same pool (bot/channels.py); nothing to keep either: a missed one is
+  made good when the channel's members are next asked of Slack.
 - Everything else (top-level chatter, joins, other bots' messages) is answered 200 at once and
   costs nothing more.
 - A workspace removing the app goes on to Bolt's listeners (handlers/listeners/uninstall.py)."""
@@ -20,7 +23,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.flows import inbox
+from bot.flows import channels, inbox
 from handlers.listeners.home import publish_home
 from handlers.listeners.threads import apply, worth_recording
 from handlers.pools import BoundedPool
@@ -34,6 +37,8 @@ EVENT_THREADS = 4
 EVENT_CAPACITY = 500
 # Events that still go to Bolt's listeners.
 FOR_BOLT = {"app_uninstalled", "tokens_revoked"}
+# Who is in a channel, and whether it is private (the conversion is a message subtype).
+CHANNEL_EVENTS = {"member_joined_channel", "member_left_channel", "channel_convert_to_private"}
 
 
 class EventLane:
@@ -138,9 +143,25 @@ def register(app: App, lane: EventLane) -> None:
                 lane.offer(team_id, event_id, event)
             else:
                 log.info("event.duplicate team_id=%s event_id=%s", team_id, event_id)
+        elif kind in CHANNEL_EVENTS or (kind == "message" and event.get("subtype") in CHANNEL_EVENTS):
+            if not lane.offer_work(lambda: _channel_changed(services, team_id, event)):
+                log.warning("channel.event_dropped_busy team_id=%s kind=%s", team_id, kind)
         elif kind == "app_home_opened" and event.get("tab") == "home" and event.get("user"):
             # The Messages tab sends this event too: nothing to draw there.
             user_id = event["user"]
             if not lane.offer_work(lambda: publish_home(services, team_id, user_id)):
                 log.warning("home.dropped_busy team_id=%s user_id=%s", team_id, user_id)
         return BoltResponse(status=200, body="")
+
+
+def _channel_changed(services: Services, team_id: str, event: dict[str, Any]) -> None:
+    kind = event.get("subtype") or event.get("type")
+    channel_id, user_id = event.get("channel") or "", event.get("user") or ""
+    if not channel_id:
+        return
+    if kind == "member_joined_channel" and user_id:
+        channels.member_joined(services, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    elif kind == "member_left_channel" and user_id:
+        channels.member_left(services, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    elif kind == "channel_convert_to_private":
+        channels.made_private(services, team_id=team_id, channel_id=channel_id)

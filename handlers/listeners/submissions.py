@@ -176,7 +176,8 @@ def open_case(submission: Submission) -> Callable[[], None]:
     if not summary:
         raise FieldError(BlockId.SUMMARY, "Say what the case is about.")
     _check_texts(values, OPEN_CASE_TEXTS)
-    channel_id = json.loads(submission.body["view"].get("private_metadata") or "{}").get("channel_id", "")
+    opened_from = json.loads(submission.body["view"].get("private_metadata") or "{}")
+    channel_id, private = opened_from.get("channel_id", ""), bool(opened_from.get("private"))
     details = CaseDetails(
         priority=CasePriority(values.option(BlockId.PRIORITY) or CasePriority.NORMAL.value),
         account_ref=values.text(BlockId.ACCOUNT) or None,
@@ -197,6 +198,7 @@ def open_case(submission: Submission) -> Callable[[], None]:
                 summary=summary,
                 details=details,
                 once=submission.once,
+                private=private,
             )
             reply = card_outcome(opened)
         except Exception as error:  # after ack(): answer the person, never re-raise into Bolt

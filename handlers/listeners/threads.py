@@ -26,6 +26,9 @@ from handlers.views.replies import error_message
 log = logging.getLogger(__name__)
 
 CONTACT_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# A message event's channel_type for a private channel, a group DM, a DM (a public channel's is
+# "channel").
+PRIVATE_CHANNEL_TYPES = {"group", "mpim", "im"}
 
 
 def is_thread_reply(event: dict[str, Any]) -> bool:
@@ -97,6 +100,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         text=text,
         promise_when=promise_request.when if promise_request else None,
         promise_what=promise_request.what if promise_request else None,
+        private_channel=event.get("channel_type") in PRIVATE_CHANNEL_TYPES,
     )
     logged = contacts.log_reply(services, team_id=team_id, event_id=event_id, reply=reply)
     if logged.case is None:

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.authz import Readable
 from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
@@ -175,15 +176,19 @@ def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Mes
     return message(text, [section(text)])
 
 
-def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
-    """A category of problems keeps coming back: worth fixing at the root."""
+def recurring_flag(flag: RecurringFlag, flagged: list[Case], readable: Readable) -> Message:
+    """A category of problems keeps coming back: worth fixing at the root. A case its reader may
+    not read (another private channel's) is counted and named, never described."""
     closed = [c.closed_at for c in flagged if c.closed_at is not None]
     days = (max(closed) - min(closed)).days + 1 if closed else 1
     headline = (
         f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
         f" recurring within {max(days, 1)} day(s)"
     )
-    lines = [_flagged_line(c) for c in flagged[:20]]
+    lines = [
+        _flagged_line(c) if readable.allows(c) else f"• *{c.ref}* · _in a private channel_"
+        for c in flagged[:20]
+    ]
     more = f"\n_and {len(flagged) - 20} more_" if len(flagged) > 20 else ""
     text = (
         f"A recurring problem: {safe(flag.category)}: {len(flagged)} cases closed as recurring"
@@ -204,6 +209,26 @@ def _flagged_line(case: Case) -> str:
         f"• *{case.ref}* · {customer_of(case)} · <@{case.owner_id}> · closed {closed}:"
         f" {safe(case.summary, 150)}{note}"
     )
+
+
+def escalation_without_details(case: Case, promise: Promise, now: datetime, full: Message) -> Message:
+    """An escalation to a channel that may not read the case (ESCALATION_CHANNEL, for a case in
+    another, private channel): the case, who promised and when, and the buttons that need no
+    more (acknowledge, take over); what was promised, to whom and why stays in its channel."""
+    late = f"{duration(now - promise.due_at)} late" if now >= promise.due_at else "help asked"
+    text = (
+        f":rotating_light: *{case.ref}*: <@{promise.owner_id}> has a promise due {when(promise.due_at)}"
+        f" ({late}). The case is in a private channel, so its details stay there."
+    )
+    actions = [b for b in full.blocks if b.get("type") == "actions"]
+    for block in actions:
+        block["elements"] = [
+            e
+            for e in block["elements"]
+            if e.get("action_id")
+            in (ActionId.ESCALATION_ACKNOWLEDGE.value, ActionId.ESCALATION_TAKE_OVER.value)
+        ]
+    return Message(text=text, blocks=[section(text).to_dict(), *actions])
 
 
 def manager_missing(case: Case, promise: Promise) -> Message:
