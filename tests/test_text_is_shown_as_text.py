@@ -259,6 +259,8 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
         recurring_total=1,
     )
     subject = Subject(case_id=7, promise_id=70)
+    private = a_case(said)
+    private.private = True
     found = Found(text=said["search"], hits=[Hit(case=case, exact=True)], total=12)
     repeat = timedelta(minutes=30)
     return [
@@ -273,7 +275,8 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
         notices.escalation(case, promise, NOW - timedelta(hours=1), escalation),
         notices.escalation_note(case, promise, NOW, "UMGR"),
         notices.recurring_flag(flag, [case, case], Readable(everything=True)),
-        notices.recurring_flag(flag, [case, case], Readable.channel("C2")),
+        # Read in another channel: the private case is named, not described.
+        notices.recurring_flag(flag, [case, private], Readable.channel("C2")),
         notices.manager_missing(case, promise),
         notices.handed_over(case, "UMGR", "UOTHER"),
         notices.handover_note(case, "UMGR", "UOTHER"),
