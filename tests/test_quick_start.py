@@ -144,3 +144,21 @@ def test_the_quick_start_as_written_puts_a_case_card_in_the_channel(tmp_path: Pa
     finally:
         bot.kill()
     assert "Traceback" not in bot.log()
+
+
+# ---- the HTTP route ------------------------------------------------------------------------------
+
+
+def test_the_http_setup_says_to_go_back_and_verify_the_events_url_once_the_bot_runs():
+    """Created from manifest.yml before the bot is reachable, the events Request URL stays
+    unverified and Slack sends no events: commands work, thread replies are never logged. The
+    steps must say when to go back and verify it: after the step that starts the bot."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"^## Slack app setup\n(.*?)(?=^## )", readme, re.S | re.M)
+    assert found, "README has a '## Slack app setup' section"
+    steps = re.split(r"^\d+\. ", found.group(1), flags=re.M)[1:]
+    starts = next(i for i, step in enumerate(steps) if "make run" in step)
+    verify = next(i for i, step in enumerate(steps) if "Event Subscriptions" in step)
+    assert verify > starts, "verify the URL after the bot is running, not before"
+    assert "Retry" in steps[verify] and "Verified" in steps[verify]
+    assert "no events" in " ".join(steps[verify].split()), "and says what goes wrong without it"
