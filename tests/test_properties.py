@@ -37,7 +37,7 @@ from handlers.parse import (
     parse_case_ref,
     parse_promise_reply,
 )
-from handlers.slack_text import escape, unescape
+from handlers.slack_text import escape, typed, unescape
 
 # dateparser is the slow part: the tests that call it get fewer examples, so the file runs in
 # about ten seconds; no per-example deadline (the first dateparser call loads its data).
@@ -195,6 +195,8 @@ REQUEST_TYPES = (
 @example("")
 @example("x" * 6000)
 @example("open " + "A" * (MAX_COMMAND_TEXT - 5))
+# Longer as Slack sends it than as typed: 60 dates picked, each a long token showing "Nov 14".
+@example("open " + "<!date^1700000000^{date}|Nov 14>" * 60)
 # Was broken: user text echoed into a refusal kept its NUL / escape characters.
 @example("\x00")
 @example("show CASE-\x1b[31m")
@@ -208,7 +210,9 @@ def test_any_command_parses_or_is_refused_specifically(text):
         assert_specific(error, COMMAND_REFUSALS, text)
         return
     assert isinstance(request, REQUEST_TYPES)
-    assert len(text.strip()) <= MAX_COMMAND_TEXT
+    # The limit is on what the person typed: a link or a date Slack sent as a long token counts
+    # as the words it shows.
+    assert len(typed(text).strip()) <= MAX_COMMAND_TEXT
     if isinstance(request, OpenCase):
         assert request.summary and request.summary == request.summary.strip()
     if isinstance(request, MakePromise):
@@ -249,15 +253,19 @@ no_colon = st.characters(exclude_categories=("Cs",), exclude_characters=":")
 # Was broken: only a plain space ended the verb; a tab, newline or full-width space made it unknown.
 @example("open", "\t", "refund not received")
 @example("open", "\u3000", "返金がまだ")
+# Typed as is, entity and all: Slack sends `&amp;amp;`, and it must come back as typed.
+@example("open", " ", "&amp; <Ltd>")
 def test_open_with_a_summary_keeps_it_as_typed(verb, space, summary):
-    assert parse_case_command(f"{verb}{space}{summary}") == OpenCase(customer=None, summary=summary)
+    # As Slack sends what was typed: `&`, `<` and `>` escaped.
+    request = parse_case_command(escape(f"{verb}{space}{summary}"))
+    assert request == OpenCase(customer=None, summary=summary)
 
 
 @FAST
 @given(_filled(no_colon), _filled(), SPACES)
 @example("Acme Corp", "refund: not received", " ")
 def test_open_customer_colon_summary_splits_at_the_first_colon(customer, summary, space):
-    request = parse_case_command(f"open{space}{customer}:{space}{summary}")
+    request = parse_case_command(escape(f"open{space}{customer}:{space}{summary}"))
     assert request == OpenCase(customer=customer, summary=summary)
 
 
