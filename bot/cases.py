@@ -15,7 +15,7 @@ from bot.authz import require_may_change
 from bot.errors import CaseError
 from bot.policy import Policy
 from bot.timeparse import find_zone
-from bot.validation import clean_text
+from bot.validation import clean_text, quoted
 from storage import plans, queries
 from storage.models import (
     Case,
@@ -36,8 +36,10 @@ def open_case(
     summary: str,
     now: datetime,
     details: CaseDetails | None = None,
+    private: bool = False,
 ) -> tuple[Case, str]:
-    """Open a case owned by `owner_id`. Returns the case and the outbox key of its card."""
+    """Open a case owned by `owner_id`; `private`: its channel is (bot/authz.py says who may
+    read it). Returns the case and the outbox key of its card."""
     details = details or CaseDetails()
     case = Case(
         team_id=team_id,
@@ -54,6 +56,7 @@ def open_case(
         first_contact_via=details.first_contact_via,
         customer_tz=find_zone(details.customer_tz) if details.customer_tz else None,
         version=0,
+        private=private,
     )
     session.add(case)
     session.flush()
@@ -215,7 +218,8 @@ def close_case(
     if still_open:
         # bot/closing.py ends each open promise first; nothing closes a case with one hanging.
         raise CaseError(
-            f"{case.ref} still has {len(still_open)} open promise(s), first “{still_open[0].description}”:"
+            f"{case.ref} still has {len(still_open)} open promise(s),"
+            f" first “{quoted(still_open[0].description, 120)}”:"
             " say what became of each (kept, or cancelled with the customer told) before it closes."
         )
     case.state = CaseState.CLOSED

@@ -3,6 +3,7 @@ the card's form. Nothing is hard-deleted: an edited or deleted reply keeps its h
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,13 +16,24 @@ from bot.audit import Action
 from bot.cases import require_open, touch, touch_all
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
-from bot.validation import clean_text
+from bot.validation import clean_text, quoted, scrub
 from storage import queries, rows
 from storage.models import Case, Contact, ContactKind, ContactRevision, NotificationKind
+
+log = logging.getLogger(__name__)
 
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
 # The reaction on a reply kept as an internal note (a contact gets the sender's ✅).
 NOTE_REACTION = "memo"
+
+
+def as_recorded(text: str, *, case_id: int, ts: str) -> tuple[str, int]:
+    """What a contact keeps of `text`: all of it but control characters (bot/validation.py says
+    why a contact is cleaned, never refused), and how many were left out, logged when any."""
+    said, removed = scrub(text)
+    if removed:
+        log.warning("contact.cleaned case_id=%s ts=%s control_characters=%s", case_id, ts, removed)
+    return said.strip(), removed
 
 
 def log_contact(
@@ -41,12 +53,15 @@ def log_contact(
     acknowledgement reaction), or (None, None) when that message was already logged."""
     if queries.contact_at(session, channel_id, ts) is not None:
         return None, None
+    # No length check either: Slack bounds a message (40,000 characters), and what it took is
+    # the record.
+    said, removed = as_recorded(text, case_id=case.id, ts=ts)
     contact = Contact(
         case_id=case.id,
         channel_id=channel_id,
         ts=ts,
         author_id=author_id,
-        text=clean_text(text, "contact", required=False),
+        text=said,
         posted_at=posted_at,
         logged_at=now,
         kind=kind,
@@ -58,7 +73,10 @@ def log_contact(
         # Another worker logged the same message between our check and insert.
         return None, None
     action = Action.NOTE_LOGGED if kind is ContactKind.NOTE else Action.CONTACT_LOGGED
-    audit.record(session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts)
+    cleaned = {"control_characters_removed": removed} if removed else {}
+    audit.record(
+        session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts, **cleaned
+    )
     if kind is ContactKind.CONTACT:
         # The card counts contacts; a note changes nothing it shows.
         touch(session, case, now)
@@ -91,6 +109,7 @@ def log_contacts(
     for message in messages:
         # The same Slack message twice in one batch (two deliveries of it) is one contact.
         unique.setdefault((message.channel_id, message.ts), message)
+    recorded = {where: as_recorded(m.text, case_id=m.case.id, ts=m.ts) for where, m in unique.items()}
     inserted = rows.insert_new(
         session,
         Contact,
@@ -100,11 +119,11 @@ def log_contacts(
                 "channel_id": m.channel_id,
                 "ts": m.ts,
                 "author_id": m.author_id,
-                "text": clean_text(m.text, "contact", required=False),
+                "text": recorded[where][0],
                 "posted_at": m.posted_at,
                 "logged_at": now,
             }
-            for m in unique.values()
+            for where, m in unique.items()
         ],
         returning=("channel_id", "ts"),
     )
@@ -119,8 +138,10 @@ def log_contacts(
                 actor_id=m.author_id,
                 case=m.case,
                 ts=m.ts,
+                **({"control_characters_removed": recorded[where][1]} if recorded[where][1] else {}),
             )
-            for m in new
+            for where, m in unique.items()
+            if where in inserted
         ],
     )
     touched = list({m.case.id: m.case for m in new}.values())
@@ -155,9 +176,9 @@ def log_contact_from_form(
     stands in for the message ts and keeps a double submission from logging it twice.
     Returns the outbox keys to send straight away (the note in the thread, the card)."""
     require_open(case)
-    said = clean_text(text, "contact")
+    said = clean_text(as_recorded(text, case_id=case.id, ts=key)[0], "contact")
     if via is not None and via not in CONTACT_MEDIA:
-        raise CaseError(f"“{via}” is not a way customers get in touch; pick one from the list.")
+        raise CaseError(f"“{quoted(via, 30)}” is not a way customers get in touch; pick one from the list.")
     if queries.contact_at(session, case.channel_id, key) is not None:
         return []
     contact = Contact(
@@ -190,10 +211,13 @@ def edit_contact(
     session: Session, *, channel_id: str, ts: str, new_text: str, now: datetime
 ) -> Contact | None:
     contact = queries.contact_at(session, channel_id, ts)
-    if contact is None or contact.text == new_text:
+    if contact is None:
+        return None
+    said, _ = as_recorded(new_text, case_id=contact.case_id, ts=ts)
+    if contact.text == said:
         return None
     _keep_revision(session, contact, "edited", Action.CONTACT_EDITED, now)
-    contact.text = new_text
+    contact.text = said
     contact.edited_at = now
     return contact
 

@@ -9,7 +9,8 @@ Definitions (README → Finding cases, Customer history):
   don't count); otherwise the same customer name, compared the same way. Two "John Smith"s
   with different account numbers are two customers; "ACME Corp" and "Acme Corporation" with
   one account number are one.
-- An earlier case is one opened before this one (a lower case number), in the same workspace."""
+- An earlier case is one opened before this one (a lower case number), in the same workspace.
+- Neither lists a case its reader may not read (a private channel's case: bot/authz.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.authz import Readable
 from bot.errors import CaseError
 from bot.insights import Outcome, outcome
 from bot.validation import quoted
@@ -41,7 +43,11 @@ _WORD = re.compile(r"[^\W_]+")
 # Stored numbers never hold control characters (bot/validation.py), and PostgreSQL refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-USAGE = "`/case find <customer, number or words>`, for example `/case find SO-10042` or `/case find acme`"
+# Slack mrkdwn, like every message the domain words: the angle brackets escaped, or Slack would
+# read `<customer, …>` as a link and show nothing of it.
+USAGE = (
+    "`/case find &lt;customer, number or words&gt;`, for example `/case find SO-10042` or `/case find acme`"
+)
 
 
 def terms_of(text: str, *, prefix: bool = True) -> search.Terms | None:
@@ -66,9 +72,10 @@ class Found:
         return max(0, self.total - len(self.hits))
 
 
-def find(session: Session, team_id: str, text: str) -> Found:
-    """The workspace's cases matching `text`: exact account / order / tracking numbers first,
-    then the best matches (customer and numbers weigh more than the summary), then newest."""
+def find(session: Session, team_id: str, text: str, readable: Readable) -> Found:
+    """The workspace's cases matching `text` that the reader may read: exact account / order /
+    tracking numbers first, then the best matches (customer and numbers weigh more than the
+    summary), then newest. The count is of those they may read."""
     text = text.strip()
     if not text:
         raise CaseError(f"What should I look for? Use {USAGE}.")
@@ -85,7 +92,8 @@ def find(session: Session, team_id: str, text: str) -> Found:
             f"That's {len(terms.words)} words; search with at most {MAX_TERMS}:"
             " a name, a number or a few words of the summary."
         )
-    total, hits = search.find_cases(session, team_id, terms, _CONTROL.sub("", text), MAX_SHOWN)
+    visible = None if readable.everything else search.Visible(readable.channels, readable.owners)
+    total, hits = search.find_cases(session, team_id, terms, _CONTROL.sub("", text), MAX_SHOWN, visible)
     return Found(text=text, hits=hits, total=total)
 
 
@@ -125,22 +133,34 @@ class History:
 NO_HISTORY = History(earlier=[])
 
 
-def history(session: Session, case: Case, now: datetime) -> History:
-    """The latest EARLIER_SHOWN earlier cases of the same customer, with how their promises
-    ended. A fixed number of statements, whatever the number of cases."""
-    name = terms_of(case.customer or "", prefix=False)
-    account = terms_of(case.account_ref or "", prefix=False)
-    if name is None and account is None:
-        return NO_HISTORY
-    candidates = search.earlier_candidates(
-        session, case.team_id, case.id, name, account, limit=EARLIER_LOOKED_AT
-    )
-    matching = [c.id for c in candidates if _candidate_is_same(c, case)]
+def history(session: Session, case: Case, now: datetime, readable: Readable) -> History:
+    """The latest EARLIER_SHOWN earlier cases of the same customer that the audience may read
+    (a card's channel, or whoever asked), with how their promises ended. A fixed number of
+    statements, whatever the number of cases."""
+    matching = [c.id for c in _same_customer_before(session, case) if readable.allows(c)]
     shown = search.cases_with_promises(session, matching[:EARLIER_SHOWN])
     return History(
         earlier=[EarlierCase(case=c, promises=_counts(c, now)) for c in shown],
         more=len(matching) > EARLIER_SHOWN,
     )
+
+
+def private_channels_of_earlier(session: Session, case: Case) -> set[str]:
+    """The private channels the customer's earlier cases are in: whose members matter to what
+    someone may see of them."""
+    return {c.channel_id for c in _same_customer_before(session, case) if c.private}
+
+
+def _same_customer_before(session: Session, case: Case) -> list[search.Candidate]:
+    """The same customer's earlier cases, newest first (up to EARLIER_LOOKED_AT looked at)."""
+    name = terms_of(case.customer or "", prefix=False)
+    account = terms_of(case.account_ref or "", prefix=False)
+    if name is None and account is None:
+        return []
+    candidates = search.earlier_candidates(
+        session, case.team_id, case.id, name, account, limit=EARLIER_LOOKED_AT
+    )
+    return [c for c in candidates if _candidate_is_same(c, case)]
 
 
 def _candidate_is_same(candidate: search.Candidate, case: Case) -> bool:

@@ -1,14 +1,20 @@
 """`/case …` text and `promise …` thread replies -> typed requests, or a CaseError that says
-exactly what is wrong. Pure functions: no Slack calls, no database."""
+exactly what is wrong. Pure functions: no Slack calls, no database.
+
+Slack sends command text escaped, with tokens for the people, channels and links picked in it
+(handlers/slack_text.py): the requests hold what the person typed, as plain text, and the ids
+of the people they named."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from bot import moments, weekly
 from bot.errors import CaseError
 from bot.validation import quoted
+from handlers.slack_text import as_text, escape, typed
+from handlers.usage import USAGE
 
 MAX_COMMAND_TEXT = 2000
 
@@ -18,32 +24,6 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 # keeps its clock time.
 _WHEN_WHAT = re.compile(r"^(?P<when>.+?):\s+(?P<what>.+)$", re.S)
 _PROMISE_REPLY = re.compile(r"^\s*promise\b[\s:]*(?P<rest>.*)$", re.I | re.S)
-
-USAGE = {
-    "open": "`/case open <customer>: <summary>`, for example `/case open Acme Corp: refund not received`",
-    "promise": "`/case promise CASE-7 <when>: <what>`,"
-    " for example `/case promise CASE-7 tomorrow 3pm: call back`",
-    "done": "`/case done CASE-7`",
-    "cancel": "`/case cancel CASE-7 <why>`,"
-    " for example `/case cancel CASE-7 the customer got a refund instead`",
-    "reschedule": "`/case reschedule CASE-7 <when>: <what you told the customer>`,"
-    " for example `/case reschedule CASE-7 friday 10am: courier delayed`",
-    "edit": "`/case edit CASE-7`",
-    "reopen": "`/case reopen CASE-7 [why]`",
-    "show": "`/case show CASE-7`",
-    "manager": "`/case manager @maria`",
-    "team": "`/case team @alex manager @maria`",
-    "close": "`/case close CASE-7 [note]`",
-    "reassign": "`/case reassign CASE-7 @sam`",
-    "list": "`/case list`",
-    "hours": "`/case hours mon-fri 09:00-17:00`",
-    "tz": "`/case tz CASE-7 Europe/Berlin`",
-    "report": "`/case report [7d|30d|2 weeks|since monday]`",
-    "digest": "`/case digest fri 16:30`",
-    "find": "`/case find <customer, number or words>`",
-    "help": "`/case help`",
-}
-
 
 @dataclass(frozen=True)
 class OpenCase:
@@ -193,7 +173,15 @@ class PromiseReply:
 
 
 def parse_case_command(text: str) -> CaseRequest:
-    text = (text or "").strip()
+    """`text` as Slack sends it. Free text in the request is as the person typed it: a person
+    picked with @ in a summary reads `@alex` there, and is an id only where a person is asked
+    for (`/case manager`, `/case reassign`)."""
+    request = _parse(typed(text).strip())
+    plain = {f.name: as_text(v) for f in fields(request) if isinstance(v := getattr(request, f.name), str)}
+    return replace(request, **plain) if plain else request
+
+
+def _parse(text: str) -> CaseRequest:
     if len(text) > MAX_COMMAND_TEXT:
         raise CaseError(
             f"That command is {len(text):,} characters long; /case takes at most {MAX_COMMAND_TEXT:,}."
@@ -264,13 +252,14 @@ def _change(verb: str, rest: str) -> CancelPromise | ReschedulePromise | EditCas
 
 def parse_promise_reply(text: str) -> PromiseReply | None:
     """A thread reply that starts with `promise` records a promise; anything else is a contact.
-    Returns None when the reply is not a promise at all."""
+    Returns None when the reply is not a promise at all. `text` is the reply as text
+    (slack_text.as_text of what Slack sent)."""
     match = _PROMISE_REPLY.match(text or "")
     if not match:
         return None
     when, what = split_when_what(
         match.group("rest").strip(),
-        "`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`",
+        escape("`promise <when>: <what>`, for example `promise in 2 hours: email the refund receipt`"),
     )
     return PromiseReply(when=when, what=what)
 
@@ -390,5 +379,5 @@ def _digest(rest: str) -> SetDigest:
     try:
         schedule = weekly.parse(rest)
     except weekly.WeeklyError as error:
-        raise CaseError(f"`/case digest`: {error}.") from None
+        raise CaseError(f"`/case digest`: {escape(str(error))}.") from None
     return SetDigest(schedule=str(schedule) if schedule is not None else weekly.OFF)

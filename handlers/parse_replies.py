@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.errors import CaseError
 from handlers.parse import PromiseReply, parse_case_ref, parse_promise_reply, short_note, split_when_what
+from handlers.slack_text import escape
 
 # `note: the customer is a VIP, be gentle` keeps a reply as an internal note: never a contact.
 NOTE_PREFIX = "note:"
@@ -22,6 +23,8 @@ REPLY_USAGE = {
     " `reschedule friday 10am: courier delayed`",
     "cancel": "`cancel: <why>`, for example `cancel: the customer got a refund instead`",
 }
+# Shown inside mrkdwn replies, like handlers/usage.py: escaped once here.
+REPLY_USAGE = {verb: escape(usage) for verb, usage in REPLY_USAGE.items()}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -191,6 +192,11 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The customer's IANA time zone ("Europe/Berlin"): promises are then shown on both clocks.
     customer_tz: Mapped[str | None] = mapped_column(String(64))
+    # Opened in a private channel (or its channel made private since): only the channel's
+    # members, the owner's manager chain and admins may read it (bot/authz.py). Never unset.
+    # Set when the case is opened; only the server default otherwise, so inserts written for an
+    # older schema (tests that seed a migration step) still work.
+    private: Mapped[bool] = mapped_column(server_default=false())
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="case", order_by="Contact.ts")
     promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_at")
@@ -201,6 +207,14 @@ class Case(Base):
         # Reports read cases by when they were opened and closed (bot/reports.py).
         Index("ix_cases_team_opened", "team_id", "opened_at"),
         Index("ix_cases_team_closed", "team_id", "closed_at"),
+        # The private channels a workspace has cases in: few rows, read by `/case find`.
+        Index(
+            "ix_cases_private_channel",
+            "team_id",
+            "channel_id",
+            sqlite_where=text("private"),
+            postgresql_where=text("private"),
+        ),
     )
 
     @property
@@ -355,6 +369,25 @@ class Person(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+
+class Channel(Base):
+    """What Slack last told us about a channel the bot keeps cases in: whether it is private
+    (conversations.info) and who is in it (conversations.members, kept up to date between asks
+    by member_joined_channel / member_left_channel). None: not asked yet. See bot/channels.py."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    private: Mapped[bool | None] = mapped_column()
+    private_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # User ids.
+    members: Mapped[list[str] | None] = mapped_column(JSON)
+    members_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
 
 class Notification(Base):

@@ -99,6 +99,22 @@ class Terms:
 
 
 @dataclass(frozen=True)
+class Visible:
+    """Which private cases a search may return (bot/authz.Readable, as plain values): those in
+    these channels or owned by these people. Cases not private are always visible."""
+
+    channels: frozenset[str]
+    owners: frozenset[str]
+
+    def clause(self) -> ColumnElement[bool]:
+        return or_(
+            Case.private.is_(False),
+            Case.channel_id.in_(sorted(self.channels)),
+            Case.owner_id.in_(sorted(self.owners)),
+        )
+
+
+@dataclass(frozen=True)
 class Hit:
     case: Case
     # The text was exactly one of the case's numbers (account, order, tracking).
@@ -124,10 +140,13 @@ def _exact_number(text: str) -> ColumnElement[bool]:
     )
 
 
-def find_statement(dialect: str, team_id: str, terms: Terms, text: str, limit: int) -> Select:
-    """The search: the workspace's cases matching every term, exact number matches first, then
-    by relevance (customer and numbers weigh more than the summary), then newest. Each row
-    carries the number of matches in all, so one statement answers "and N more"."""
+def find_statement(
+    dialect: str, team_id: str, terms: Terms, text: str, limit: int, visible: Visible | None = None
+) -> Select:
+    """The search: the workspace's cases matching every term (and `visible`, when given: None is
+    every case), exact number matches first, then by relevance (customer and numbers weigh more
+    than the summary), then newest. Each row carries the number of matches in all, so one
+    statement answers "and N more"."""
     exact = sql_case((_exact_number(text), 1), else_=0)
     total = func.count().over()
     if dialect == "sqlite":
@@ -149,13 +168,17 @@ def find_statement(dialect: str, team_id: str, terms: Terms, text: str, limit: i
             .where(vector.op("@@")(query), Case.team_id == team_id)
             .order_by(exact.desc(), func.ts_rank(vector, query).desc(), Case.opened_at.desc(), Case.id.desc())
         )
+    if visible is not None:
+        statement = statement.where(visible.clause())
     return statement.limit(limit)
 
 
-def find_cases(session: Session, team_id: str, terms: Terms, text: str, limit: int) -> tuple[int, list[Hit]]:
+def find_cases(
+    session: Session, team_id: str, terms: Terms, text: str, limit: int, visible: Visible | None = None
+) -> tuple[int, list[Hit]]:
     """(how many cases match in all, the best `limit` of them)."""
     dialect = session.get_bind().dialect.name
-    rows = session.execute(find_statement(dialect, team_id, terms, text, limit)).all()
+    rows = session.execute(find_statement(dialect, team_id, terms, text, limit, visible)).all()
     if not rows:
         return 0, []
     return rows[0].total, [Hit(case=row.Case, exact=bool(row.exact)) for row in rows]
@@ -166,6 +189,10 @@ class Candidate:
     id: int
     customer: str | None
     account_ref: str | None
+    # Where it is and whose: who may read it (bot/authz.py).
+    private: bool
+    channel_id: str
+    owner_id: str
 
 
 def earlier_statement(
@@ -173,7 +200,7 @@ def earlier_statement(
 ) -> Select:
     """Cases opened before `before_id` whose customer name holds every word of `name`, or whose
     account number holds every part of `account` (whole words, not prefixes), newest first."""
-    columns = (Case.id, Case.customer, Case.account_ref)
+    columns = (Case.id, Case.customer, Case.account_ref, Case.private, Case.channel_id, Case.owner_id)
     if dialect == "sqlite":
         parts = [t.fts5(column) for t, column in ((name, "customer"), (account, "account_ref")) if t]
         matched = _fts_matches(" OR ".join(f"({p})" for p in parts))
@@ -195,7 +222,15 @@ def earlier_candidates(
         return []
     statement = earlier_statement(session.get_bind().dialect.name, team_id, before_id, name, account, limit)
     return [
-        Candidate(id=r.id, customer=r.customer, account_ref=r.account_ref) for r in session.execute(statement)
+        Candidate(
+            id=r.id,
+            customer=r.customer,
+            account_ref=r.account_ref,
+            private=bool(r.private),
+            channel_id=r.channel_id,
+            owner_id=r.owner_id,
+        )
+        for r in session.execute(statement)
     ]
 
 

@@ -69,12 +69,23 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 40) -> bo
 
 
 class BotProcess:
-    def __init__(self, command: str, env: dict[str, str], cwd: Path, name: str | None = None):
+    def __init__(
+        self,
+        command: str,
+        env: dict[str, str],
+        cwd: Path,
+        name: str | None = None,
+        args: tuple[str, ...] = (),
+    ):
         self.command = command
         self.log_path = cwd / f"{name or command}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", command], cwd=cwd, env=env, stdout=self._log, stderr=self._log
+            [sys.executable, "-m", "bot", command, *args],
+            cwd=cwd,
+            env=env,
+            stdout=self._log,
+            stderr=self._log,
         )
 
     def log(self) -> str:

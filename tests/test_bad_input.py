@@ -169,7 +169,8 @@ def test_broadcast_mentions_in_a_summary_are_kept_but_never_ping_anyone(agent, s
     case = agent.open_case("Acme: <!channel> refund missing, tell <!here|here> now")
     with bot.db.transaction() as session:
         summary = session.execute(select(Case.summary)).scalar_one()
-    assert summary == "<!channel> refund missing, tell <!here|here> now", "recorded as typed"
+    # Recorded as the person saw it while typing: the broadcasts they picked, as words.
+    assert summary == "@channel refund missing, tell @here now"
     card = slack.message("C1", case.card_ts)
     assert "refund missing" in card.all_text()
     # What goes to Slack: the text, the blocks, everything the card was posted with.

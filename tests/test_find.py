@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import insert, text, update
 
 from bot import customers
+from bot.authz import Readable
 from handlers.ids import BlockId, CallbackId
 from slack_standin import SlackEventsClient
 from storage import search
@@ -248,10 +249,11 @@ def test_the_migration_indexes_the_cases_that_exist_already(database_url):
         seed(db.engine, 50)
         db.migrate()
         with db.transaction() as session:
-            found = customers.find(session, "T1", "SO-17")
+            everything = Readable(everything=True)
+            found = customers.find(session, "T1", "SO-17", everything)
             assert [hit.case.order_ref for hit in found.hits] == ["SO-17"]
-            assert customers.find(session, "T2", "customer 00004").total == 1
-            assert customers.find(session, "T2", "customer").total == 12
+            assert customers.find(session, "T2", "customer 00004", everything).total == 1
+            assert customers.find(session, "T2", "customer", everything).total == 12
     finally:
         db.dispose()
 

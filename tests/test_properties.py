@@ -43,6 +43,7 @@ from handlers.parse import (
     parse_case_ref,
     parse_promise_reply,
 )
+from handlers.slack_text import escape, typed, unescape
 
 # dateparser is the slow part: the tests that call it get fewer examples, so the file runs in
 # about ten seconds; no per-example deadline (the first dateparser call loads its data).
@@ -58,7 +59,7 @@ SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 # the point: nothing vague ("invalid input", "something went wrong") can slip in unnoticed.
 COMMAND_REFUSALS = [
     r"That command is [\d,]+ characters long; /case takes at most 2,000\. Put the details in the case",
-    r"What is the case about\? Add a summary after the colon: `/case open <customer>: <summary>`",
+    r"What is the case about\? Add a summary after the colon: `/case open &lt;customer&gt;: &lt;summary&gt;`",
     r"Which case\? Use `/case \w+ CASE-7",
     r"“[^”]+” is not a case reference like CASE-7\. Use `/case \w+ CASE-7",
     r"Say when and what, separated by a colon: `(/case )?(promise|reschedule)",
@@ -211,6 +212,8 @@ REQUEST_TYPES = (
 @example("")
 @example("x" * 6000)
 @example("open " + "A" * (MAX_COMMAND_TEXT - 5))
+# Longer as Slack sends it than as typed: 60 dates picked, each a long token showing "Nov 14".
+@example("open " + "<!date^1700000000^{date}|Nov 14>" * 60)
 # Was broken: user text echoed into a refusal kept its NUL / escape characters.
 @example("\x00")
 @example("show CASE-\x1b[31m")
@@ -226,7 +229,9 @@ def test_any_command_parses_or_is_refused_specifically(text):
         assert_specific(error, COMMAND_REFUSALS, text)
         return
     assert isinstance(request, REQUEST_TYPES)
-    assert len(text.strip()) <= MAX_COMMAND_TEXT
+    # The limit is on what the person typed: a link or a date Slack sent as a long token counts
+    # as the words it shows.
+    assert len(typed(text).strip()) <= MAX_COMMAND_TEXT
     if isinstance(request, OpenCase):
         assert request.summary and request.summary == request.summary.strip()
     if isinstance(request, MakePromise):
@@ -267,15 +272,19 @@ no_colon = st.characters(exclude_categories=("Cs",), exclude_characters=":")
 # Was broken: only a plain space ended the verb; a tab, newline or full-width space made it unknown.
 @example("open", "\t", "refund not received")
 @example("open", "\u3000", "返金がまだ")
+# Typed as is, entity and all: Slack sends `&amp;amp;`, and it must come back as typed.
+@example("open", " ", "&amp; <Ltd>")
 def test_open_with_a_summary_keeps_it_as_typed(verb, space, summary):
-    assert parse_case_command(f"{verb}{space}{summary}") == OpenCase(customer=None, summary=summary)
+    # As Slack sends what was typed: `&`, `<` and `>` escaped.
+    request = parse_case_command(escape(f"{verb}{space}{summary}"))
+    assert request == OpenCase(customer=None, summary=summary)
 
 
 @FAST
 @given(_filled(no_colon), _filled(), SPACES)
 @example("Acme Corp", "refund: not received", " ")
 def test_open_customer_colon_summary_splits_at_the_first_colon(customer, summary, space):
-    request = parse_case_command(f"open{space}{customer}:{space}{summary}")
+    request = parse_case_command(escape(f"open{space}{customer}:{space}{summary}"))
     assert request == OpenCase(customer=customer, summary=summary)
 
 
@@ -302,7 +311,8 @@ when_text = st.one_of(
 @example(("case-12", 12), "in 2 hours", "email", "\n")
 def test_promise_names_the_case_the_time_and_what(ref_and_number, when, what, space):
     ref, number = ref_and_number
-    request = parse_case_command(f"promise{space}{ref}{space}{when}: {what}")
+    # As Slack sends what was typed: `&`, `<` and `>` escaped. The request holds it as typed.
+    request = parse_case_command(escape(f"promise{space}{ref}{space}{when}: {what}"))
     assert request == MakePromise(case_id=number, when=when, what=what)
     assert parse_promise_reply(f"promise {when}: {what}") == PromiseReply(when=when, what=what)
 
@@ -337,10 +347,12 @@ word = st.text(st.characters(exclude_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
 def test_a_bad_case_reference_is_refused_by_name(bad, verb):
     assume(bad.split() == [bad])
     with pytest.raises(CaseError) as raised:
-        parse_case_command(f"{verb} {bad} in 2 hours: call back")
+        parse_case_command(escape(f"{verb} {bad} in 2 hours: call back"))
     message = assert_specific(raised.value, COMMAND_REFUSALS, bad)
-    shown = bad if len(bad) <= 30 else bad[:30] + "…"
-    assert f"“{shown}” is not a case reference" in message, message
+    # Echoed escaped (shown as text in Slack), cut at 30 characters as sent.
+    echoed = re.search(r"“(.*)” is not a case reference", message, re.S).group(1)  # type: ignore[union-attr]
+    assert echoed == escape(bad) if len(escape(bad)) <= 30 else echoed.endswith("…") and len(echoed) <= 31
+    assert bad.startswith(unescape(echoed.removesuffix("…"))), message
     assert parse_case_ref(bad) is None
 
 

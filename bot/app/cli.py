@@ -17,7 +17,9 @@ SLACK_SETUP_HELP = {
     " api.slack.com/apps → your app → OAuth & Permissions. To serve several workspaces, set"
     " SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead (README → 'Several workspaces (OAuth)')",
     "SLACK_SIGNING_SECRET": "api.slack.com/apps → your app → Basic Information"
-    " → App Credentials → Signing Secret",
+    " → App Credentials → Signing Secret. Or no public URL at all: set SLACK_APP_TOKEN (xapp-…,"
+    " Basic Information → App-Level Tokens, scope connections:write) for Socket Mode, which needs"
+    " no signing secret (README → 'Quick start')",
 }
 
 
@@ -154,8 +156,9 @@ def _explain_missing(missing: list[str]) -> None:
     for name in missing:
         print(f"  {name}: {SLACK_SETUP_HELP[name]}", file=sys.stderr)
     print(
-        "Put them in .env (copy .env.example) and run `make run` again. README.md → 'Slack app setup'"
-        " walks through creating the app from manifest.yml.",
+        "Put them in .env (copy .env.example) and run `make run` again. README.md → 'Quick start'"
+        " gets there in a few minutes (Socket Mode, manifest.socket.yml); 'Slack app setup' is the"
+        " public-URL way (manifest.yml).",
         file=sys.stderr,
     )
     print(

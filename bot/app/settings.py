@@ -37,6 +37,10 @@ DEFAULT_BOT_SCOPES = (
     "im:history",
     "reactions:write",
     "users:read",
+    # Who may read a private channel's case: conversations.info / conversations.members, and
+    # member_joined_channel / member_left_channel (bot/channels.py).
+    "channels:read",
+    "groups:read",
 )
 # Bolt's own defaults for the two OAuth endpoints.
 DEFAULT_INSTALL_PATH = "/slack/install"

@@ -13,6 +13,8 @@ from bot.closing import Fate
 from bot.customers import Found, History
 from bot.delivery.outcomes import Outcome
 from bot.flows.context import Context, Once
+from bot.flows.reading import readable_by
+from storage import channels as channel_rows
 from storage import queries
 from storage.models import Case, Promise, Recurrence
 
@@ -57,8 +59,13 @@ def open_case(
     summary: str,
     details: CaseDetails | None = None,
     once: Once | None = None,
+    private: bool = False,
 ) -> Opened:
-    """Opens a case owned by the caller; its card is posted to the channel straight away."""
+    """Opens a case owned by the caller; its card is posted to the channel straight away.
+    `private`: Slack's request said the channel is private; when it didn't, Slack is asked
+    (what it said is kept a while: bot/channels.py), and a channel it can't tell about counts
+    as what the request said."""
+    private = private or ctx.directory.channel_is_private(team_id, channel_id) is True
     with ctx.unit(once) as unit:
         case, card_key = cases.open_case(
             unit.session,
@@ -69,6 +76,7 @@ def open_case(
             summary=summary,
             now=unit.now,
             details=details,
+            private=private,
         )
         unit.send([card_key])
     return Opened(case=case, card=unit.outcomes.get(card_key))
@@ -83,17 +91,29 @@ def post_waiting_cards(ctx: Context, *, team_id: str, channel_id: str) -> int:
     return len(keys)
 
 
-def show(ctx: Context, *, team_id: str, case_id: int) -> Shown:
+def show(ctx: Context, *, team_id: str, case_id: int, viewer_id: str) -> Shown:
+    """The case for `viewer_id`, who must be allowed to read it, with the customer's earlier
+    cases they may read."""
     with ctx.reading() as session:
-        cases.find_case(session, team_id, case_id)
+        case = cases.find_case(session, team_id, case_id)
+        private = customers.private_channels_of_earlier(session, case)
+        if case.private:
+            private.add(case.channel_id)
+    allowed = readable_by(ctx, team_id=team_id, reader_id=viewer_id, channels=private)
+    with ctx.reading() as session:
+        authz.require_readable(cases.find_case(session, team_id, case_id), allowed)
         detailed = queries.case_with_history(session, team_id, case_id)
         assert detailed is not None
-        return Shown(case=detailed, earlier=customers.history(session, detailed, ctx.clock.now()))
+        return Shown(case=detailed, earlier=customers.history(session, detailed, ctx.clock.now(), allowed))
 
 
-def find(ctx: Context, *, team_id: str, text: str) -> Found:
+def find(ctx: Context, *, team_id: str, text: str, viewer_id: str) -> Found:
+    """The workspace's cases matching `text` that `viewer_id` may read."""
     with ctx.reading() as session:
-        return customers.find(session, team_id, text)
+        private = channel_rows.private_channels_with_cases(session, team_id)
+    allowed = readable_by(ctx, team_id=team_id, reader_id=viewer_id, channels=private)
+    with ctx.reading() as session:
+        return customers.find(session, team_id, text, allowed)
 
 
 def open_cases_of(ctx: Context, *, team_id: str, owner_id: str) -> list[Case]:
@@ -112,14 +132,16 @@ def open_for_form(ctx: Context, *, team_id: str, case_id: int) -> Case:
 def customer_zone(
     ctx: Context, *, team_id: str, actor_id: str, case_id: int, zone: str | None, once: Once | None = None
 ) -> Case:
-    """The customer's time zone: set it (`zone` as typed), or just read it (None)."""
+    """The customer's time zone: set it (`zone` as typed), or just read it (None): reading it
+    is for those who may read the case."""
+    if zone is None:
+        return show(ctx, team_id=team_id, case_id=case_id, viewer_id=actor_id).case
     with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
-        if zone is not None:
-            cases.set_customer_zone(
-                unit.session, case=case, zone_text=zone, actor_id=actor_id, now=unit.now, policy=ctx.policy
-            )
-            unit.send([cases.card_update_key(case)])
+        cases.set_customer_zone(
+            unit.session, case=case, zone_text=zone, actor_id=actor_id, now=unit.now, policy=ctx.policy
+        )
+        unit.send([cases.card_update_key(case)])
     return case
 
 

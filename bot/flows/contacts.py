@@ -12,11 +12,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot import cases, contacts, promises, team
+from bot import cases, channels, contacts, promises, team
 from bot.errors import CaseError
 from bot.flows.context import Context, Once, Unit
 from bot.hygiene import Advice
 from bot.timeparse import Clocks, due_time
+from bot.validation import scrub
 from storage import inbox, queries
 from storage.models import Case, ContactKind, EventState, Promise
 
@@ -41,6 +42,8 @@ class ThreadReply:
     promise_what: str | None = None
     # A reply that starts `note:` is an internal note: kept on the case, never a contact.
     kind: ContactKind = ContactKind.CONTACT
+    # Slack says the channel is private (the event's channel_type): its cases are, from now.
+    private_channel: bool = False
 
 
 @dataclass
@@ -128,6 +131,8 @@ def log_replies(ctx: Context, events: list[ReplyEvent]) -> list[ReplyEvent]:
             reply = event.reply
             case = found.get((event.team_id, reply.channel_id, reply.thread_ts))
             if case is not None:
+                if reply.private_channel and not case.private:
+                    channels.became_private(session, event.team_id, reply.channel_id, now)
                 messages.append(_message(case, reply))
                 finished.setdefault((event.team_id, EventState.PROCESSED), []).append(event.event_id)
                 continue
@@ -172,6 +177,11 @@ def _log_contact(
     """The reply as a contact, the promise it makes if any, and its inbox row finished."""
     session = unit.session
     logged = ReplyLogged(case=case)
+    if reply.private_channel and not case.private:
+        # A channel made private after its cases were opened (or one Slack's command didn't
+        # say was): from this reply on, they are read as private.
+        channels.became_private(session, team_id, reply.channel_id, now)
+        case.private = True
     _, reaction_key = contacts.log_contact(
         session,
         case=case,
@@ -191,7 +201,8 @@ def _log_contact(
                 made, keys = promises.make_promise(
                     session,
                     case=case,
-                    description=reply.promise_what,
+                    # Cleaned like the reply it comes from (bot/validation.py), not refused.
+                    description=scrub(reply.promise_what)[0],
                     due_at=due_at,
                     made_by=reply.author_id,
                     now=now,

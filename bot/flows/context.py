@@ -45,10 +45,20 @@ class AlreadyDone(CaseError):
 
 class Directory(Protocol):
     """Who people are, as far as flows need: their time zone, for reading "tomorrow 3pm" on
-    their clock and for their working hours. Slack knows it (handlers/outbound/people.py asks
-    and caches); flows only ask here, outside any transaction."""
+    their clock and for their working hours; and the channels cases are in: private or not,
+    and who is in them, for who may read a private channel's case (bot/authz.py). Slack knows
+    it (handlers/outbound/people.py asks and caches); flows only ask here, outside any
+    transaction."""
 
     def time_zone(self, team_id: str, user_id: str) -> str: ...
+
+    def channel_is_private(self, team_id: str, channel_id: str) -> bool | None:
+        """None: Slack couldn't say and nothing is known."""
+        ...
+
+    def channel_members(self, team_id: str, channel_id: str) -> frozenset[str] | None:
+        """None: Slack couldn't say and nothing is known."""
+        ...
 
 
 @dataclass

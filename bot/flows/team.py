@@ -10,6 +10,7 @@ from bot.errors import CaseError
 from bot.flows.context import Context, Once
 from bot.managers import Change
 from bot.roster import Roster, roster
+from bot.validation import escaped
 from storage import queries
 
 
@@ -118,7 +119,8 @@ def set_working_hours(ctx: Context, *, team_id: str, user_id: str, hours: str) -
         try:
             chosen = str(workhours.parse(hours))
         except workhours.WorkingHoursError as error:
-            raise CaseError(str(error)) from None
+            # It quotes what was typed: shown as text in Slack.
+            raise CaseError(escaped(str(error))) from None
     with ctx.unit() as unit:
         team.set_working_hours(unit.session, team_id=team_id, user_id=user_id, hours=chosen, now=unit.now)
     if chosen is not None:

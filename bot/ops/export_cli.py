@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from bot.app import environment
 from bot.app.settings import Settings, SettingsError
+from bot.ops import database
 
 PROG = "python -m bot export"
 
@@ -87,7 +88,7 @@ def main(argv: Sequence[str]) -> int:
         since = moments.parse_since(args.since, now, hours=settings.working_hours) if args.since else None
     except moments.MomentError as error:
         return _fail(f"--since {error}", 2)
-    problem = _database_problem(settings)
+    problem = database.problem(settings)
     if problem:
         return _fail(problem, 2)
 
@@ -130,26 +131,6 @@ def _export_all(engine: Any, export: Any, args: argparse.Namespace, since: Any, 
         for document in track(documents, total=total, what="export", show=show):
             out.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
     return 0
-
-
-def _database_problem(settings: Settings) -> str | None:
-    """A SQLite file that isn't there would be created empty: say so instead. A schema older
-    than the code would fail half-way: say that too."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.database_url)
-    if settings.is_sqlite and url.database and url.database != ":memory:" and not Path(url.database).exists():
-        return f"no database at {url.database}: set DATABASE_URL to the bot's database"
-    from storage.db import Database
-    from storage.schema_check import require_current_schema
-
-    db = Database(settings.database_url)
-    try:
-        return require_current_schema(db)
-    except Exception as error:  # unreachable server, wrong password…: one line, not a traceback
-        return f"can't read the database: {str(error).splitlines()[0]}"
-    finally:
-        db.dispose()
 
 
 class _Sink:

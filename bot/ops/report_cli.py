@@ -16,7 +16,7 @@ from bot import moments, reports
 from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
-from bot.ops import progress
+from bot.ops import database, progress
 from bot.reports import FirstContact, Report
 from bot.workhours import WorkingHours
 
@@ -133,14 +133,13 @@ def _build(
     """One report per workspace asked for; None (and the reason on stderr) when the database
     can't give them."""
     from storage.db import Database
-    from storage.schema_check import require_current_schema
 
+    problem = database.problem(settings)
+    if problem:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return None
     db = Database(settings.database_url)
     try:
-        problem = require_current_schema(db)
-        if problem:
-            print(f"{PROG}: {problem}", file=sys.stderr)
-            return None
         with db.transaction() as session:
             teams = [args.team] if args.team else reports.workspaces(session)
         if not teams:

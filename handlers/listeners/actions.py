@@ -331,5 +331,8 @@ def extend(click: Click) -> None:
 
 @button(ActionId.CONTACTS_OLDER, ActionId.CONTACTS_NEWER, replace=True)
 def page(click: Click) -> Message:
-    shown = cases.show(click.services, team_id=click.team_id, case_id=click.subject.case_id)
+    # Checked again at each page: whoever clicks must still be allowed to read it.
+    shown = cases.show(
+        click.services, team_id=click.team_id, case_id=click.subject.case_id, viewer_id=click.user_id
+    )
     return case_views.case_details(shown.case, click.services.clock.now(), page=click.subject.page or 0)

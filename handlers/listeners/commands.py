@@ -105,9 +105,19 @@ def _once(request: CaseRequest, command: dict[str, Any]) -> Once | None:
     return Once(f"command:{who}:{words}", REPEAT_WINDOW)
 
 
+def in_private_channel(command: dict[str, Any]) -> bool:
+    """What a slash command says of where it was typed: `channel_name` is "privategroup" in a
+    private channel, "directmessage" in a DM and "mpdm-…" in a group DM (the ids alone can't
+    tell: private channels have had C ids too since 2021). When it says nothing, the open flow
+    asks Slack (conversations.info)."""
+    name = str(command.get("channel_name") or "")
+    return name in ("privategroup", "directmessage") or name.startswith("mpdm-")
+
+
 def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
     try:
-        client.views_open(trigger_id=command["trigger_id"], view=open_case_view(command["channel_id"]))
+        view = open_case_view(command["channel_id"], private=in_private_channel(command))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
     except Exception as error:
         refusal = replies.error_message(message_for(error))
         answer(respond, lambda: refusal, "OpenCaseModal")
@@ -127,6 +137,7 @@ class Asked:
         self.team_id: str = command["team_id"]
         self.actor_id: str = command["user_id"]
         self.channel_id: str = command["channel_id"]
+        self.private_channel = in_private_channel(command)
         # What makes this the same command again (REPEATS), if anything does.
         self.once = once
         # For opening a form: the Web API client and the command's trigger_id (3 seconds).
@@ -160,6 +171,7 @@ def _open(request: OpenCase, asked: Asked) -> Message:
         customer=request.customer,
         summary=request.summary,
         once=asked.once,
+        private=asked.private_channel,
     )
     return card_outcome(opened)
 
@@ -272,12 +284,15 @@ def _reassign(request: ReassignCase, asked: Asked) -> Message:
 
 
 def _show(request: ShowCase, asked: Asked) -> Message:
-    shown = cases.show(asked.services, team_id=asked.team_id, case_id=request.case_id)
+    shown = cases.show(
+        asked.services, team_id=asked.team_id, case_id=request.case_id, viewer_id=asked.actor_id
+    )
     return search.with_history(case_views.case_details(shown.case, asked.services.clock.now()), shown.earlier)
 
 
 def _find(request: FindCases, asked: Asked) -> Message:
-    return search.results(cases.find(asked.services, team_id=asked.team_id, text=request.text))
+    found = cases.find(asked.services, team_id=asked.team_id, text=request.text, viewer_id=asked.actor_id)
+    return search.results(found)
 
 
 def _list(_request: ListCases, asked: Asked) -> Message:

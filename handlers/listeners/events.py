@@ -6,6 +6,9 @@ Bolt's listener executor, where the commands, clicks and forms that must ack wai
   bounded pool. When the pool's queue is full, the event simply stays in the inbox: the lane
   takes it back once it has room (and the worker's re-drive would, after a crash).
 - The App Home being opened is drawn in the same pool (nothing to keep: opening it again redraws).
+- Someone joining or leaving a channel, and a channel made private, update what the bot knows
+  of its channels in the same pool (bot/channels.py); nothing to keep either: a missed one is
+  made good when the channel's members are next asked of Slack.
 - Everything else (top-level chatter, joins, other bots' messages) is answered 200 at once and
   costs nothing more.
 - A workspace removing the app goes on to Bolt's listeners (handlers/listeners/uninstall.py)."""
@@ -21,7 +24,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.flows import cases, inbox
+from bot.flows import cases, channels, inbox
 from bot.flows.contacts import ReplyEvent, ThreadReply
 from handlers.listeners.home import publish_home
 from handlers.listeners.threads import apply, log_together, plain_reply, worth_recording
@@ -40,6 +43,8 @@ EVENT_CAPACITY = 500
 EVENT_BATCH = 50
 # Events that still go to Bolt's listeners.
 FOR_BOLT = {"app_uninstalled", "tokens_revoked"}
+# Who is in a channel, and whether it is private (the conversion is a message subtype).
+CHANNEL_EVENTS = {"member_joined_channel", "member_left_channel", "channel_convert_to_private"}
 
 
 class EventLane:
@@ -214,9 +219,25 @@ def register(app: App, lane: EventLane) -> None:
             # Invited into a channel whose cases' cards it could not post: post them now.
             channel = event.get("channel", "")
             lane.offer_work(lambda: cases.post_waiting_cards(services, team_id=team_id, channel_id=channel))
+        elif kind in CHANNEL_EVENTS or (kind == "message" and event.get("subtype") in CHANNEL_EVENTS):
+            if not lane.offer_work(lambda: _channel_changed(services, team_id, event)):
+                log.warning("channel.event_dropped_busy team_id=%s kind=%s", team_id, kind)
         elif kind == "app_home_opened" and event.get("tab") == "home" and event.get("user"):
             # The Messages tab sends this event too: nothing to draw there.
             user_id = event["user"]
             if not lane.offer_work(lambda: publish_home(services, team_id, user_id)):
                 log.warning("home.dropped_busy team_id=%s user_id=%s", team_id, user_id)
         return BoltResponse(status=200, body="")
+
+
+def _channel_changed(services: Services, team_id: str, event: dict[str, Any]) -> None:
+    kind = event.get("subtype") or event.get("type")
+    channel_id, user_id = event.get("channel") or "", event.get("user") or ""
+    if not channel_id:
+        return
+    if kind == "member_joined_channel" and user_id:
+        channels.member_joined(services, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    elif kind == "member_left_channel" and user_id:
+        channels.member_left(services, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    elif kind == "channel_convert_to_private":
+        channels.made_private(services, team_id=team_id, channel_id=channel_id)

@@ -19,8 +19,10 @@ from slack_bolt import Ack, App
 
 from bot.cases import CaseDetails
 from bot.closing import Fate
+from bot.errors import CaseError
 from bot.flows import cases, contacts, escalations, outlook, promises
 from bot.flows.context import AlreadyDone, Once
+from bot.validation import clean_text
 from handlers.ids import FATE_PREFIX, BlockId, CallbackId, Subject
 from handlers.listeners.commands import card_outcome
 from handlers.listeners.errors import message_for
@@ -174,7 +176,9 @@ def open_case(submission: Submission) -> Callable[[], None]:
     summary = values.text(BlockId.SUMMARY)
     if not summary:
         raise FieldError(BlockId.SUMMARY, "Say what the case is about.")
-    channel_id = json.loads(submission.body["view"].get("private_metadata") or "{}").get("channel_id", "")
+    _check_texts(values, OPEN_CASE_TEXTS)
+    opened_from = json.loads(submission.body["view"].get("private_metadata") or "{}")
+    channel_id, private = opened_from.get("channel_id", ""), bool(opened_from.get("private"))
     details = CaseDetails(
         priority=CasePriority(values.option(BlockId.PRIORITY) or CasePriority.NORMAL.value),
         account_ref=values.text(BlockId.ACCOUNT) or None,
@@ -195,6 +199,7 @@ def open_case(submission: Submission) -> Callable[[], None]:
                 summary=summary,
                 details=details,
                 once=submission.once,
+                private=private,
             )
             reply = card_outcome(opened)
         except Exception as error:  # after ack(): answer the person, never re-raise into Bolt
@@ -202,6 +207,25 @@ def open_case(submission: Submission) -> Callable[[], None]:
         submission.tell(reply, channel_id)
 
     return after
+
+
+# The open-case form's free text, checked before the ack so a mistake shows under its field
+# with everything typed still there (the case itself is opened after the ack).
+OPEN_CASE_TEXTS = (
+    (BlockId.CUSTOMER, "customer"),
+    (BlockId.SUMMARY, "summary"),
+    (BlockId.ACCOUNT, "account number"),
+    (BlockId.ORDER, "order number"),
+    (BlockId.TRACKING, "tracking number"),
+)
+
+
+def _check_texts(values: Submitted, fields: tuple[tuple[BlockId, str], ...]) -> None:
+    for block, what in fields:
+        try:
+            clean_text(values.text(block), what, required=False)
+        except CaseError as error:
+            raise FieldError(block, str(error)) from None
 
 
 @form(CallbackId.MAKE_PROMISE, BlockId.WHAT)

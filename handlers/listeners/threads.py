@@ -31,6 +31,7 @@ from handlers.parse_replies import (
     parse_thread_reply,
 )
 from handlers.services import Services
+from handlers.slack_text import as_text, typed
 from handlers.views.blocks import Message
 from handlers.views.promises import safer_time_advice
 from handlers.views.replies import error_message
@@ -39,6 +40,9 @@ from storage.models import ContactKind
 log = logging.getLogger(__name__)
 
 CONTACT_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# A message event's channel_type for a private channel, a group DM, a DM (a public channel's is
+# "channel").
+PRIVATE_CHANNEL_TYPES = {"group", "mpim", "im"}
 
 
 def is_thread_reply(event: dict[str, Any]) -> bool:
@@ -82,7 +86,7 @@ def apply(services: Services, team_id: str, event_id: str, event: dict[str, Any]
             event_id=event_id,
             channel_id=channel,
             ts=message.get("ts", ""),
-            text=message.get("text", ""),
+            text=said(message),
         )
         return
     if subtype == "message_deleted":
@@ -111,7 +115,7 @@ def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
         return None
     if is_direct_message(event):
         return None
-    text = event.get("text") or ""
+    text = said(event)
     try:
         if parse_thread_reply(text) is not None:
             return None
@@ -123,6 +127,7 @@ def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
         ts=event["ts"],
         author_id=event["user"],
         text=text,
+        private_channel=event.get("channel_type") in PRIVATE_CHANNEL_TYPES,
     )
 
 
@@ -131,8 +136,14 @@ def log_together(services: Services, replies: list[ReplyEvent]) -> list[ReplyEve
     return contacts.log_replies(services, replies)
 
 
+def said(message: dict[str, Any]) -> str:
+    """A message's text as its author wrote it (Slack sends it escaped, with tokens for the
+    people, channels and links in it: handlers/slack_text.py)."""
+    return as_text(typed(message.get("text") or ""))
+
+
 def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str, Any]) -> None:
-    text = event.get("text") or ""
+    text = said(event)
     problem: str | None = None
     try:
         request = parse_thread_reply(text)
@@ -148,6 +159,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         promise_when=promise_request.when if promise_request else None,
         promise_what=promise_request.what if promise_request else None,
         kind=ContactKind.NOTE if isinstance(request, NoteReply) else ContactKind.CONTACT,
+        private_channel=event.get("channel_type") in PRIVATE_CHANNEL_TYPES,
     )
     logged = contacts.log_reply(services, team_id=team_id, event_id=event_id, reply=reply)
     if logged.case is None:

@@ -1,5 +1,6 @@
 """Who people are, as Slack knows them: their time zone (the flows' Directory, cached in the
-database) and, for a manager deciding on an escalation, the owner's local time and status.
+database) and, for a manager deciding on an escalation, the owner's local time and status. The
+Directory's other half, the channels cases are in, is handlers/outbound/channels.py.
 
 users.info is asked at most once a day per person for the zone; when Slack can't answer, the
 last known zone is used, and with none at all, UTC (the confirmation echoes the time, so a
@@ -17,18 +18,17 @@ from slack_sdk.errors import SlackApiError
 from bot import team
 from bot.clock import Clock
 from handlers.clients import SlackClients
+from handlers.outbound.channels import SlackChannels
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-class SlackDirectory:
+class SlackDirectory(SlackChannels):
     """The flows' Directory (bot/flows/context.py), asking Slack through `clients`."""
 
     def __init__(self, clients: SlackClients, db: Database, clock: Clock):
-        self.clients = clients
-        self.db = db
-        self.clock = clock
+        super().__init__(clients, db, clock)
 
     def time_zone(self, team_id: str, user_id: str) -> str:
         """Their Slack time zone: asked at most once a day, the last known one when Slack

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import customers, promises, recurring
+from bot.authz import Readable
 from bot.forecast import Forecast
 from handlers.outbound.posting import Target
 from handlers.views import notices
@@ -36,6 +37,8 @@ class Scene:
     # For a recurring-problem flag: the flag and its cases.
     flag: RecurringFlag | None = None
     flagged: list[Case] = field(default_factory=list)
+    # Which of the flagged cases the recipient may read (bot/authz.py), found by the sender.
+    readable: Readable = field(default_factory=Readable)
 
 
 def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
@@ -55,7 +58,8 @@ def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
             next_promise=still_open[0] if still_open else None,
             open_promises=len(still_open),
             contacts=queries.contact_count(session, case.id),
-            history=customers.history(session, case, now),
+            # The card's readers are its channel's members: no other private channel's cases.
+            history=customers.history(session, case, now, Readable.channel(case.channel_id)),
         )
     if kind is NotificationKind.ESCALATION and promise is not None:
         scene.escalation = EscalationFacts(
@@ -92,7 +96,7 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
         return Target(claim.recipient), notices.person_note(case, promise, claim.payload)
     if kind is NotificationKind.RECURRING_FLAG:
         assert scene.flag is not None, "the flag is gone"
-        return Target(claim.recipient), notices.recurring_flag(scene.flag, scene.flagged)
+        return Target(claim.recipient), notices.recurring_flag(scene.flag, scene.flagged, scene.readable)
     assert promise is not None, f"{kind.value} needs a promise"
     if kind is NotificationKind.PROMISE_NOTE:
         assert scene.forecast is not None, "the sender works out the plan first"
@@ -109,7 +113,16 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
     if kind is NotificationKind.ESCALATION:
         assert scene.escalation is not None
         decision = notices.escalation(case, promise, now, scene.escalation)
+        if not _may_read(claim.recipient, case):
+            # The last level, ESCALATION_CHANNEL, for a private channel's case: who and when,
+            # not what (bot/authz.py); acknowledging or taking it over needs no more.
+            decision = notices.escalation_without_details(case, promise, now, decision)
         if claim.recipient == case.channel_id:
             return Target(case.channel_id, case.card_ts, broadcast=True), decision
         return Target(claim.recipient), decision
     raise ValueError(f"unknown notification kind {claim.kind}")
+
+
+def _may_read(recipient: str, case: Case) -> bool:
+    """A channel reads what its members may; a person an escalation reaches is in the chain."""
+    return not recipient.startswith(("C", "G")) or Readable.channel(recipient).allows(case)

@@ -14,11 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import cases, digests, escalation, managers, notifications, team
+from bot.authz import Readable
 from bot.clock import Clock
 from bot.delivery.outcomes import Dead, Deferred, Outcome, Sent, Skipped
 from bot.escalation import Decision, Drop, Wait
 from bot.flows import outlook
 from bot.flows.context import Directory
+from bot.flows.reading import readable_with
 from bot.policy import Policy
 from handlers.clients import SlackClients
 from handlers.outbound import posting
@@ -33,7 +35,7 @@ from handlers.views.card import case_card
 from handlers.views.notices import EscalationFacts
 from handlers.views.report import report_message
 from storage.db import Database
-from storage.models import NotificationKind
+from storage.models import Case, NotificationKind
 from storage.outbox import Claim
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,8 @@ class SlackSender:
             if claim.kind == NotificationKind.PROMISE_NOTE.value and scene.promise is not None:
                 # The plan as the confirmation showed it: the same forecast.
                 scene.forecast = outlook.escalation_forecast(self, scene.case, scene.promise)
+            if claim.kind == NotificationKind.RECURRING_FLAG.value:
+                scene.readable = self._readable_by(claim.team_id, claim.recipient, scene.flagged)
             target, message = scenes.compose(claim, scene, self.clock.now(), self.policy.escalation_repeat)
             return self._send(client, claim, target, message)
         except SlackApiError as error:
@@ -188,6 +192,17 @@ class SlackSender:
             self.clients.interactive(claim.team_id), scene.promise.owner_id, self.clock.now()
         )
         return replace(facts, owner_local_time=local, owner_status=status)
+
+    def _readable_by(self, team_id: str, recipient: str, flagged: list[Case]) -> Readable:
+        """Which of these cases the recipient may read: a channel, its own private cases; a
+        person, as bot/authz.py says (their role, and the channels they're in)."""
+        if recipient.startswith(("C", "G")):
+            return Readable.channel(recipient)
+        private = {case.channel_id for case in flagged if case.private}
+        admins = self.policy.admins
+        return readable_with(
+            self.db, admins, self.directory, team_id=team_id, reader_id=recipient, channels=private
+        )
 
     # -- Slack calls -------------------------------------------------------------------
 

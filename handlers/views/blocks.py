@@ -3,12 +3,14 @@ message they make: blocks plus a plain `text` fallback (notifications, screen re
 without blocks).
 
 Times are `<!date^…>` tokens, so every reader sees their own local time; the fallback after
-the `|` is UTC. Text people typed is shown as typed, except that broadcast mentions are
-disarmed: a case summary must never ping @channel."""
+the `|` is UTC. Text people typed is shown as text: every mrkdwn string (sections, contexts,
+fields, confirm texts, the `text` fallback, which Slack also reads for mentions) takes it
+through `safe`, once, at the point it is put in, and never a whole composed line, whose own
+`<@U…>` and `<!date…>` must keep working. plain_text (headers, buttons, titles) takes it as is:
+Slack never reads markup there."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +26,10 @@ from slack_sdk.models.blocks import (
 
 from bot.clock import zone
 from handlers.ids import ActionId, Subject
+from handlers.slack_text import escape
 from storage.models import Case
 
 SECTION_TEXT_LIMIT = 3000
-
-_BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>")
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,10 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def safe(text: str) -> str:
-    """People's text as they typed it, minus the power to notify everyone."""
-    return _BROADCAST.sub(lambda m: "@" + m.group(1).split("^")[0], text or "")
+def safe(text: str | None, limit: int | None = None) -> str:
+    """People's text, shortened to `limit` characters (before escaping, so no `&amp;` is cut in
+    half), to show as text in mrkdwn: `&`, `<` and `>` escaped (handlers/slack_text.py)."""
+    return escape(clip(text or "", limit) if limit is not None else text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -78,8 +80,8 @@ def due_both(case: Case, moment: datetime) -> str:
     return f"{when(moment)} for you = {theirs}" if theirs else when(moment)
 
 
-def customer_of(case: Case) -> str:
-    return safe(case.customer) if case.customer else "_not given_"
+def customer_of(case: Case, limit: int | None = None) -> str:
+    return safe(case.customer, limit) if case.customer else "_not given_"
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:

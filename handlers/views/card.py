@@ -64,7 +64,8 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         f"*Opened*\n{when(case.opened_at)}",
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"{case.ref} · {safe(case.customer or 'new case')}", 150)),
+        # plain_text: shown as is, never read as markup.
+        HeaderBlock(text=clip(f"{case.ref} · {case.customer or 'new case'}", 150)),
         section(safe(case.summary)),
         fields(summary),
     ]
@@ -88,7 +89,7 @@ def case_card(case: Case, facts: CardFacts, now: datetime) -> Message:
         if case.recurrence is not None:
             kind = "a recurring problem" if case.recurrence.value == "recurring" else "a single event"
             outcome.append(f"{kind}" + (f" · {safe(case.category)}" if case.category else ""))
-        outcome.append(f"The customer is back? `/case reopen {case.ref} <why>`")
+        outcome.append(f"The customer is back? `/case reopen {case.ref} &lt;why&gt;`")
         blocks.append(context(" · ".join(outcome)))
     customer = safe(case.customer or "a customer")
     text = (
@@ -104,7 +105,7 @@ def _next_promise(case: Case, facts: CardFacts, now: datetime) -> str:
         return "None open"
     late = " · *overdue*" if promise.due_at < now else ""
     more = f"\n_and {facts.open_promises - 1} more_" if facts.open_promises > 1 else ""
-    return f"“{safe(clip(promise.description, 120))}”\ndue {due_both(case, promise.due_at)}{late}{more}"
+    return f"“{safe(promise.description, 120)}”\ndue {due_both(case, promise.due_at)}{late}{more}"
 
 
 def _refs(case: Case) -> str:
@@ -134,7 +135,7 @@ def _buttons(case: Case, facts: CardFacts) -> ActionsBlock:
                 style="primary",
                 confirm=ConfirmObject(
                     title="Promise kept?",
-                    text=f"“{clip(facts.next_promise.description, 200)}” was done for the customer.",
+                    text=f"“{safe(facts.next_promise.description, 200)}” was done for the customer.",
                     confirm="Yes, kept",
                     deny="Not yet",
                 ),

@@ -56,7 +56,7 @@ def too_many_open(case: Case, open_promises: list[Promise]) -> str | None:
         return None
     return (
         f"{case.ref} has {len(open_promises)} open promises, more than one form can ask about: mark them"
-        f" kept (`/case done {case.ref}`) or cancelled (`/case cancel {case.ref} <why>`) first."
+        f" kept (`/case done {case.ref}`) or cancelled (`/case cancel {case.ref} &lt;why&gt;`) first."
     )
 
 

@@ -12,11 +12,10 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import (
     Message,
     button,
-    clip,
     context,
     customer_of,
     message,
@@ -44,7 +43,7 @@ def contact_line(contact: Contact, *, note: bool = False) -> str:
     elif contact.edited_at is not None:
         marks = " _(edited)_"
     icon = ":memo: " if note else ""
-    return f"• {icon}{when(contact.posted_at)} <@{contact.author_id}>: {safe(clip(contact.text, 280))}{marks}"
+    return f"• {icon}{when(contact.posted_at)} <@{contact.author_id}>: {safe(contact.text, 280)}{marks}"
 
 
 def case_details(case: Case, now: datetime, page: int = 0) -> Message:
@@ -98,11 +97,11 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
     else:
         blocks.append(section("*Promises*\nNone yet."))
     text = (
-        f"{case.ref} ({case.customer or 'customer'}), {state}: {case.summary}."
+        f"{case.ref} ({safe(case.customer or 'customer')}), {state}: {safe(case.summary)}."
         f" {len(contacts)} contact(s), {len(promises)} promise(s)"
         + (f", {len(notes)} internal note(s)." if notes else ".")
     )
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def _notes(notes: list[Contact]) -> list[SectionBlock]:
@@ -123,7 +122,7 @@ def case_list(cases: list[Case], now: datetime) -> Message:
     for case in cases[:40]:
         open_promises = [p for p in case.promises if p.state is PromiseState.OPEN]
         next_due = f" · next promise {promise_line(open_promises[0], now)[2:]}" if open_promises else ""
-        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(clip(case.summary, 120))}{next_due}")
+        lines.append(f"• *{case.ref}* {customer_of(case)}: {safe(case.summary, 120)}{next_due}")
     header = f"*Your open cases ({len(cases)})*"
     if len(cases) > 40:
         header += " · the oldest 40"

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 
 from handlers.views.blocks import (
     Message,
-    clip,
     context,
     customer_of,
     duration,
@@ -67,7 +66,7 @@ def summary(items: list[SummaryItem], now: datetime) -> Message:
         lines = [f"• {_one_line(item, now)}" for item in listed]
         blocks += packed(f"*And {len(listed)} more* (`/case show CASE-…` for any of them)", lines)
     fallback = "; ".join(_fallback(item) for item in items)
-    return message(safe(f"{headline}: {fallback}."), blocks)
+    return message(f"{headline}: {fallback}.", blocks)
 
 
 def _item_blocks(item: SummaryItem, now: datetime) -> list[Block]:
@@ -132,8 +131,8 @@ def _one_line(item: SummaryItem, now: datetime) -> str:
     label, _ = _describe(item, now)
     what = ""
     if promise is not None:
-        what = f": “{safe(clip(promise.description, 80))}” {_due(promise.due_at, now)}"
-    customer = clip(customer_of(case), 40)
+        what = f": “{safe(promise.description, 80)}” {_due(promise.due_at, now)}"
+    customer = customer_of(case, 40)
     return f"*{label}* · {case.ref} · {customer}{what}"
 
 
@@ -148,4 +147,4 @@ _SAID_AS = {
 
 def _fallback(item: SummaryItem) -> str:
     case = item.case
-    return f"{_SAID_AS.get(item.claim.kind, 'update')} on {case.ref} ({case.customer or 'customer'})"
+    return f"{_SAID_AS.get(item.claim.kind, 'update')} on {case.ref} ({safe(case.customer or 'customer')})"

@@ -12,8 +12,8 @@ from slack_sdk.models.views import View
 from bot import insights
 from bot.insights import CaseWithNext, DuePromise, HomeSnapshot, TeamView
 from bot.roster import Roster
-from handlers.parse import USAGE
-from handlers.views.blocks import clip, context, customer_of, duration, packed, safe, section, when
+from handlers.usage import USAGE
+from handlers.views.blocks import context, customer_of, duration, packed, safe, section, when
 from handlers.views.team import roster_blocks
 from storage.models import CasePriority
 
@@ -68,7 +68,7 @@ def _due_blocks(snapshot: HomeSnapshot) -> list[Block]:
 
 def _due_line(due: DuePromise, now: datetime) -> str:
     promise, case = due.promise, due.case
-    what = clip(safe(promise.description), 120)
+    what = safe(promise.description, 120)
     if promise.due_at < now:
         return (
             f"• :red_circle: *{case.ref}* “{what}” · *overdue by {duration(now - promise.due_at)}*"
@@ -87,13 +87,13 @@ def _case_blocks(snapshot: HomeSnapshot) -> list[Block]:
 
 def _case_line(item: CaseWithNext, now: datetime) -> str:
     case, promise = item.case, item.next_promise
-    line = f"• *{case.ref}* · {clip(customer_of(case), 60)} · {clip(safe(case.summary), 80)}"
+    line = f"• *{case.ref}* · {customer_of(case, 60)} · {safe(case.summary, 80)}"
     if case.priority in PRIORITY:
         line += f" · {PRIORITY[case.priority]}"
     if promise is None:
         return line + "\n      _no open promise_"
     late = " · *overdue*" if promise.due_at < now else ""
-    return line + f"\n      next: “{clip(safe(promise.description), 80)}” due {when(promise.due_at)}{late}"
+    return line + f"\n      next: “{safe(promise.description, 80)}” due {when(promise.due_at)}{late}"
 
 
 def _team_blocks(team: TeamView, now: datetime) -> list[Block]:
@@ -120,8 +120,8 @@ def _team_blocks(team: TeamView, now: datetime) -> list[Block]:
 def _team_line(due: DuePromise, now: datetime) -> str:
     promise, case = due.promise, due.case
     return (
-        f"• <@{promise.owner_id}> · *{case.ref}* {clip(customer_of(case), 60)}"
-        f" · “{clip(safe(promise.description), 100)}” · *{duration(now - promise.due_at)} late*"
+        f"• <@{promise.owner_id}> · *{case.ref}* {customer_of(case, 60)}"
+        f" · “{safe(promise.description, 100)}” · *{duration(now - promise.due_at)} late*"
         f" (due {when(promise.due_at)})"
     )
 

@@ -117,14 +117,16 @@ def _about(case: Case) -> SectionBlock:
     return section(f"*{case.ref}* · {customer_of(case)}\n{safe(case.summary)}")
 
 
-def open_case_view(channel_id: str) -> View:
+def open_case_view(channel_id: str, *, private: bool = False) -> View:
+    """`private`: the command that opened it came from a private channel (the form's submission
+    no longer says where it came from)."""
     return View(
         type="modal",
         callback_id=CallbackId.OPEN_CASE.value,
         title=PlainTextObject(text="Open a case"),
         submit=PlainTextObject(text="Open"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=json.dumps({"channel_id": channel_id, "private": private}),
         blocks=[
             text_input(
                 BlockId.CUSTOMER,

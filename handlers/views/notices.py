@@ -13,15 +13,15 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.authz import Readable
 from bot.case_changes import FIELD_NAMES
 from bot.clock import zone
 from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import (
     Message,
     button,
-    clip,
     context,
     customer_of,
     due_both,
@@ -39,8 +39,8 @@ def reminder(case: Case, promise: Promise) -> Message:
     """The owner's reminder, with what they can do about it. Once they did something,
     handlers/listeners/actions.py redraws it in place without the buttons."""
     text = (
-        f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
-        f" due {when(promise.due_at)}."
+        f"Reminder: {case.ref} ({safe(case.customer or 'customer')}): you promised"
+        f" “{safe(promise.description)}”, due {when(promise.due_at)}."
     )
     blocks: list[Block] = [
         section(
@@ -72,7 +72,7 @@ def reminder(case: Case, promise: Promise) -> Message:
         )
     )
     blocks.append(context("Can't make it? Tell the customer now and offer a new time, then Reschedule."))
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
         section(
             f"{headline}{level}\n<@{promise.owner_id}> promised: “{safe(promise.description)}”\n{status}"
         ),
-        section(f"*Case:* {safe(clip(case.summary, 600))}"),
+        section(f"*Case:* {safe(case.summary, 600)}"),
         *_escalation_facts(promise, facts),
     ]
     subject = Subject(case_id=case.id, promise_id=promise.id)
@@ -110,7 +110,7 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
         )
     )
     blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def _escalation_status(case: Case, promise: Promise, now: datetime) -> tuple[str, str, str]:
@@ -119,15 +119,15 @@ def _escalation_status(case: Case, promise: Promise, now: datetime) -> tuple[str
     if now < promise.due_at:
         left = duration(promise.due_at - now)
         text = (
-            f"Help asked: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-            f" “{promise.description}”, due {when(promise.due_at)}, in {left}, and asks for help."
+            f"Help asked: {case.ref} ({safe(case.customer or 'customer')}): <@{promise.owner_id}> promised"
+            f" “{safe(promise.description)}”, due {when(promise.due_at)}, in {left}, and asks for help."
         )
         headline = f":sos: *{case.ref}: <@{promise.owner_id}> asks for help* · {customer_of(case)}"
         return text, headline, f"Due {when(promise.due_at)} · *in {left}*"
     late = duration(now - promise.due_at)
     text = (
-        f"Escalation: {case.ref} ({case.customer or 'customer'}): <@{promise.owner_id}> promised"
-        f" “{promise.description}”, due {when(promise.due_at)}, not kept; {late} late."
+        f"Escalation: {case.ref} ({safe(case.customer or 'customer')}): <@{promise.owner_id}> promised"
+        f" “{safe(promise.description)}”, due {when(promise.due_at)}, not kept; {late} late."
     )
     headline = f":rotating_light: *{case.ref} missed a promise* · {customer_of(case)}"
     return text, headline, f"Due {when(promise.due_at)} · *{late} late*"
@@ -140,7 +140,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
         lines = [
             f"• was due {when(p.due_at)}; given a new time by"
             f" <@{p.rescheduled_by}> {when(p.rescheduled_at) if p.rescheduled_at else ''}"
-            f"{' (customer told)' if p.customer_told else ''}: {safe(clip(p.reschedule_note or '', 200))}"
+            f"{' (customer told)' if p.customer_told else ''}: {safe(p.reschedule_note, 200)}"
             for p in facts.history[-5:]
         ]
         more = f"\n_and {len(facts.history) - 5} earlier_" if len(facts.history) > 5 else ""
@@ -149,8 +149,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
         contact = facts.last_contact
         blocks.append(
             context(
-                f"Last contact {when(contact.posted_at)} by <@{contact.author_id}>:"
-                f" {safe(clip(contact.text, 300))}"
+                f"Last contact {when(contact.posted_at)} by <@{contact.author_id}>: {safe(contact.text, 300)}"
             )
         )
     else:
@@ -159,7 +158,7 @@ def _escalation_facts(promise: Promise, facts: EscalationFacts) -> list[Block]:
     if facts.owner_local_time:
         owner += f"'s local time: {facts.owner_local_time}"
     if facts.owner_status:
-        owner += f" · status: {safe(clip(facts.owner_status, 100))}"
+        owner += f" · status: {safe(facts.owner_status, 100)}"
     blocks.append(context(owner))
     return blocks
 
@@ -179,8 +178,9 @@ def escalation_note(case: Case, promise: Promise, now: datetime, to: str) -> Mes
     return message(text, [section(text)])
 
 
-def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
-    """A category of problems keeps coming back: worth fixing at the root."""
+def recurring_flag(flag: RecurringFlag, flagged: list[Case], readable: Readable) -> Message:
+    """A category of problems keeps coming back: worth fixing at the root. A case its reader may
+    not read (another private channel's) is counted and named, never described."""
     closed = [c.closed_at for c in flagged if c.closed_at is not None]
     days = (max(closed) - min(closed)).days + 1 if closed else 1
     headline = (
@@ -188,14 +188,12 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
         f" recurring within {max(days, 1)} day(s)"
     )
     lines = [
-        f"• *{c.ref}* · {customer_of(c)} · <@{c.owner_id}>"
-        f" · closed {when(c.closed_at) if c.closed_at else ''}: {safe(clip(c.summary, 150))}"
-        + (f" — _{safe(clip(c.close_note, 150))}_" if c.close_note else "")
+        _flagged_line(c) if readable.allows(c) else f"• *{c.ref}* · _in a private channel_"
         for c in flagged[:20]
     ]
     more = f"\n_and {len(flagged) - 20} more_" if len(flagged) > 20 else ""
     text = (
-        f"A recurring problem: {flag.category}: {len(flagged)} cases closed as recurring"
+        f"A recurring problem: {safe(flag.category)}: {len(flagged)} cases closed as recurring"
         f" ({', '.join(c.ref for c in flagged[:20])}). Worth fixing at the root."
     )
     blocks: list[Block] = [
@@ -203,7 +201,36 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
         section("\n".join(lines) + more),
         context("Single events don't need a root-cause fix; a problem that keeps coming back does."),
     ]
-    return message(safe(text), blocks)
+    return message(text, blocks)
+
+
+def _flagged_line(case: Case) -> str:
+    closed = when(case.closed_at) if case.closed_at else ""
+    note = f" — _{safe(case.close_note, 150)}_" if case.close_note else ""
+    return (
+        f"• *{case.ref}* · {customer_of(case)} · <@{case.owner_id}> · closed {closed}:"
+        f" {safe(case.summary, 150)}{note}"
+    )
+
+
+def escalation_without_details(case: Case, promise: Promise, now: datetime, full: Message) -> Message:
+    """An escalation to a channel that may not read the case (ESCALATION_CHANNEL, for a case in
+    another, private channel): the case, who promised and when, and the buttons that need no
+    more (acknowledge, take over); what was promised, to whom and why stays in its channel."""
+    late = f"{duration(now - promise.due_at)} late" if now >= promise.due_at else "help asked"
+    text = (
+        f":rotating_light: *{case.ref}*: <@{promise.owner_id}> has a promise due {when(promise.due_at)}"
+        f" ({late}). The case is in a private channel, so its details stay there."
+    )
+    actions = [b for b in full.blocks if b.get("type") == "actions"]
+    for block in actions:
+        block["elements"] = [
+            e
+            for e in block["elements"]
+            if e.get("action_id")
+            in (ActionId.ESCALATION_ACKNOWLEDGE.value, ActionId.ESCALATION_TAKE_OVER.value)
+        ]
+    return Message(text=text, blocks=[section(text).to_dict(), *actions])
 
 
 def manager_missing(case: Case, promise: Promise) -> Message:
@@ -249,7 +276,7 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
     """Something someone did, said in the case thread: every choice is on the record."""
     by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "the promise"
-    note = safe(clip(str(payload.get("note") or ""), 500))
+    note = safe(str(payload.get("note") or ""), 500)
     old = payload.get("old_due_at")
     if event is NoteEvent.ACKNOWLEDGED:
         text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
@@ -268,8 +295,8 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
         text = _case_change(case, event, by, what, note, payload)
     else:
         assert event is NoteEvent.CONTACT
-        via = f" by {payload.get('via')}" if payload.get("via") else ""
-        said = safe(clip(str(payload.get("text") or ""), 2500))
+        via = f" by {safe(str(payload.get('via')))}" if payload.get("via") else ""
+        said = safe(str(payload.get("text") or ""), 2500)
         text = f":speech_balloon: Contact{via} logged by {by}: {said}"
     return message(text, [section(text)])
 
@@ -290,7 +317,7 @@ def _case_change(case: Case, event: NoteEvent, by: str, what: str, note: str, pa
 def _changed(change: dict[str, Any]) -> str:
     name = FIELD_NAMES.get(str(change.get("field")), str(change.get("field")))
     before, after = change.get("before"), change.get("after")
-    shown = [safe(clip(str(value), 200)) if value else "_none_" for value in (before, after)]
+    shown = [safe(str(value), 200) if value else "_none_" for value in (before, after)]
     return f"{name} {shown[0]} → {shown[1]}"
 
 
@@ -303,10 +330,10 @@ def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) ->
     if event is NoteEvent.ACKNOWLEDGED:
         text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
     elif event is NoteEvent.EXTENDED:
-        note = safe(clip(str(payload.get("note") or ""), 500))
+        note = safe(str(payload.get("note") or ""), 500)
         text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
     elif event is NoteEvent.CANCELLED:
-        note = safe(clip(str(payload.get("note") or ""), 500))
+        note = safe(str(payload.get("note") or ""), 500)
         text = f"{by} cancelled {what} on {case.ref}; no reminder or escalation will follow. Why: {note}"
     else:
         raise ValueError(f"a {event.value} note is never sent to the owner")
@@ -327,19 +354,19 @@ def handed_over(case: Case, by: str, previous_owner: str) -> Message:
     """The DM to the new owner."""
     given = "handed it to you" if by == previous_owner else f"handed it over from <@{previous_owner}>"
     text = (
-        f"{case.ref} ({case.customer or 'customer'}) is yours now: <@{by}> {given}."
+        f"{case.ref} ({safe(case.customer or 'customer')}) is yours now: <@{by}> {given}."
         " Its promises' reminders come to you from now on."
     )
     blocks: list[Block] = [
         section(
             f":inbox_tray: *{case.ref} is yours now* · {customer_of(case)}\n"
-            f"{safe(clip(case.summary, 300))}\n<@{by}> {given}."
+            f"{safe(case.summary, 300)}\n<@{by}> {given}."
         ),
         context(
             f"Its contacts and promises: `/case show {case.ref}`. Reminders for its promises come to you."
         ),
     ]
-    return message(safe(text), blocks)
+    return message(text, blocks)
 
 
 def handover_note(case: Case, by: str, previous_owner: str) -> Message:

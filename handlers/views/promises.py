@@ -14,7 +14,7 @@ from bot import hygiene
 from bot.clock import zone
 from bot.forecast import Forecast, Step
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import (
     Message,
     button,
@@ -178,7 +178,7 @@ def promise_line(promise: Promise, now: datetime) -> str:
     if promise.state is PromiseState.CANCELLED:
         told = "the customer told" if promise.customer_told else "the customer not told"
         at = f" {when(promise.cancelled_at)}" if promise.cancelled_at else ""
-        why = safe(clip(promise.cancel_reason or "", 300))
+        why = safe(promise.cancel_reason or "", 300)
         return (
             f"• :no_entry_sign: “{safe(promise.description)}” was due {when(promise.due_at)};"
             f" cancelled by <@{promise.cancelled_by}>{at} ({told}): {why}"

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import MarkdownTextObject as Markdown
 
 from bot.promises import Intent, PromiseChoice
 from handlers.ids import CHOICE_PREFIX, ActionId, BlockId, Subject
-from handlers.views.blocks import Message, button, clip, context, message, safe, section, when
+from handlers.views.blocks import Message, button, context, message, safe, section, when
 
 # A message holds at most 50 blocks: promises beyond these are counted, not offered.
 MAX_CHOICES = 40
@@ -53,7 +53,7 @@ def which_promise(
             SectionBlock(
                 block_id=f"{CHOICE_PREFIX}{choice.promise_id}",
                 text=Markdown(
-                    text=f"{ref}“{safe(clip(choice.description, 300))}” · due {when(choice.due_at)}"
+                    text=f"{ref}“{safe(choice.description, 300)}” · due {when(choice.due_at)}"
                 ),
                 accessory=button(label, action, _fitted(subject)),
             )
@@ -76,14 +76,14 @@ def new_time_question(
     subject = _fitted(
         Subject(case_id=case_id, promise_id=promise_id, due=int(new_due.timestamp()), note=note)
     )
-    what = f"“{safe(clip(description, 300))}” on *{case_ref}*"
+    what = f"“{safe(description, 300)}” on *{case_ref}*"
     text = (
         f"New time for {what}: {when(new_due)} (now {when(old_due)}). Does the customer know the new time?"
         " A reschedule the customer doesn't know of is a missed promise."
     )
     return _question(
         text,
-        f"Note: {safe(clip(note, 500))}",
+        f"Note: {safe(note, 500)}",
         [
             button("The customer knows the new time", ActionId.RESCHEDULE_TOLD, subject, "primary"),
             button("Not yet", ActionId.RESCHEDULE_NOT_YET, subject),
@@ -96,12 +96,12 @@ def cancel_question(
 ) -> Message:
     subject = _fitted(Subject(case_id=case_id, promise_id=promise_id, note=reason))
     text = (
-        f"Call off “{safe(clip(description, 300))}” on *{case_ref}* (due {when(due)})? Does the"
+        f"Call off “{safe(description, 300)}” on *{case_ref}* (due {when(due)})? Does the"
         " customer know it's off? A promise dropped without telling them is a promise broken."
     )
     return _question(
         text,
-        f"Why: {safe(clip(reason, 500))}",
+        f"Why: {safe(reason, 500)}",
         [
             button("The customer knows", ActionId.CANCEL_TOLD, subject, "primary"),
             button("Not yet", ActionId.CANCEL_NOT_YET, subject),

@@ -10,11 +10,10 @@ from slack_sdk.models.blocks import ActionsBlock
 from bot.case_changes import Change
 from bot.clock import zone
 from handlers.ids import ActionId, BlockId, Subject
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import (
     Message,
     button,
-    clip,
     context,
     message,
     safe,
@@ -48,7 +47,8 @@ def help_message() -> Message:
         f"• {USAGE['done']}: the promise is kept (several open: I ask which)",
         f"• {USAGE['reschedule']}: a new time, once the customer knows it;"
         " in a case thread: `reschedule friday 10am: courier delayed`",
-        f"• {USAGE['cancel']}: call a promise off, the customer told; in a case thread: `cancel: <why>`",
+        f"• {USAGE['cancel']}: call a promise off, the customer told;"
+        " in a case thread: `cancel: &lt;why&gt;`",
         f"• {USAGE['show']} · {USAGE['list']} · {USAGE['close']} (open promises: I ask what became of each)",
         f"• {USAGE['edit']}: customer, numbers, priority, customer's time zone · {USAGE['reopen']}",
         "• In a case thread, `note: …` is an internal note: kept on the case, not counted as a contact",
@@ -172,7 +172,7 @@ def case_edited(case: Case, changes: list[Change]) -> Message:
     if not changes:
         text = f"Nothing changed on {case.ref}."
         return message(text, [section(text)])
-    said = "; ".join(f"{c.name}: {safe(clip(c.after or 'none', 200))}" for c in changes)
+    said = "; ".join(f"{c.name}: {safe(c.after or 'none', 200)}" for c in changes)
     text = f"{case.ref} updated ({said}). The case thread says what changed."
     return message(text, [section(f":pencil2: {text}")])
 
@@ -197,7 +197,7 @@ def close_asks(case_ref: str, case_id: int, open_count: int) -> Message:
 
 def dm_help(said: str) -> Message:
     """What the bot's DM understands, for anything it didn't."""
-    heard = f"I didn't understand “{safe(clip(said, 100))}”. " if said else ""
+    heard = f"I didn't understand “{safe(said, 100)}”. " if said else ""
     text = (
         f"{heard}Here I understand `done` (a reminder's promise is kept; several waiting: I ask which)"
         " and `done CASE-7`. Everything else is a `/case` command in any channel: `/case help` lists them."

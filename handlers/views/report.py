@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.insights import Tally
 from bot.reports import AgentLine, FirstContact, Report
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import Message, context, duration, message, packed, safe, section, when
 
 # Agent lines shown per section; a whole workspace may have hundreds (the CLI lists everyone).

@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.customers import USAGE, EarlierCase, Found, History
 from bot.validation import quoted
-from handlers.views.blocks import Message, clip, context, customer_of, message, safe, section, when
+from handlers.views.blocks import Message, context, customer_of, message, safe, section, when
 from storage.models import Case, CaseState
 
 SUMMARY_SHOWN = 80
@@ -15,7 +15,8 @@ WHAT_TO_SEARCH = "Search by customer name, account / order / tracking number, or
 
 
 def results(found: Found) -> Message:
-    asked = safe(quoted(found.text, 60))
+    # quoted() escapes what it shows.
+    asked = quoted(found.text, 60)
     if not found.hits:
         text = f"Nothing found for “{asked}” in this workspace's cases. {WHAT_TO_SEARCH}"
         return message(text, [section(f":mag: {text}")])
@@ -39,7 +40,7 @@ def _found_line(case: Case, exact: bool) -> str:
     state = "open" if case.state is CaseState.OPEN else "closed"
     exactly = " · _exact number_" if exact else ""
     return (
-        f"• *{case.ref}* · {customer_of(case)} · “{safe(clip(case.summary, SUMMARY_SHOWN))}”"
+        f"• *{case.ref}* · {customer_of(case)} · “{safe(case.summary, SUMMARY_SHOWN)}”"
         f" · {state} · <@{case.owner_id}> · opened {when(case.opened_at, '{date_short}')}{exactly}"
     )
 
@@ -71,7 +72,7 @@ def _earlier_line(earlier: EarlierCase) -> str:
     else:
         promised = "no promises due yet" if case.promises else "no promises"
     return (
-        f"• *{case.ref}* “{safe(clip(case.summary, 60))}” · {state}"
+        f"• *{case.ref}* “{safe(case.summary, 60)}” · {state}"
         f" · opened {when(case.opened_at, '{date_short}')} · {promised}"
     )
 

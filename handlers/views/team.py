@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock, HeaderBlo
 from bot.managers import Change, TeamEvent
 from bot.roster import Roster
 from handlers.ids import ActionId, BlockId
-from handlers.parse import USAGE
+from handlers.usage import USAGE
 from handlers.views.blocks import Message, button, context, message, packed, section, when
 
 # Roster lines an admin's Home shows (the Home holds 100 blocks; `python -m bot team export`

@@ -89,7 +89,7 @@ class EventCallbacksMixin:
             "text": text,
             "ts": ts,
             "thread_ts": thread_ts,
-            "channel_type": _channel_type(channel),
+            "channel_type": self._channel_type(channel),
             "event_ts": ts,
             "team": self.team_id,
             "client_msg_id": str(uuid.uuid4()),
@@ -138,7 +138,7 @@ class EventCallbacksMixin:
             "channel": channel,
             "ts": event_ts,
             "event_ts": event_ts,
-            "channel_type": _channel_type(channel),
+            "channel_type": self._channel_type(channel),
             "message": {
                 "type": "message",
                 "user": user,
@@ -170,7 +170,7 @@ class EventCallbacksMixin:
             "ts": event_ts,
             "event_ts": event_ts,
             "deleted_ts": ts,
-            "channel_type": _channel_type(channel),
+            "channel_type": self._channel_type(channel),
             "previous_message": {
                 "type": "message",
                 "user": user,
@@ -193,8 +193,47 @@ class EventCallbacksMixin:
             "bot_id": bot_id,
             "username": "other-bot",
             "channel": channel,
-            "channel_type": _channel_type(channel),
+            "channel_type": self._channel_type(channel),
             "event_ts": ts,
+        }
+        return self.event(event)
+
+    def _channel_type(self, channel: str) -> str:
+        """A message event's channel_type: "group" for a private channel."""
+        return _channel_type(channel, self.api is not None and self.api.is_private(channel))
+
+    def member_joined(self, channel: str, user: str) -> Reply:
+        """member_joined_channel, after the stand-in was told (FakeSlackAPI.set_members)."""
+        return self._membership("member_joined_channel", channel, user)
+
+    def member_left(self, channel: str, user: str) -> Reply:
+        return self._membership("member_left_channel", channel, user)
+
+    def _membership(self, kind: str, channel: str, user: str) -> Reply:
+        private = self.api is not None and self.api.is_private(channel)
+        event = {
+            "type": kind,
+            "user": user,
+            "channel": channel,
+            "channel_type": "G" if private else "C",
+            "team": self.team_id,
+            "event_ts": self.next_ts(),
+        }
+        return self.event(event)
+
+    def channel_made_private(self, channel: str, user: str = "UADMIN") -> Reply:
+        """The message Slack posts when a channel is made private (message subtype
+        channel_convert_to_private), after the stand-in was told (FakeSlackAPI.make_private)."""
+        ts = self.next_ts()
+        event = {
+            "type": "message",
+            "subtype": "channel_convert_to_private",
+            "user": user,
+            "text": "made this channel *private*. Now, it can only be viewed or joined by invitation.",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "group",
         }
         return self.event(event)
 
@@ -218,9 +257,9 @@ class EventCallbacksMixin:
         return self.post(json.dumps(body).encode("utf-8"), "application/json")
 
 
-def _channel_type(channel: str) -> str:
+def _channel_type(channel: str, private: bool = False) -> str:
     if channel.startswith("D"):
         return "im"
-    if channel.startswith("G"):
+    if private or channel.startswith("G"):
         return "group"
     return "channel"

@@ -39,10 +39,35 @@ class ConversationsMixin(StandinState):
             )
 
     def set_channel(
-        self, channel_id: str, *, member: bool = True, exists: bool = True, name: str | None = None
+        self,
+        channel_id: str,
+        *,
+        member: bool = True,
+        exists: bool = True,
+        name: str | None = None,
+        private: bool = False,
+        members: list[str] | None = None,
     ) -> None:
+        """`member`: the bot is in it. `members`: the people in it (conversations.members)."""
         with self._lock:
-            self._channels[channel_id] = Channel(exists=exists, member=member, name=name)
+            self._channels[channel_id] = Channel(
+                exists=exists, member=member, name=name, private=private, members=members
+            )
+
+    def set_members(self, channel_id: str, members: list[str]) -> None:
+        """Who is in the channel from now on (Slack tells the app with member_joined_channel /
+        member_left_channel events: SlackEventsClient.member_joined / member_left)."""
+        with self._lock:
+            self._channels.setdefault(channel_id, Channel()).members = list(members)
+
+    def make_private(self, channel_id: str) -> None:
+        with self._lock:
+            self._channels.setdefault(channel_id, Channel()).private = True
+
+    def is_private(self, channel_id: str) -> bool:
+        with self._lock:
+            state = self._channels.get(channel_id)
+            return state is not None and state.private
 
     def is_member(self, channel_id: str) -> bool:
         with self._lock:
@@ -50,8 +75,11 @@ class ConversationsMixin(StandinState):
             return state is None or (state.exists and state.member)
 
     def channel_name(self, channel_id: str) -> str:
+        """As a slash command's channel_name says it: "privategroup" for a private channel."""
         with self._lock:
             state = self._channels.get(channel_id)
+        if state is not None and state.private:
+            return "privategroup"
         if state is not None and state.name:
             return state.name
         return "directmessage" if channel_id.startswith("D") else channel_id.lower()
@@ -133,6 +161,39 @@ class ConversationsMixin(StandinState):
                 "is_channel": True,
                 "is_member": True,
             }
+        }
+
+    def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        state = self._channels.get(channel, Channel())
+        if not channel or not state.exists or (state.private and not state.member):
+            # A private channel the bot isn't in is as good as not there.
+            raise ApiError("channel_not_found")
+        is_im = channel.startswith("D")
+        return {
+            "channel": {
+                "id": channel,
+                "name": state.name or channel.lower(),
+                "is_channel": not is_im and not state.private,
+                "is_group": state.private,
+                "is_im": is_im,
+                "is_mpim": False,
+                "is_private": state.private or is_im,
+                "is_member": state.member,
+            }
+        }
+
+    def _m_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        state = self._channels.get(channel, Channel())
+        if not channel or not state.exists or (state.private and not state.member):
+            raise ApiError("channel_not_found")
+        everyone = state.members if state.members is not None else sorted(self._users)
+        start = int(params.get("cursor") or 0)
+        end = start + max(1, min(int(params.get("limit") or 100), 1000))
+        return {
+            "members": everyone[start:end],
+            "response_metadata": {"next_cursor": str(end) if end < len(everyone) else ""},
         }
 
     def _readable_channel(self, params: dict[str, Any]) -> str:

@@ -249,6 +249,8 @@ _METHODS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] = 
     "conversations.join": FakeSlackAPI._m_conversations_join,
     "conversations.history": FakeSlackAPI._m_conversations_history,
     "conversations.replies": FakeSlackAPI._m_conversations_replies,
+    "conversations.info": FakeSlackAPI._m_conversations_info,
+    "conversations.members": FakeSlackAPI._m_conversations_members,
     "views.open": FakeSlackAPI._m_views_open,
     "views.publish": FakeSlackAPI._m_views_publish,
     "views.push": FakeSlackAPI._m_views_push,

@@ -101,8 +101,14 @@ class Hold:
 @dataclass
 class Channel:
     exists: bool = True
+    # The bot is in it.
     member: bool = True
     name: str | None = None
+    # A private channel: slash commands from it say channel_name "privategroup", its message
+    # events channel_type "group", and conversations.info is_private.
+    private: bool = False
+    # Who is in it (conversations.members); None: everyone the stand-in knows (a public channel).
+    members: list[str] | None = None
 
 
 @dataclass

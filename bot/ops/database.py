@@ -1,0 +1,30 @@
+"""What the operator tools check before they read the bot's database: that it is there and
+current. Opening a SQLite file that isn't there would create an empty one (SQLite makes the file
+on first connect), and the tool would then report "no cases" about a database that never
+existed, leaving a stray file behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app.settings import Settings
+
+
+def problem(settings: Settings) -> str | None:
+    """One line saying why the database can't be read as it is, or None when it can. Creates
+    nothing: a SQLite file that isn't there is said to be missing before anything connects."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if settings.is_sqlite and url.database and url.database != ":memory:" and not Path(url.database).exists():
+        return f"no database at {url.database}: set DATABASE_URL to the bot's database"
+    from storage.db import Database
+    from storage.schema_check import require_current_schema
+
+    db = Database(settings.database_url)
+    try:
+        return require_current_schema(db)
+    except Exception as error:  # unreachable server, wrong password…: one line, not a traceback
+        return f"can't read the database: {str(error).splitlines()[0]}"
+    finally:
+        db.dispose()
