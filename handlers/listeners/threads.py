@@ -2,7 +2,8 @@
 here after their ack):
 
 - plain replies, `thread_broadcast` and `file_share` in a case thread are contacts;
-  a reply starting with `promise <when>: <what>` also records a promise, one starting
+  a reply starting with `promise <when>: <what>` also records a promise (one that can't be
+  recorded gets a ⚠️ and one message saying why), one starting
   `reschedule <when>: …` or `cancel: …` asks its author (privately) the question that comes
   before a new time or a cancellation, and one starting `note:` is an internal note instead;
 - a person's message to the bot in its DM is answered (handlers/listeners/direct.py);
@@ -32,7 +33,7 @@ from handlers.parse_replies import (
 )
 from handlers.services import Services
 from handlers.views.blocks import Message
-from handlers.views.promises import safer_time_advice
+from handlers.views.promises import promise_not_recorded, safer_time_advice
 from handlers.views.replies import error_message
 from storage.models import ContactKind
 
@@ -139,6 +140,8 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
     except CaseError as error:
         problem, request = str(error), None
     promise_request = request if isinstance(request, PromiseReply) else None
+    # A reply that starts `promise` but can't be read is marked as not done (⚠️, not ✅).
+    promise_problem = problem if problem and not is_change_request(text) else None
     reply = ThreadReply(
         channel_id=event["channel"],
         thread_ts=event["thread_ts"],
@@ -147,6 +150,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         text=text,
         promise_when=promise_request.when if promise_request else None,
         promise_what=promise_request.what if promise_request else None,
+        promise_problem=promise_problem,
         kind=ContactKind.NOTE if isinstance(request, NoteReply) else ContactKind.CONTACT,
     )
     logged = contacts.log_reply(services, team_id=team_id, event_id=event_id, reply=reply)
@@ -154,19 +158,17 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         return
     if problem and is_change_request(text):
         _say(services, team_id, reply, error_message(f"Nothing changed: {problem}"))
-        problem = None
-    _tell_author(services, team_id, reply, logged, problem or logged.problem)
+    _tell_author(services, team_id, reply, logged)
     if isinstance(request, RescheduleReply | CancelReply):
         _ask_author(services, team_id, reply, logged.case.id, request)
 
 
-def _tell_author(
-    services: Services, team_id: str, reply: ThreadReply, logged: ReplyLogged, problem: str | None
-) -> None:
-    """What only the reply's author sees, in the thread: why no promise was recorded (the reply
-    itself stays logged as a contact), or why the promise looks tight, with a safer time."""
-    if problem:
-        _say(services, team_id, reply, error_message(f"No promise recorded: {problem}"))
+def _tell_author(services: Services, team_id: str, reply: ThreadReply, logged: ReplyLogged) -> None:
+    """What only the reply's author sees, in the thread: one message saying the reply is logged
+    as a contact but no promise was recorded, and why; or why the promise looks tight, with a
+    safer time."""
+    if logged.problem:
+        _say(services, team_id, reply, promise_not_recorded(logged.problem))
     if logged.made is not None and logged.advice is not None and logged.case is not None:
         _say(services, team_id, reply, safer_time_advice(logged.case, logged.made, logged.advice))
 

@@ -224,3 +224,13 @@ def promise_kept(case: Case, promise: Promise) -> Message:
         " No more reminders or escalations for it."
     )
     return message(text, [section(f":white_check_mark: {text}")])
+
+
+# ---- a thread reply about a promise --------------------------------------------------------
+
+
+def promise_not_recorded(problem: str) -> Message:
+    """A reply that asked for a promise which could not be made: one answer that says both what
+    was kept and what was not (the reply carries a ⚠️, not a ✅)."""
+    text = f"Logged as a contact, but no promise recorded: {problem}"
+    return message(text, [section(f":warning: {text}")])
