@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 CONTACT_MEDIA = ("phone", "email", "chat", "social", "in person", "other")
 # The reaction on a reply kept as an internal note (a contact gets the sender's ✅).
 NOTE_REACTION = "memo"
+# The reaction on a reply that asked for something not done (a promise it could not record):
+# it is kept as a contact, but a ✅ would tell its author, and the thread, that all went well.
+REFUSED_REACTION = "warning"
 
 
 def as_recorded(text: str, *, case_id: int, ts: str) -> tuple[str, int]:
@@ -47,10 +50,13 @@ def log_contact(
     posted_at: datetime,
     now: datetime,
     kind: ContactKind = ContactKind.CONTACT,
+    react: bool = True,
 ) -> tuple[Contact | None, str | None]:
     """Log one thread reply as a contact (or, `kind` NOTE, as an internal note: kept on the
     case, never counted as a contact), once per Slack message. Returns (contact, key of the
-    acknowledgement reaction), or (None, None) when that message was already logged."""
+    acknowledgement reaction), or (None, None) when that message was already logged. With
+    `react` False the caller reacts (react_to) once it knows whether the reply did all it
+    asked for."""
     if queries.contact_at(session, channel_id, ts) is not None:
         return None, None
     # No length check either: Slack bounds a message (40,000 characters), and what it took is
@@ -80,8 +86,25 @@ def log_contact(
     if kind is ContactKind.CONTACT:
         # The card counts contacts; a note changes nothing it shows.
         touch(session, case, now)
-    [reaction_key] = notifications.enqueue_all(session, [_reaction(case, channel_id, ts, now, kind)])
-    return contact, reaction_key
+    if not react:
+        return contact, None
+    return contact, react_to(session, case=case, channel_id=channel_id, ts=ts, now=now, kind=kind)
+
+
+def react_to(
+    session: Session,
+    *,
+    case: Case,
+    channel_id: str,
+    ts: str,
+    now: datetime,
+    kind: ContactKind = ContactKind.CONTACT,
+    refused: bool = False,
+) -> str:
+    """The reaction on a logged reply (its outbox key): ✅ a contact, 📝 a note, ⚠️ a reply
+    whose request was `refused` (kept as a contact all the same)."""
+    [key] = notifications.enqueue_all(session, [_reaction(case, channel_id, ts, now, kind, refused)])
+    return key
 
 
 @dataclass(frozen=True)
@@ -152,9 +175,16 @@ def log_contacts(
 
 
 def _reaction(
-    case: Case, channel_id: str, ts: str, now: datetime, kind: ContactKind = ContactKind.CONTACT
+    case: Case,
+    channel_id: str,
+    ts: str,
+    now: datetime,
+    kind: ContactKind = ContactKind.CONTACT,
+    refused: bool = False,
 ) -> dict[str, Any]:
     """The outbox row of the reaction that tells the author their reply was logged."""
+    # A note is marked apart, so everyone in the thread sees it wasn't counted as a contact.
+    emoji = REFUSED_REACTION if refused else NOTE_REACTION if kind is ContactKind.NOTE else None
     return notifications.message_row(
         team_id=case.team_id,
         kind=NotificationKind.CONTACT_REACTION,
@@ -163,8 +193,7 @@ def _reaction(
         now=now,
         dedupe_key=f"reaction:{channel_id}:{ts}",
         case_id=case.id,
-        # A note is marked apart, so everyone in the thread sees it wasn't counted as a contact.
-        payload={"ts": ts, "emoji": NOTE_REACTION} if kind is ContactKind.NOTE else {"ts": ts},
+        payload={"ts": ts, "emoji": emoji} if emoji else {"ts": ts},
     )
 
 

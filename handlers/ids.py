@@ -50,6 +50,8 @@ class BlockId(StrEnum):
     MANAGER_REQUEST_ACTIONS = "manager_request_actions"
     # A question about a promise: which one, did the customer hear of it.
     QUESTION_ACTIONS = "question_actions"
+    # A thread reply that reads like a promise: record it?
+    PROMISE_OFFER_ACTIONS = "promise_offer_actions"
 
 
 # The close form's question about each open promise: FATE_PREFIX + the promise id.
@@ -120,6 +122,9 @@ class ActionId(StrEnum):
     CANCEL_NOT_YET = "promise.cancel_not_yet"
     # Closing a case with open promises from the command: opens the close form.
     CLOSE_WITH_PROMISES = "case.close_with_promises"
+    # A thread reply that reads like a promise ("I'll call you back by 3pm"): opens the promise
+    # form with what and when as read (Subject.note, Subject.said_when).
+    RECORD_OFFERED_PROMISE = "reply.record_as_promise"
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class Subject:
     # due time (epoch seconds) and the note or reason as typed.
     due: int | None = None
     note: str | None = None
+    # A time as someone wrote it ("tomorrow 3pm"), to fill in a form with.
+    said_when: str | None = None
 
     def encode(self) -> str:
         # Not ASCII-escaped: Slack counts characters, and a note in Greek would be six times longer.
@@ -159,4 +166,5 @@ class Subject:
             item=data.get("item"),
             due=int(data["due"]) if data.get("due") is not None else None,
             note=str(data["note"]) if data.get("note") is not None else None,
+            said_when=str(data["said_when"]) if data.get("said_when") is not None else None,
         )

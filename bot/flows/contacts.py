@@ -40,6 +40,9 @@ class ThreadReply:
     # A reply that starts with `promise <when>: <what>` also makes a promise (read by the caller).
     promise_when: str | None = None
     promise_what: str | None = None
+    # Why a reply that starts `promise` can't be read, when it can't: it is logged as a contact
+    # all the same, but marked as not done (contacts.REFUSED_REACTION).
+    promise_problem: str | None = None
     # A reply that starts `note:` is an internal note: kept on the case, never a contact.
     kind: ContactKind = ContactKind.CONTACT
     # Slack says the channel is private (the event's channel_type): its cases are, from now.
@@ -51,7 +54,8 @@ class ReplyLogged:
     """What logging a reply leaves for its author to hear, if anything."""
 
     case: Case | None = None
-    # Why the promise the reply asked for was not recorded (the reply is logged all the same).
+    # Why the promise the reply asked for was not recorded (the reply is logged all the same,
+    # with a ⚠️ rather than a ✅ when it is new).
     problem: str | None = None
     made: Promise | None = None
     # The promise stands; when it looks tight its author alone hears why, with a safer time.
@@ -68,7 +72,9 @@ def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) 
             if case is not None:
                 if reply.promise_when is None:
                     # A plain reply is found and logged in one transaction: most replies are.
-                    return _log_contact(unit, ctx, team_id, event_id, reply, case, now, None)
+                    return _log_contact(
+                        unit, ctx, team_id, event_id, reply, case, now, None, reply.promise_problem
+                    )
                 owner_id, customer_tz = case.owner_id, case.customer_tz
                 case_id = case.id
                 break
@@ -83,7 +89,7 @@ def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) 
         time.sleep(0.05)
     # The promise's time is read in its owner's time zone, which may take a Slack call:
     # outside any transaction.
-    problem = None
+    problem: str | None = None
     due_at = None
     try:
         assert reply.promise_when is not None
@@ -95,9 +101,7 @@ def log_reply(ctx: Context, *, team_id: str, event_id: str, reply: ThreadReply) 
         problem = str(error)
     with ctx.unit() as unit:
         case = cases.find_case(unit.session, team_id, case_id)
-        logged = _log_contact(unit, ctx, team_id, event_id, reply, case, now, due_at)
-    logged.problem = problem or logged.problem
-    return logged
+        return _log_contact(unit, ctx, team_id, event_id, reply, case, now, due_at, problem)
 
 
 @dataclass(frozen=True)
@@ -173,16 +177,18 @@ def _log_contact(
     case: Case,
     now: datetime,
     due_at: datetime | None,
+    problem: str | None,
 ) -> ReplyLogged:
-    """The reply as a contact, the promise it makes if any, and its inbox row finished."""
+    """The reply as a contact, the promise it makes if any, and its inbox row finished.
+    `problem`: why the promise it asks for can't be made (read before, outside this unit)."""
     session = unit.session
-    logged = ReplyLogged(case=case)
+    logged = ReplyLogged(case=case, problem=problem)
     if reply.private_channel and not case.private:
         # A channel made private after its cases were opened (or one Slack's command didn't
         # say was): from this reply on, they are read as private.
         channels.became_private(session, team_id, reply.channel_id, now)
         case.private = True
-    _, reaction_key = contacts.log_contact(
+    contact, _ = contacts.log_contact(
         session,
         case=case,
         channel_id=reply.channel_id,
@@ -192,35 +198,64 @@ def _log_contact(
         posted_at=datetime.fromtimestamp(float(reply.ts), UTC),
         now=now,
         kind=reply.kind,
+        react=False,
     )
-    if reaction_key:
-        unit.send([reaction_key])
-    if due_at is not None and reply.promise_what is not None and reaction_key:
-        try:
-            with session.begin_nested():
-                made, keys = promises.make_promise(
+    if contact is not None and due_at is not None and reply.promise_what is not None:
+        _make_promise(unit, ctx, reply, case, now, due_at, logged)
+    if contact is not None:
+        # Reacted to once the promise is made or refused: a ✅ must not say all went well.
+        refused = logged.problem is not None
+        unit.send(
+            [
+                contacts.react_to(
                     session,
                     case=case,
-                    # Cleaned like the reply it comes from (bot/validation.py), not refused.
-                    description=scrub(reply.promise_what)[0],
-                    due_at=due_at,
-                    made_by=reply.author_id,
+                    channel_id=reply.channel_id,
+                    ts=reply.ts,
                     now=now,
-                    policy=ctx.policy,
-                    source_ts=reply.ts,
+                    kind=reply.kind,
+                    refused=refused,
                 )
-            logged.made = made
-            unit.send(keys)
-            unit.wake()
-            if made.suggested_due_at is not None:
-                logged.advice = promises.advice_for(session, case, made, now)
-        except CaseError as error:
-            logged.problem = str(error)
+            ]
+        )
     inbox.finish(session, team_id, event_id, EventState.PROCESSED, now)
-    if reaction_key and reply.kind is ContactKind.CONTACT:
+    if contact is not None and reply.kind is ContactKind.CONTACT:
         # A storm of replies to one case redraws its card once per round, not once per reply.
         unit.send_newest(f"card:{case.id}", cases.card_update_key(case))
     return logged
+
+
+def _make_promise(
+    unit: Unit,
+    ctx: Context,
+    reply: ThreadReply,
+    case: Case,
+    now: datetime,
+    due_at: datetime,
+    logged: ReplyLogged,
+) -> None:
+    """The promise a new reply makes; a refusal is left in `logged.problem` for its author."""
+    assert reply.promise_what is not None
+    try:
+        with unit.session.begin_nested():
+            made, keys = promises.make_promise(
+                unit.session,
+                case=case,
+                # Cleaned like the reply it comes from (bot/validation.py), not refused.
+                description=scrub(reply.promise_what)[0],
+                due_at=due_at,
+                made_by=reply.author_id,
+                now=now,
+                policy=ctx.policy,
+                source_ts=reply.ts,
+            )
+        logged.made = made
+        unit.send(keys)
+        unit.wake()
+        if made.suggested_due_at is not None:
+            logged.advice = promises.advice_for(unit.session, case, made, now)
+    except CaseError as error:
+        logged.problem = str(error)
 
 
 def ignore(ctx: Context, *, team_id: str, event_id: str) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -84,6 +84,7 @@ def subject_of(body: dict[str, Any]) -> Subject:
         item=item_of(action.get("block_id")),
         due=subject.due,
         note=subject.note,
+        said_when=subject.said_when,
     )
 
 
@@ -187,6 +188,18 @@ def make_promise(click: Click) -> None:
     case = _case_for_form(click)
     click.open_modal(modals.promise_view(case, click.subject))
     click.warm_time_zone(case.owner_id)
+
+
+@button(ActionId.RECORD_OFFERED_PROMISE, opens_modal=True, replace=True)
+def record_offered_promise(click: Click) -> Message:
+    """A thread reply that read like a promise: the promise form, filled in with what and when
+    as read, to check and record. The offer gives way to a note, so it can't open two forms."""
+    what, said_when = click.subject.note or "", click.subject.said_when or ""
+    case = _case_for_form(click)
+    about = replace(click.subject, note=None, said_when=None)
+    click.open_modal(modals.promise_view(case, about, what=what, said_when=said_when))
+    click.warm_time_zone(case.owner_id)
+    return promise_views.promise_form_opened(what, said_when)
 
 
 @button(ActionId.CARD_DONE)

@@ -2,7 +2,9 @@
 here after their ack):
 
 - plain replies, `thread_broadcast` and `file_share` in a case thread are contacts;
-  a reply starting with `promise <when>: <what>` also records a promise, one starting
+  a reply starting with `promise <when>: <what>` also records a promise (one that can't be
+  recorded gets a ⚠️ and one message saying why), one that reads like a promise ("I'll call
+  you back by 3pm") offers its author to record it, one starting
   `reschedule <when>: …` or `cancel: …` asks its author (privately) the question that comes
   before a new time or a cancellation, and one starting `note:` is an internal note instead;
 - a person's message to the bot in its DM is answered (handlers/listeners/direct.py);
@@ -29,11 +31,12 @@ from handlers.parse_replies import (
     RescheduleReply,
     is_change_request,
     parse_thread_reply,
+    promise_offer,
 )
 from handlers.services import Services
 from handlers.slack_text import as_text, typed
 from handlers.views.blocks import Message
-from handlers.views.promises import safer_time_advice
+from handlers.views.promises import promise_not_recorded, promise_offered, safer_time_advice
 from handlers.views.replies import error_message
 from storage.models import ContactKind
 
@@ -109,8 +112,9 @@ def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
     """The event as a reply that may be logged together with others (contacts.log_replies): a
     person's reply in a thread that asks for nothing more. A promise is read in its owner's
     time zone (maybe a Slack call, outside any transaction), a note, a new time or a
-    cancellation has something to tell or ask its author, so those go one by one, as do edits,
-    deletions and messages to the bot's DM."""
+    cancellation has something to tell or ask its author, and so has a reply that reads like a
+    promise (promise_offer), so those go one by one, as do edits, deletions and messages to
+    the bot's DM."""
     if event.get("subtype") not in CONTACT_SUBTYPES or not worth_recording(event) or not event.get("user"):
         return None
     if is_direct_message(event):
@@ -121,6 +125,8 @@ def plain_reply(event: dict[str, Any]) -> ThreadReply | None:
             return None
     except CaseError:
         return None  # an attempt at a request: its author hears why it did nothing
+    if promise_offer(text) is not None:
+        return None
     return ThreadReply(
         channel_id=event["channel"],
         thread_ts=event["thread_ts"],
@@ -150,6 +156,8 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
     except CaseError as error:
         problem, request = str(error), None
     promise_request = request if isinstance(request, PromiseReply) else None
+    # A reply that starts `promise` but can't be read is marked as not done (⚠️, not ✅).
+    promise_problem = problem if problem and not is_change_request(text) else None
     reply = ThreadReply(
         channel_id=event["channel"],
         thread_ts=event["thread_ts"],
@@ -158,6 +166,7 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         text=text,
         promise_when=promise_request.when if promise_request else None,
         promise_what=promise_request.what if promise_request else None,
+        promise_problem=promise_problem,
         kind=ContactKind.NOTE if isinstance(request, NoteReply) else ContactKind.CONTACT,
         private_channel=event.get("channel_type") in PRIVATE_CHANNEL_TYPES,
     )
@@ -166,21 +175,30 @@ def _log_reply(services: Services, team_id: str, event_id: str, event: dict[str,
         return
     if problem and is_change_request(text):
         _say(services, team_id, reply, error_message(f"Nothing changed: {problem}"))
-        problem = None
-    _tell_author(services, team_id, reply, logged, problem or logged.problem)
+    _tell_author(services, team_id, reply, logged)
     if isinstance(request, RescheduleReply | CancelReply):
         _ask_author(services, team_id, reply, logged.case.id, request)
+    if request is None and problem is None:
+        _offer_promise(services, team_id, reply, logged)
 
 
-def _tell_author(
-    services: Services, team_id: str, reply: ThreadReply, logged: ReplyLogged, problem: str | None
-) -> None:
-    """What only the reply's author sees, in the thread: why no promise was recorded (the reply
-    itself stays logged as a contact), or why the promise looks tight, with a safer time."""
-    if problem:
-        _say(services, team_id, reply, error_message(f"No promise recorded: {problem}"))
+def _tell_author(services: Services, team_id: str, reply: ThreadReply, logged: ReplyLogged) -> None:
+    """What only the reply's author sees, in the thread: one message saying the reply is logged
+    as a contact but no promise was recorded, and why; or why the promise looks tight, with a
+    safer time."""
+    if logged.problem:
+        _say(services, team_id, reply, promise_not_recorded(logged.problem))
     if logged.made is not None and logged.advice is not None and logged.case is not None:
         _say(services, team_id, reply, safer_time_advice(logged.case, logged.made, logged.advice))
+
+
+def _offer_promise(services: Services, team_id: str, reply: ThreadReply, logged: ReplyLogged) -> None:
+    """A plain reply that reads like a promise ("I'll call you back by 3pm"): its author alone is
+    offered to record it. Guessing silently either way would be wrong: a promise nobody meant
+    would escalate, one only written down would be forgotten."""
+    offer = promise_offer(reply.text)
+    if offer is not None and logged.case is not None and logged.case.closed_at is None:
+        _say(services, team_id, reply, promise_offered(logged.case, offer.what, offer.when))
 
 
 def _ask_author(

@@ -75,7 +75,7 @@ PRIORITIES = [
 MEDIA = [(medium, medium.capitalize()) for medium in CONTACT_MEDIA]
 
 
-def _when_blocks(label: str) -> list[Block]:
+def _when_blocks(label: str, said: str | None = None) -> list[Block]:
     return [
         InputBlock(
             block_id=BlockId.WHEN_DATE.value,
@@ -97,6 +97,7 @@ def _when_blocks(label: str) -> list[Block]:
             max_length=100,
             placeholder="in 2 hours, tomorrow 3pm, friday 10:00",
             hint="Times are read in the case owner's Slack time zone.",
+            initial=said,
         ),
     ]
 
@@ -173,7 +174,10 @@ def open_case_view(channel_id: str, *, private: bool = False) -> View:
     )
 
 
-def promise_view(case: Case, subject: Subject) -> View:
+def promise_view(
+    case: Case, subject: Subject, *, what: str | None = None, said_when: str | None = None
+) -> View:
+    """The promise form; `what` and `said_when` fill it in with a promise read from a reply."""
     blocks: list[Block] = [
         _about(case),
         text_input(
@@ -183,8 +187,9 @@ def promise_view(case: Case, subject: Subject) -> View:
             multiline=True,
             max_length=LIMITS["promise"],
             placeholder="Call back with the tracking number",
+            initial=what,
         ),
-        *_when_blocks("By when"),
+        *_when_blocks("By when", said_when),
         context(
             "Under-promise, over-deliver: pick a time you can beat. The owner is reminded"
             " before it is due; a miss goes to their manager."

@@ -224,3 +224,47 @@ def promise_kept(case: Case, promise: Promise) -> Message:
         " No more reminders or escalations for it."
     )
     return message(text, [section(f":white_check_mark: {text}")])
+
+
+# ---- a thread reply about a promise --------------------------------------------------------
+
+
+def promise_not_recorded(problem: str) -> Message:
+    """A reply that asked for a promise which could not be made: one answer that says both what
+    was kept and what was not (the reply carries a ⚠️, not a ✅)."""
+    text = f"Logged as a contact, but no promise recorded: {problem}"
+    return message(text, [section(f":warning: {text}")])
+
+
+def _typed(what: str, said_when: str) -> str:
+    """The reply that records the same promise."""
+    return f"`promise {safe(said_when)}: {safe(what[:1].lower() + what[1:])}`"
+
+
+def promise_offered(case: Case, what: str, said_when: str) -> Message:
+    """A reply that reads like a promise ("I'll call you back by 3pm"): logged as a contact, and
+    its author alone is offered to record it. Nothing is recorded unasked."""
+    shown = f"“{safe(what)}”, {safe(said_when)}"
+    text = (
+        f"Logged as a contact. It reads like a promise on {case.ref}: {shown}. Record it as a"
+        " promise, so it is reminded before it is due and escalated if missed?"
+    )
+    subject = Subject(case_id=case.id, note=what, said_when=said_when)
+    blocks: list[Block] = [
+        section(f":handshake: {text}"),
+        ActionsBlock(
+            block_id=BlockId.PROMISE_OFFER_ACTIONS.value,
+            elements=[button("Record as a promise", ActionId.RECORD_OFFERED_PROMISE, subject, "primary")],
+        ),
+        context(f"Nothing is recorded unless you say so. Typing it works too: {_typed(what, said_when)}."),
+    ]
+    return message(text, blocks)
+
+
+def promise_form_opened(what: str, said_when: str) -> Message:
+    """In place of the offer, once its button opened the form (so it can't be pressed twice)."""
+    text = (
+        f"The promise form is open with “{safe(what)}”, {safe(said_when)}, as I read them: check them"
+        f" and press Record. Closed it? Reply {_typed(what, said_when)} in the thread."
+    )
+    return message(text, [section(f":handshake: {text}")])
