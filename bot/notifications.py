@@ -29,6 +29,8 @@ class NoteEvent(StrEnum):
     CANCELLED = "cancelled"
     REOPENED = "reopened"
     EDITED = "edited"
+    # The case went to someone else: told to the owner it was taken from.
+    HANDED_OVER = "handed_over"
 
 
 # Messages about a promise that mean nothing once it is kept or its case is closed.

@@ -146,7 +146,7 @@ def test_acknowledge_stops_the_chain_and_tells_the_owner(agent, manager, person,
     assert manager.client.interactive(payload).status == 200
     bot.settle()
 
-    told = [m for m in agent.dms() if "acknowledged your missed promise" in m.all_text()]
+    told = [m for m in agent.dms() if "has seen your missed promise" in m.all_text()]
     assert len(told) == 1 and "<@UMGR>" in told[0].all_text() and case.ref in told[0].all_text()
     assert len(thread(slack, case, "<@UMGR> acknowledged")) == 1
     redrawn = current(slack, dm)
@@ -158,7 +158,7 @@ def test_acknowledge_stops_the_chain_and_tells_the_owner(agent, manager, person,
     answers = slack.responses[responses_before:]
     assert len(answers) == 1 and answers[0].is_ephemeral and "already" in answers[0].all_text()
     # Told once, not twice.
-    assert len([m for m in agent.dms() if "acknowledged your missed promise" in m.all_text()]) == 1
+    assert len([m for m in agent.dms() if "has seen your missed promise" in m.all_text()]) == 1
     assert len(thread(slack, case, "<@UMGR> acknowledged")) == 1
     assert audit(bot, "escalation.acknowledged") == [("UMGR", case.case_id)]
 
@@ -307,8 +307,10 @@ def test_take_over_makes_the_case_the_managers(agent, manager, person, slack, bo
     dm = escalations(manager)[0]
     manager.click(dm, ActionId.ESCALATION_TAKE_OVER.value)
     assert "Owner <@UMGR>" in owner_of(manager, case)
-    assert any("<@UMGR> acknowledged your missed promise" in m.all_text() for m in agent.dms())
-    assert len(thread(slack, case, "handed")) == 1
+    # The owner hears it is not theirs any more, not that they still own it.
+    assert any("<@UMGR> took CASE-1 over from you" in m.all_text() for m in agent.dms())
+    assert not any("still own" in m.all_text() for m in agent.dms())
+    assert len(thread(slack, case, "took CASE-1 over")) == 1
     assert buttons(current(slack, dm)) == [] and "Taken over by <@UMGR>" in current(slack, dm).all_text()
     for _ in range(4):
         at(clock, bot, minutes=30)

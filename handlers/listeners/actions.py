@@ -289,7 +289,10 @@ def acknowledge(click: Click) -> None:
         once=click.once,
     )
     at = when(click.services.clock.now(), "{time}")
-    click.resolved(f"Acknowledged by <@{click.user_id}> at {at}; <@{acknowledged.owner_id}> was told.")
+    click.resolved(
+        f"Acknowledged by <@{click.user_id}> at {at}: seen, and <@{acknowledged.owner_id}> still owns it"
+        " (they were told)."
+    )
 
 
 @button(ActionId.ESCALATION_TAKE_OVER)
@@ -303,7 +306,11 @@ def take_over(click: Click) -> Message:
         new_owner_id=click.user_id,
         once=click.once,
     )
-    click.resolved(f"Taken over by <@{click.user_id}>.")
+    at = when(click.services.clock.now(), "{time}")
+    click.resolved(
+        f"Taken over by <@{click.user_id}> at {at}: {moved.case.ref} is theirs now"
+        f" (<@{moved.previous_owner}> was told)."
+    )
     return replies.case_reassigned(moved.case, moved.previous_owner, moved.open_promises)
 
 

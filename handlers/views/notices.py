@@ -109,7 +109,12 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
             ],
         )
     )
-    blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
+    blocks.append(
+        context(
+            f"Acknowledge: you've seen it, the escalation stops, <@{promise.owner_id}> still owns it."
+            " Take over: the case and its promises become yours."
+        )
+    )
     return message(safe(text), blocks)
 
 
@@ -252,7 +257,11 @@ def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> M
     note = safe(clip(str(payload.get("note") or ""), 500))
     old = payload.get("old_due_at")
     if event is NoteEvent.ACKNOWLEDGED:
-        text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
+        # Seen, not taken: the owner stays the owner (Take over is what moves a case).
+        text = (
+            f":eyes: {by} acknowledged the missed promise {what}: they have seen it, and"
+            f" <@{_of(promise).owner_id}> still owns it. The escalation goes no further."
+        )
     elif event is NoteEvent.RESCHEDULED:
         text = (
             f":calendar: {by} rescheduled {what}{_was(old, ' from {}')} to {when(_of(promise).due_at)};"
@@ -296,12 +305,18 @@ def _changed(change: dict[str, Any]) -> str:
 
 def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
     """The same, told to the owner by DM: someone above them acknowledged their missed promise,
-    gave it a new time, or called it off. Nothing else is told this way (bot/escalation.py:
-    tell)."""
+    gave it a new time, or called it off; or the case was taken from them. Nothing else is told
+    this way (bot/escalation.py: tell; bot/handover.py)."""
     by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
     what = f"“{safe(promise.description)}”" if promise is not None else "your promise"
     if event is NoteEvent.ACKNOWLEDGED:
-        text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
+        text = (
+            f"{by} has seen your missed promise {what} on {case.ref}; you still own it. They"
+            " acknowledged the escalation, so it goes no further: keep the promise, or agree a new"
+            " time with the customer and reschedule it."
+        )
+    elif event is NoteEvent.HANDED_OVER:
+        text = _handed_away(case, by, payload)
     elif event is NoteEvent.EXTENDED:
         note = safe(clip(str(payload.get("note") or ""), 500))
         text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
@@ -311,6 +326,16 @@ def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) ->
     else:
         raise ValueError(f"a {event.value} note is never sent to the owner")
     return message(text, [section(text)])
+
+
+def _handed_away(case: Case, by: str, payload: dict[str, Any]) -> str:
+    """To the owner a case was taken from: it is not theirs any more."""
+    new_owner = f"<@{payload.get('new_owner')}>"
+    if by == new_owner:
+        moved = f"{by} took {case.ref} over from you"
+    else:
+        moved = f"{by} handed {case.ref} from you to {new_owner}"
+    return f"{moved}: it is {new_owner}'s now, with its open promises, and their reminders go to them."
 
 
 def _of(promise: Promise | None) -> Promise:
@@ -344,7 +369,14 @@ def handed_over(case: Case, by: str, previous_owner: str) -> Message:
 
 def handover_note(case: Case, by: str, previous_owner: str) -> Message:
     """In the case thread, for everyone following the case."""
-    text = (
-        f":arrows_counterclockwise: <@{by}> handed {case.ref} from <@{previous_owner}> to <@{case.owner_id}>."
-    )
+    if by == case.owner_id:
+        text = (
+            f":arrows_counterclockwise: <@{by}> took {case.ref} over from <@{previous_owner}>:"
+            " it is theirs now."
+        )
+    else:
+        text = (
+            f":arrows_counterclockwise: <@{by}> handed {case.ref} from <@{previous_owner}> to"
+            f" <@{case.owner_id}>."
+        )
     return message(text, [section(text)])
