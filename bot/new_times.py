@@ -104,7 +104,7 @@ def _retire(
     promise.rescheduled_by = actor_id
     promise.reschedule_note = note
     promise.customer_told = customer_told
-    notifications.cancel_for(session, promise, "rescheduled")
+    notifications.cancel_for(session, promise, "rescheduled", now)
 
 
 def check_new_time(promise: Promise, new_due_at: datetime, note: str, now: datetime) -> None:

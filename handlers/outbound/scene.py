@@ -36,6 +36,10 @@ class Scene:
     # For a recurring-problem flag: the flag and its cases.
     flag: RecurringFlag | None = None
     flagged: list[Case] = field(default_factory=list)
+    # For a settled escalation: the messages that reached its recipient (row id, channel, ts),
+    # and the promise that replaced a rescheduled one.
+    reached: list[tuple[int, str, str]] = field(default_factory=list)
+    successor: Promise | None = None
 
 
 def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
@@ -67,6 +71,14 @@ def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
         )
     if kind is NotificationKind.RECURRING_FLAG:
         scene.flag, scene.flagged = recurring.flagged_cases(session, int(claim.payload["flag_id"]))
+    if kind is NotificationKind.ESCALATION_SETTLED and promise is not None:
+        scene.reached = [
+            (row.id, row.delivered_channel, row.slack_ts)
+            for row in plans.planned(session, promise.id, (NotificationKind.ESCALATION,))
+            if row.recipient == claim.recipient and row.delivered_channel and row.slack_ts
+        ]
+        scene.successor = queries.successor_of(session, promise.id)
+        _ = scene.successor.due_at if scene.successor is not None else None
     if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
         scene.sibling = plans.notification_of(session, promise.id, NotificationKind.ESCALATION, claim.level)
     return scene
