@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import workhours
+from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.views.snooze import LABELS
 from storage.models import AuditEntry
 from tests.conftest import Opened, make_settings
 
@@ -379,14 +381,15 @@ def test_snooze_reminds_again_and_leaves_the_escalation_alone(agent, manager, sl
     at(clock, bot, minutes=45)
     [reminder] = reminders(agent)
     at(clock, bot, minutes=5)  # 14:50
-    agent.click(reminder, ActionId.REMINDER_SNOOZE.value)
+    # 15 minutes would land after the due time: offered is the last call, 5 minutes before it.
+    agent.click(reminder, ActionId.REMINDER_SNOOZE.value, option=LABELS[Snooze.LAST_CALL])
     assert "remind you again at <!date^" in current(slack, reminder).all_text()
-    at(clock, bot, minutes=10)  # 15:00: due, escalated as planned
-    assert len(reminders(agent)) == 1 and len(escalations(manager)) == 1
     at(clock, bot, minutes=4)
     assert len(reminders(agent)) == 1
-    at(clock, bot, minutes=1)  # 15:05: snoozed 15 minutes
-    assert len(reminders(agent)) == 2
+    at(clock, bot, minutes=1)  # 14:55: snoozed to 5 minutes before it's due
+    assert len(reminders(agent)) == 2 and len(escalations(manager)) == 0
+    at(clock, bot, minutes=5)  # 15:00: due, escalated as planned
+    assert len(reminders(agent)) == 2 and len(escalations(manager)) == 1
     at(clock, bot, hours=1)
     assert len(reminders(agent)) == 2 and len(escalations(manager)) == 1
 

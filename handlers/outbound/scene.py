@@ -115,7 +115,7 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
         to = scene.sibling.recipient if scene.sibling is not None else claim.recipient
         return in_thread, notices.escalation_note(case, promise, now, to)
     if kind is NotificationKind.REMINDER:
-        return Target(claim.recipient), notices.reminder(case, promise)
+        return Target(claim.recipient), notices.reminder(case, promise, now)
     if kind is NotificationKind.MANAGER_MISSING:
         return Target(claim.recipient), notices.manager_missing(case, promise)
     if kind is NotificationKind.ESCALATION:

@@ -87,7 +87,7 @@ def _buttons(item: SummaryItem, now: datetime) -> dict[str, Any] | None:
     if promise is None:
         return None
     if kind == NotificationKind.REMINDER.value:
-        single = reminder(case, promise)
+        single = reminder(case, promise, now)
     elif kind == NotificationKind.ESCALATION.value and item.escalation is not None:
         single = escalation(case, promise, now, item.escalation)
     else:

@@ -32,12 +32,13 @@ from handlers.views.blocks import (
     section,
     when,
 )
+from handlers.views.snooze import snooze_menu
 from storage.models import Case, Contact, Promise, RecurringFlag
 
 
-def reminder(case: Case, promise: Promise) -> Message:
-    """The owner's reminder, with what they can do about it. Once they did something,
-    handlers/listeners/actions.py redraws it in place without the buttons."""
+def reminder(case: Case, promise: Promise, now: datetime) -> Message:
+    """The owner's reminder, drawn at `now`, with what they can do about it. Once they did
+    something, handlers/listeners/actions.py redraws it in place without the buttons."""
     text = (
         f"Reminder: {case.ref} ({case.customer or 'customer'}): you promised “{promise.description}”,"
         f" due {when(promise.due_at)}."
@@ -55,7 +56,7 @@ def reminder(case: Case, promise: Promise) -> Message:
             elements=[
                 button("Done", ActionId.REMINDER_DONE, subject, "primary"),
                 button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
-                button("Snooze 15 min", ActionId.REMINDER_SNOOZE, subject),
+                *snooze_menu(promise, subject, now),
                 button(
                     "Escalate now",
                     ActionId.REMINDER_ESCALATE,
