@@ -273,9 +273,11 @@ def acknowledge(
     actor_id: str,
     now: datetime,
     policy: Policy,
+    announce: bool = True,
 ) -> list[str]:
-    """Someone above the owner has it: the chain stops and the owner is told who took it.
-    Returns the outbox keys to send straight away."""
+    """Someone above the owner has seen it: the chain stops, the owner stays the owner and is
+    told who saw it. Returns the outbox keys to send straight away. announce=False when it is
+    part of a take-over or reassign, which says itself what happened (the case moved)."""
     if promise.state is not PromiseState.OPEN:
         raise CaseError(
             f"“{promise.description}” on {case.ref} is {promise.state.value} already: nothing to acknowledge."
@@ -301,6 +303,8 @@ def acknowledge(
         case=case,
         promise=promise,
     )
+    if not announce:
+        return []
     return tell(session, case, promise, NoteEvent.ACKNOWLEDGED, actor_id, now, owner=True)
 
 

@@ -13,6 +13,7 @@ from bot.audit import Action
 from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
+from bot.notifications import NoteEvent
 from bot.policy import Policy
 from storage import plans, queries
 from storage.models import Case, NotificationKind
@@ -63,17 +64,24 @@ def reassign_case(
         previous_owner=previous,
         new_owner=new_owner_id,
     )
-    handover = {"by": actor_id, "previous_owner": previous}
+    return [card_key] + _announce(session, case, actor_id, previous, now)
+
+
+def _announce(session: Session, case: Case, actor_id: str, previous: str, now: datetime) -> list[str]:
+    """The new owner, the case thread and (unless they did it) the previous owner hear of it."""
+    handover = {
+        "by": actor_id,
+        "previous_owner": previous,
+        "new_owner": case.owner_id,
+        "event": NoteEvent.HANDED_OVER.value,
+    }
     # Unique per hand-over: the same case may change hands again later.
-    stamp = f"{case.id}:{new_owner_id}:{now.isoformat()}"
-    return [card_key] + notifications.say_now(
-        session,
-        case=case,
-        now=now,
-        payload=handover,
-        stamp=stamp,
-        targets=[
-            (NotificationKind.HANDOVER, new_owner_id, None),
-            (NotificationKind.HANDOVER_NOTE, case.channel_id, case.card_ts),
-        ],
-    )
+    stamp = f"{case.id}:{case.owner_id}:{now.isoformat()}"
+    targets = [
+        (NotificationKind.HANDOVER, case.owner_id, None),
+        (NotificationKind.HANDOVER_NOTE, case.channel_id, case.card_ts),
+    ]
+    if actor_id != previous:
+        # The case was taken from them: they hear it is not theirs any more.
+        targets.append((NotificationKind.PERSON_NOTE, previous, None))
+    return notifications.say_now(session, case=case, now=now, payload=handover, stamp=stamp, targets=targets)

@@ -5,7 +5,9 @@ the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -13,13 +15,14 @@ from bot import audit, cases, escalation, hygiene, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.cases import require_open
+from bot.clock import zone
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.policy import Policy
 from bot.promises import enqueue_plan, plan, require_still_open
 from bot.validation import clean_text
 from storage import plans
-from storage.models import Case, NotificationKind, Promise, PromiseState
+from storage.models import Case, NotificationKind, NotificationState, Promise, PromiseState
 
 
 def reschedule_promise(
@@ -104,7 +107,7 @@ def _retire(
     promise.rescheduled_by = actor_id
     promise.reschedule_note = note
     promise.customer_told = customer_told
-    notifications.cancel_for(session, promise, "rescheduled")
+    notifications.cancel_for(session, promise, "rescheduled", now)
 
 
 def check_new_time(promise: Promise, new_due_at: datetime, note: str, now: datetime) -> None:
@@ -216,7 +219,60 @@ def use_safer_time(
     )
 
 
-SNOOZE = timedelta(minutes=15)
+class Snooze(StrEnum):
+    """How long a reminder is put off: the choices on it. Stored in its menu's values."""
+
+    MINUTES_15 = "15m"
+    HOUR = "1h"
+    # 9:00 tomorrow on the owner's clock.
+    TOMORROW = "tomorrow"
+    # As late as a snooze may land: LAST_CALL before the due time.
+    LAST_CALL = "last_call"
+
+
+# A snooze never lands after the due time, nor together with the escalation: at the latest this
+# long before it, so there is still time to keep the promise or agree a new time.
+LAST_CALL = timedelta(minutes=5)
+# Less room than this before the last call: nothing worth snoozing for.
+SHORTEST_SNOOZE = timedelta(minutes=1)
+_FOR = {Snooze.MINUTES_15: timedelta(minutes=15), Snooze.HOUR: timedelta(hours=1)}
+
+
+def latest_snooze(promise: Promise) -> datetime:
+    return promise.due_at - LAST_CALL
+
+
+def snooze_choices(promise: Promise, now: datetime) -> list[Snooze]:
+    """The choices a reminder drawn at `now` offers: those that land before the last call (9:00
+    tomorrow only when the due time is more than a day off; a click re-checks it on the owner's
+    clock), and "until shortly before it's due" in place of any that wouldn't."""
+    latest = latest_snooze(promise)
+    if latest - now < SHORTEST_SNOOZE:
+        return []
+    fits = [choice for choice, wait in _FOR.items() if now + wait <= latest]
+    if latest - now >= timedelta(days=1, hours=9):
+        fits.append(Snooze.TOMORROW)
+    return fits if len(fits) == len(_FOR) else [*fits, Snooze.LAST_CALL]
+
+
+def snooze_target(choice: Snooze, now: datetime, tz: str) -> datetime | None:
+    """When the choice would bring the reminder back, before any cut; None: the last call."""
+    if choice is Snooze.TOMORROW:
+        local = now.astimezone(zone(tz))
+        nine = datetime.combine(local.date() + timedelta(days=1), time(9), tzinfo=zone(tz))
+        return nine.astimezone(UTC)
+    wait = _FOR.get(choice)
+    return now + wait if wait is not None else None
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    again: datetime
+    due_at: datetime
+    # It lands at the last call before the due time (chosen, or cut to it).
+    last_call: bool
+    # The choice would have landed after the last call: it was cut to it.
+    cut: bool
 
 
 def snooze_reminder(
@@ -227,14 +283,28 @@ def snooze_reminder(
     actor_id: str,
     now: datetime,
     policy: Policy,
-) -> datetime:
-    """Remind the owner again in 15 minutes. The due time and the escalation don't move:
-    snoozing a reminder is not a new promise to the customer."""
+    choice: Snooze,
+    tz: str,
+) -> Snoozed:
+    """Remind the owner again later, never after the last call before the due time. The due
+    time and the escalation don't move: snoozing a reminder is not a new promise to the
+    customer. A later snooze replaces an earlier one still waiting."""
     require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins)
     require_still_open(session, case, promise)
-    levels = [row.level for row in plans.planned(session, promise.id, (NotificationKind.REMINDER,))]
-    level = max(levels, default=0) + 1
-    again = now + SNOOZE
+    latest = latest_snooze(promise)
+    if latest - now < SHORTEST_SNOOZE:
+        raise CaseError(
+            f"“{promise.description}” is due in under {(LAST_CALL + SHORTEST_SNOOZE).seconds // 60} minutes:"
+            " too close to snooze. Keep it, agree a new time with the customer and reschedule it,"
+            " or escalate now."
+        )
+    target = snooze_target(choice, now, tz)
+    again = latest if target is None or target > latest else target
+    reminders = plans.planned(session, promise.id, (NotificationKind.REMINDER,))
+    for row in reminders:
+        if row.level > 0 and row.state is NotificationState.PENDING:
+            plans.cancel_row(session, row.id, "snoozed again")
+    level = max((row.level for row in reminders), default=0) + 1
     notifications.enqueue(
         session,
         team_id=case.team_id,
@@ -254,5 +324,8 @@ def snooze_reminder(
         actor_id=actor_id,
         case=case,
         promise=promise,
+        choice=choice.value,
+        again=again.isoformat(),
     )
-    return again
+    cut = target is not None and target > latest
+    return Snoozed(again=again, due_at=promise.due_at, last_call=again == latest, cut=cut)

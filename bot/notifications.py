@@ -29,6 +29,8 @@ class NoteEvent(StrEnum):
     CANCELLED = "cancelled"
     REOPENED = "reopened"
     EDITED = "edited"
+    # The case went to someone else: told to the owner it was taken from.
+    HANDED_OVER = "handed_over"
 
 
 # Messages about a promise that mean nothing once it is kept or its case is closed.
@@ -130,8 +132,37 @@ def goes_after(kind: str, promise_id: int | None, level: int) -> str | None:
     return None
 
 
-def cancel_for(session: Session, promise: Promise, reason: str) -> int:
-    return plans.cancel_pending(session, promise.id, reason)
+def cancel_for(session: Session, promise: Promise, reason: str, now: datetime) -> int:
+    """The promise is no longer open (kept, cancelled, rescheduled): nothing more is sent about
+    it, and whoever its escalation already reached hears how it ended."""
+    cancelled = plans.cancel_pending(session, promise.id, reason)
+    settle_escalations(session, promise, now)
+    return cancelled
+
+
+def settle_escalations(session: Session, promise: Promise, now: datetime) -> list[str]:
+    """One row per person (or channel) an escalation of this promise reached or is reaching:
+    their escalation messages are redrawn without buttons, saying how it ended, and a person
+    is told once, however many levels or messages reached them. Returns the keys."""
+    # A row being sent this moment counts: if it reaches them, so does how it ended.
+    reached: dict[str, tuple[str, int]] = {}
+    for row in plans.planned(session, promise.id, (NotificationKind.ESCALATION,)):
+        if row.state in (NotificationState.SENT, NotificationState.CLAIMED):
+            reached.setdefault(row.recipient, (row.team_id, row.level))
+    return [
+        enqueue(
+            session,
+            team_id=team_id,
+            kind=NotificationKind.ESCALATION_SETTLED,
+            recipient=recipient,
+            run_at=now,
+            now=now,
+            promise=promise,
+            level=level,
+            dedupe_key=promise_key(promise, NotificationKind.ESCALATION_SETTLED, level),
+        )
+        for recipient, (team_id, level) in reached.items()
+    ]
 
 
 def cancel_waiting(session: Session, case_ids: list[int], kind: NotificationKind, reason: str) -> int:

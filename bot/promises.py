@@ -166,7 +166,7 @@ def keep_promise(
     promise.state = PromiseState.KEPT
     promise.kept_at = now
     promise.kept_by = actor_id
-    notifications.cancel_for(session, promise, "kept")
+    notifications.cancel_for(session, promise, "kept", now)
     audit.record(
         session,
         Action.PROMISE_KEPT,
@@ -273,7 +273,7 @@ def cancel_promise(
     promise.cancelled_by = actor_id
     promise.cancel_reason = why
     promise.customer_told = customer_told
-    notifications.cancel_for(session, promise, "cancelled")
+    notifications.cancel_for(session, promise, "cancelled", now)
     audit.record(
         session,
         Action.PROMISE_CANCELLED,

@@ -142,6 +142,10 @@ class NotificationKind(StrEnum):
     MANAGER_REQUEST = "manager_request"
     # What became of a manager link, told by DM (payload["event"] says what; no case).
     TEAM_NOTE = "team_note"
+    # A promise escalated to someone was settled afterwards (kept, cancelled, rescheduled, its
+    # case closed): their escalation messages are redrawn to say so, and they are told once
+    # (one row per promise and recipient; level: the first level that reached them).
+    ESCALATION_SETTLED = "escalation_settled"
 
 
 class NotificationState(StrEnum):

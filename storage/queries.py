@@ -76,6 +76,11 @@ def open_cases_of(session: Session, team_id: str, owner_id: str) -> list[Case]:
     )
 
 
+def successor_of(session: Session, promise_id: int) -> Promise | None:
+    """The promise that replaced a rescheduled one, if any."""
+    return session.execute(select(Promise).where(Promise.replaces_id == promise_id)).scalars().first()
+
+
 def open_promises(session: Session, case_id: int) -> list[Promise]:
     return list(
         session.execute(

@@ -7,11 +7,14 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.views.snooze import LABELS
 from storage.models import AuditEntry, Case, Contact, Promise, PromiseState
-from tests.conftest import wait_until
+from tests.conftest import make_settings, wait_until
 
 
 def card_of(slack, case):
@@ -282,9 +285,9 @@ def test_log_contact_button_logs_it_once_and_says_it_in_the_thread(agent, slack,
 # -- reminder buttons -------------------------------------------------------------------------
 
 
-def reminder_for(agent, bot, clock, case, minutes=30, what="call back"):
+def reminder_for(agent, bot, clock, case, minutes=30, what="call back", lead=15):
     agent.command(f"promise {case.ref} in {minutes} minutes: {what}")
-    clock.advance(minutes=minutes - 14)
+    clock.advance(minutes=minutes - lead + 1)
     bot.tick()
     reminders = [m for m in agent.dms() if "Reminder" in m.all_text()]
     assert reminders, agent.slack.describe_calls()
@@ -352,23 +355,32 @@ def test_reschedule_needs_the_customer_told_and_replaces_the_promise(agent, mana
     assert len(manager.dms()) == 1
 
 
-def test_snooze_reminds_again_in_15_minutes_without_moving_the_promise(agent, manager, slack, bot, clock):
-    agent.names_manager("UMGR")
-    case = agent.open_case("Acme: refund")
-    reminder = reminder_for(agent, bot, clock, case, minutes=60)
-    agent.click(reminder, ActionId.REMINDER_SNOOZE.value)
-    snoozed = slack.message(reminder.channel, reminder.ts)
-    # Still a reminder: Done and Reschedule stay at hand.
-    assert "Snoozed" in snoozed.all_text() and ActionId.REMINDER_DONE in button_ids(snoozed)
-    clock.advance(minutes=14)
-    bot.tick()
-    assert len([m for m in agent.dms() if "Reminder" in m.all_text()]) == 1
-    clock.advance(minutes=1)
-    bot.tick()
-    assert len([m for m in agent.dms() if "Reminder" in m.all_text()]) == 2
-    clock.advance(minutes=15)
-    bot.tick()
-    assert len(manager.dms()) == 1  # due at the time promised, snooze or not
+class TestWithAnHourOfLead:
+    """Reminded an hour ahead: a 15-minute snooze fits before the due time."""
+
+    @pytest.fixture
+    def bot_settings(self, slack, database_url):
+        return make_settings(slack, database_url, reminder_lead=timedelta(hours=1))
+
+    def test_snooze_reminds_again_in_15_minutes_without_moving_the_promise(
+        self, agent, manager, slack, bot, clock
+    ):
+        agent.names_manager("UMGR")
+        case = agent.open_case("Acme: refund")
+        reminder = reminder_for(agent, bot, clock, case, minutes=120, lead=60)
+        agent.click(reminder, ActionId.REMINDER_SNOOZE.value, option=LABELS[Snooze.MINUTES_15])
+        snoozed = slack.message(reminder.channel, reminder.ts)
+        # Still a reminder: Done and Reschedule stay at hand.
+        assert "Snoozed" in snoozed.all_text() and ActionId.REMINDER_DONE in button_ids(snoozed)
+        clock.advance(minutes=14)
+        bot.tick()
+        assert len([m for m in agent.dms() if "Reminder" in m.all_text()]) == 1
+        clock.advance(minutes=1)
+        bot.tick()
+        assert len([m for m in agent.dms() if "Reminder" in m.all_text()]) == 2
+        clock.advance(minutes=45)
+        bot.tick()
+        assert len(manager.dms()) == 1  # due at the time promised, snooze or not
 
 
 def test_escalate_now_tells_the_manager_at_once_and_only_once(agent, manager, slack, bot, clock):
@@ -386,7 +398,7 @@ def test_every_choice_is_on_the_record(agent, slack, bot, clock):
     agent.names_manager("UMGR")
     case = agent.open_case("Acme: refund")
     reminder = reminder_for(agent, bot, clock, case)
-    agent.click(reminder, ActionId.REMINDER_SNOOZE.value)
+    agent.click(reminder, ActionId.REMINDER_SNOOZE.value, option=LABELS[Snooze.LAST_CALL])
     agent.click(reminder, ActionId.REMINDER_ESCALATE.value)
     with bot.db.transaction() as session:
         actions = [e.action for e in session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]

@@ -11,11 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.views import catch_up, redraw
+from handlers.views.snooze import LABELS
 from storage import outbox
 from storage.models import Notification, NotificationKind, NotificationState, Promise, PromiseState
-from tests.conftest import RunningBot, link_manager
+from tests.conftest import RunningBot, link_manager, make_settings
 
 CUSTOMERS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli")
 
@@ -82,12 +84,12 @@ def test_after_downtime_each_person_gets_one_summary_of_what_came_due(
     assert {(r.state, r.slack_ts) for r in reminders} == {(NotificationState.SENT, summary.ts)}
     assert summary.metadata["event_payload"]["notification_ids"] == [r.id for r in reminders]
     for reminder, promise_due in zip(reminders, (30, 40, 50, 60, 70), strict=True):
-        # Its own buttons, and when it was due in the reader's own time.
+        # Its own buttons, and when it was due in the reader's own time. No snooze: it is due
+        # already, and a snooze never lands after the due time.
         blocks = item_blocks(summary, reminder.id)
         assert buttons_of(blocks) == {
             ActionId.REMINDER_DONE,
             ActionId.REMINDER_RESCHEDULE,
-            ActionId.REMINDER_SNOOZE,
             ActionId.REMINDER_ESCALATE,
         }
         assert f"{85 - promise_due}m late" in str(blocks) and "<!date^" in str(blocks)
@@ -179,15 +181,6 @@ def test_a_click_on_one_item_acts_on_it_and_redraws_only_it(agent, manager, slac
         others = [session.get(Promise, r.promise_id) for r in reminders if r.id != second]
         assert all(p is not None and p.state is PromiseState.OPEN for p in others)
 
-    # Snoozed twice: the item keeps its buttons and shows only the latest snooze.
-    for _ in range(2):
-        agent.click(redrawn, ActionId.REMINDER_SNOOZE.value, block_id=f"catch_up.{first}.actions")
-        redrawn = slack.message(summary.channel, summary.ts)
-    snoozed = item_blocks(redrawn, first)
-    assert ActionId.REMINDER_DONE in buttons_of(snoozed)
-    assert str(snoozed).count("Snoozed") == 1
-    assert "Kept" in str(item_blocks(redrawn, second))
-
     # A modal in between: Reschedule on the third, submitted; only the third is redrawn.
     agent.click(redrawn, ActionId.REMINDER_RESCHEDULE.value, block_id=f"catch_up.{third}.actions")
     agent.submit(
@@ -198,6 +191,44 @@ def test_a_click_on_one_item_acts_on_it_and_redraws_only_it(agent, manager, slac
     assert buttons_of(item_blocks(after, third)) == set() and "Rescheduled" in str(item_blocks(after, third))
     assert ActionId.REMINDER_DONE in buttons_of(item_blocks(after, first))
     assert ActionId.REMINDER_DONE in buttons_of(item_blocks(after, reminders[3].id))
+
+
+class TestRemindedAnHourAhead:
+    """A reminder caught up on more than CATCH_UP_AFTER late is still before its due time only
+    when reminders come well ahead of it."""
+
+    @pytest.fixture
+    def bot_settings(self, slack, database_url):
+        return make_settings(slack, database_url, reminder_lead=timedelta(hours=1))
+
+    def test_snoozing_one_reminder_in_a_summary_twice_shows_only_the_latest(self, agent, slack, bot, clock):
+        # Due in 100-104 minutes, reminded at 40-44: the bot was down through all five reminders.
+        five_promises(agent, minutes=(100, 101, 102, 103, 104))
+        clock.advance(minutes=60)
+        bot.tick()
+        [summary] = agent.dms()
+        reminders = rows(bot, NotificationKind.REMINDER, "UAGENT")
+        first, second = reminders[0].id, reminders[1].id
+        agent.click(summary, ActionId.REMINDER_DONE.value, block_id=f"catch_up.{second}.actions")
+        redrawn = slack.message(summary.channel, summary.ts)
+        for _ in range(2):
+            agent.click(
+                redrawn,
+                ActionId.REMINDER_SNOOZE.value,
+                option=LABELS[Snooze.MINUTES_15],
+                block_id=f"catch_up.{first}.actions",
+            )
+            redrawn = slack.message(summary.channel, summary.ts)
+        snoozed = item_blocks(redrawn, first)
+        assert ActionId.REMINDER_DONE in buttons_of(snoozed)
+        assert str(snoozed).count("Snoozed") == 1
+        assert "Kept" in str(item_blocks(redrawn, second))
+        # Snoozed twice, reminded once more.
+        clock.advance(minutes=15)
+        bot.tick()
+        clock.advance(minutes=15)
+        bot.tick()
+        assert len(agent.dms()) == 2
 
 
 def test_acknowledging_one_escalation_in_a_summary(agent, manager, slack, bot, clock):

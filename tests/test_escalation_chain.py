@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import workhours
+from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.views.snooze import LABELS
 from storage.models import AuditEntry
 from tests.conftest import Opened, make_settings
 
@@ -146,7 +148,7 @@ def test_acknowledge_stops_the_chain_and_tells_the_owner(agent, manager, person,
     assert manager.client.interactive(payload).status == 200
     bot.settle()
 
-    told = [m for m in agent.dms() if "acknowledged your missed promise" in m.all_text()]
+    told = [m for m in agent.dms() if "has seen your missed promise" in m.all_text()]
     assert len(told) == 1 and "<@UMGR>" in told[0].all_text() and case.ref in told[0].all_text()
     assert len(thread(slack, case, "<@UMGR> acknowledged")) == 1
     redrawn = current(slack, dm)
@@ -158,7 +160,7 @@ def test_acknowledge_stops_the_chain_and_tells_the_owner(agent, manager, person,
     answers = slack.responses[responses_before:]
     assert len(answers) == 1 and answers[0].is_ephemeral and "already" in answers[0].all_text()
     # Told once, not twice.
-    assert len([m for m in agent.dms() if "acknowledged your missed promise" in m.all_text()]) == 1
+    assert len([m for m in agent.dms() if "has seen your missed promise" in m.all_text()]) == 1
     assert len(thread(slack, case, "<@UMGR> acknowledged")) == 1
     assert audit(bot, "escalation.acknowledged") == [("UMGR", case.case_id)]
 
@@ -307,8 +309,10 @@ def test_take_over_makes_the_case_the_managers(agent, manager, person, slack, bo
     dm = escalations(manager)[0]
     manager.click(dm, ActionId.ESCALATION_TAKE_OVER.value)
     assert "Owner <@UMGR>" in owner_of(manager, case)
-    assert any("<@UMGR> acknowledged your missed promise" in m.all_text() for m in agent.dms())
-    assert len(thread(slack, case, "handed")) == 1
+    # The owner hears it is not theirs any more, not that they still own it.
+    assert any("<@UMGR> took CASE-1 over from you" in m.all_text() for m in agent.dms())
+    assert not any("still own" in m.all_text() for m in agent.dms())
+    assert len(thread(slack, case, "took CASE-1 over")) == 1
     assert buttons(current(slack, dm)) == [] and "Taken over by <@UMGR>" in current(slack, dm).all_text()
     for _ in range(4):
         at(clock, bot, minutes=30)
@@ -377,14 +381,15 @@ def test_snooze_reminds_again_and_leaves_the_escalation_alone(agent, manager, sl
     at(clock, bot, minutes=45)
     [reminder] = reminders(agent)
     at(clock, bot, minutes=5)  # 14:50
-    agent.click(reminder, ActionId.REMINDER_SNOOZE.value)
+    # 15 minutes would land after the due time: offered is the last call, 5 minutes before it.
+    agent.click(reminder, ActionId.REMINDER_SNOOZE.value, option=LABELS[Snooze.LAST_CALL])
     assert "remind you again at <!date^" in current(slack, reminder).all_text()
-    at(clock, bot, minutes=10)  # 15:00: due, escalated as planned
-    assert len(reminders(agent)) == 1 and len(escalations(manager)) == 1
     at(clock, bot, minutes=4)
     assert len(reminders(agent)) == 1
-    at(clock, bot, minutes=1)  # 15:05: snoozed 15 minutes
-    assert len(reminders(agent)) == 2
+    at(clock, bot, minutes=1)  # 14:55: snoozed to 5 minutes before it's due
+    assert len(reminders(agent)) == 2 and len(escalations(manager)) == 0
+    at(clock, bot, minutes=5)  # 15:00: due, escalated as planned
+    assert len(reminders(agent)) == 2 and len(escalations(manager)) == 1
     at(clock, bot, hours=1)
     assert len(reminders(agent)) == 2 and len(escalations(manager)) == 1
 

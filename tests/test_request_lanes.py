@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.app.worker import REDRIVE_AFTER, Worker
+from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.views.snooze import LABELS
 from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.models import AuditEntry, Case, Contact, InboundEvent, Promise
 from tests.conftest import RunningBot
@@ -181,7 +183,9 @@ def test_a_double_clicked_snooze_snoozes_once(agent, slack, bot, clock):
     clock.advance(minutes=46)
     bot.tick()
     reminder = agent.dms()[0]
-    payload = agent.client.block_action_payload(reminder, ActionId.REMINDER_SNOOZE.value, user="UAGENT")
+    payload = agent.client.block_action_payload(
+        reminder, ActionId.REMINDER_SNOOZE.value, user="UAGENT", option=LABELS[Snooze.LAST_CALL]
+    )
     assert agent.client.interactive(payload).status == 200
     assert agent.client.interactive(payload).status == 200
     bot.settle()

@@ -28,7 +28,20 @@ from bot.notifications import NoteEvent
 from bot.reports import FirstContact, RecurringCategory, Report
 from handlers.ids import BlockId, CallbackId, Subject
 from handlers.slack_text import unescape
-from handlers.views import card, cases, catch_up, home, modals, notices, promises, replies, report, search
+from handlers.views import (
+    card,
+    case_notes,
+    cases,
+    catch_up,
+    home,
+    modals,
+    notices,
+    promises,
+    replies,
+    report,
+    search,
+    settled,
+)
 from handlers.views.blocks import Message
 from handlers.views.card import CardFacts
 from handlers.views.notices import EscalationFacts
@@ -208,12 +221,14 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
     )
     by = {"by": "UMGR", "note": said["note"], "text": said["contact"], "via": said["via"]}
     notes = [
-        notices.case_note(case, promise, {**by, "event": event.value, "old_due_at": NOW.isoformat()})
+        case_notes.case_note(case, promise, {**by, "event": event.value, "old_due_at": NOW.isoformat()})
+        # (A hand-over is said to the owner alone, below.)
         for event in NoteEvent
+        if event is not NoteEvent.HANDED_OVER
     ]
     person_notes = [
-        notices.person_note(case, promise, {**by, "event": event.value})
-        for event in (NoteEvent.ACKNOWLEDGED, NoteEvent.EXTENDED)
+        case_notes.person_note(case, promise, {**by, "event": event.value, "new_owner": "UOTHER"})
+        for event in (NoteEvent.ACKNOWLEDGED, NoteEvent.EXTENDED, NoteEvent.CANCELLED, NoteEvent.HANDED_OVER)
     ]
     flag = RecurringFlag(
         id=1, team_id="T1", category_key="x", category=said["category"], case_ids=[7], flagged_at=NOW
@@ -286,7 +301,11 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
         cases.case_list([case], NOW),
         search.results(found),
         search.results(Found(text=said["search"], hits=[], total=0)),
-        notices.reminder(case, promise),
+        notices.reminder(case, promise, NOW - timedelta(days=2)),
+        notices.escalation_waiting(
+            case, promise, {"to": "UMGR", "until": NOW.isoformat(), "tz": "Europe/Berlin"}, NOW
+        ),
+        settled.escalation_settled(case, promise, settled.outcome(case, kept, None)),
         notices.escalation(case, promise, NOW, escalation),
         notices.escalation(case, promise, NOW - timedelta(hours=1), escalation),
         notices.escalation_note(case, promise, NOW, "UMGR"),
@@ -294,8 +313,8 @@ def every_view(said: dict[str, str]) -> list[Message | View]:
         # Read in another channel: the private case is named, not described.
         notices.recurring_flag(flag, [case, private], Readable.channel("C2")),
         notices.manager_missing(case, promise),
-        notices.handed_over(case, "UMGR", "UOTHER"),
-        notices.handover_note(case, "UMGR", "UOTHER"),
+        case_notes.handed_over(case, "UMGR", "UOTHER"),
+        case_notes.handover_note(case, "UMGR", "UOTHER"),
         *notes,
         *person_notes,
         catch_up.summary(items, NOW),

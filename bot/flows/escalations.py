@@ -28,8 +28,8 @@ class Escalated:
 def acknowledge(
     ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
 ) -> Acknowledged:
-    """Someone above the owner has seen the missed promise: the chain stops and the owner is
-    told who has it."""
+    """Someone above the owner has seen the missed promise: the chain stops; the owner still owns
+    it and is told who has seen it."""
     with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
@@ -68,6 +68,8 @@ def hand_over(
                         actor_id=actor_id,
                         now=unit.now,
                         policy=ctx.policy,
+                        # The hand-over says what happened: "you still own it" would be wrong.
+                        announce=False,
                     )
                 )
             also_allowed = escalation.deciders(promise, case, ctx.policy.admins)

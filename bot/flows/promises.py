@@ -262,14 +262,30 @@ def use_safer_time(
 
 
 def snooze(
-    ctx: Context, *, team_id: str, actor_id: str, case_id: int, promise_id: int, once: Once | None = None
-) -> datetime:
-    """The reminder comes again later; returns when."""
+    ctx: Context,
+    *,
+    team_id: str,
+    actor_id: str,
+    case_id: int,
+    promise_id: int,
+    choice: new_times.Snooze,
+    once: Once | None = None,
+) -> new_times.Snoozed:
+    """The reminder comes again later (never after the last call before the due time)."""
+    # "Tomorrow 9:00" is on the owner's clock: their zone may take a Slack call, so first.
+    tz = zones(ctx, team_id=team_id, case_id=case_id).tz if choice is new_times.Snooze.TOMORROW else "UTC"
     with ctx.unit(once) as unit:
         case = cases.find_case(unit.session, team_id, case_id)
         promise = promises.open_promise(unit.session, case, promise_id)
-        again = new_times.snooze_reminder(
-            unit.session, case=case, promise=promise, actor_id=actor_id, now=unit.now, policy=ctx.policy
+        snoozed = new_times.snooze_reminder(
+            unit.session,
+            case=case,
+            promise=promise,
+            actor_id=actor_id,
+            now=unit.now,
+            policy=ctx.policy,
+            choice=choice,
+            tz=tz,
         )
         unit.wake()
-    return again
+    return snoozed

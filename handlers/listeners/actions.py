@@ -20,6 +20,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.flows import cases, escalations, outlook, promises
 from bot.flows.context import Once
+from bot.new_times import Snooze
 from handlers.ids import ActionId, Subject
 from handlers.listeners.errors import answer
 from handlers.listeners.redraw import mark_resolved
@@ -27,6 +28,7 @@ from handlers.services import Services
 from handlers.views import cases as case_views
 from handlers.views import modals, replies
 from handlers.views import promises as promise_views
+from handlers.views import snooze as snooze_views
 from handlers.views.blocks import Message, recipient, when
 from handlers.views.redraw import item_of
 from storage.models import Case
@@ -72,7 +74,8 @@ class Click:
 def subject_of(body: dict[str, Any]) -> Subject:
     """The button's subject, plus where it was clicked."""
     action = body["actions"][0]
-    subject = Subject.decode(action.get("value"))
+    # A button carries its subject in its value; a menu in the option chosen.
+    subject = Subject.decode(action.get("value") or (action.get("selected_option") or {}).get("value"))
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     return Subject(
@@ -150,7 +153,8 @@ def _once(body: dict[str, Any]) -> Once:
     action = body["actions"][0]
     container = body.get("container") or {}
     where = container.get("message_ts") or container.get("view_id") or ""
-    value = hashlib.sha256(str(action.get("value")).encode()).hexdigest()[:16]
+    chosen = action.get("value") or (action.get("selected_option") or {}).get("value")
+    value = hashlib.sha256(str(chosen).encode()).hexdigest()[:16]
     return Once(
         f"click:{body['team']['id']}:{body['user']['id']}:{action['action_id']}:{where}:{value}", DOUBLE_CLICK
     )
@@ -242,15 +246,17 @@ def reschedule(click: Click) -> None:
 
 @button(ActionId.REMINDER_SNOOZE)
 def snooze(click: Click) -> None:
-    again = promises.snooze(
+    held = promises.snooze(
         click.services,
         team_id=click.team_id,
         actor_id=click.user_id,
         case_id=click.subject.case_id,
         promise_id=_promise_id(click),
+        # A menu of how long (an older message's button, 15 minutes).
+        choice=Snooze(click.subject.note or Snooze.MINUTES_15.value),
         once=click.once,
     )
-    click.resolved(f"Snoozed: I'll remind you again at {when(again, '{time}')}.", keep_buttons=True)
+    click.resolved(snooze_views.snoozed(held), keep_buttons=True)
 
 
 @button(ActionId.REMINDER_ESCALATE)
@@ -302,7 +308,10 @@ def acknowledge(click: Click) -> None:
         once=click.once,
     )
     at = when(click.services.clock.now(), "{time}")
-    click.resolved(f"Acknowledged by <@{click.user_id}> at {at}; <@{acknowledged.owner_id}> was told.")
+    click.resolved(
+        f"Acknowledged by <@{click.user_id}> at {at}: seen, and <@{acknowledged.owner_id}> still owns it"
+        " (they were told)."
+    )
 
 
 @button(ActionId.ESCALATION_TAKE_OVER)
@@ -316,7 +325,11 @@ def take_over(click: Click) -> Message:
         new_owner_id=click.user_id,
         once=click.once,
     )
-    click.resolved(f"Taken over by <@{click.user_id}>.")
+    at = when(click.services.clock.now(), "{time}")
+    click.resolved(
+        f"Taken over by <@{click.user_id}> at {at}: {moved.case.ref} is theirs now"
+        f" (<@{moved.previous_owner}> was told)."
+    )
     return replies.case_reassigned(moved.case, moved.previous_owner, moved.open_promises)
 
 

@@ -8,9 +8,10 @@ import logging
 from typing import Any
 
 from handlers.ids import Subject
+from handlers.outbound.redraw import redraw
 from handlers.services import Services
 from handlers.views.blocks import Message
-from handlers.views.redraw import decided, redraw_item
+from handlers.views.redraw import decided
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +40,15 @@ def mark_resolved(
     from the conversation."""
     if not subject.channel_id or not subject.message_ts:
         return
-    client = services.client_for(team_id)
     try:
-        if original is None:
-            found = (
-                client.conversations_history(
-                    channel=subject.channel_id,
-                    latest=subject.message_ts,
-                    oldest=subject.message_ts,
-                    inclusive=True,
-                    limit=1,
-                ).get("messages")
-                or []
-            )
-            if not found:
-                return
-            original = found[0]
-        blocks = original.get("blocks") or []
-        if subject.item is not None:
-            # One item of a catch-up summary: the others keep their buttons.
-            redrawn = redraw_item(
-                blocks, subject.item, lambda own: decided(own, note, keep_buttons=keep_buttons)
-            )
-        else:
-            redrawn = decided(blocks, note, keep_buttons=keep_buttons)
-        client.chat_update(
-            channel=subject.channel_id,
-            ts=subject.message_ts,
-            text=original.get("text") or note,
-            blocks=redrawn,
+        redraw(
+            services.client_for(team_id),
+            subject.channel_id,
+            subject.message_ts,
+            subject.item,
+            lambda blocks: decided(blocks, note, keep_buttons=keep_buttons),
+            original=original,
+            fallback_text=note,
         )
     except Exception:
         # The decision is recorded; a message still showing buttons answers a later click with

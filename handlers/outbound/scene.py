@@ -12,7 +12,7 @@ from bot import customers, promises, recurring
 from bot.authz import Readable
 from bot.forecast import Forecast
 from handlers.outbound.posting import Target
-from handlers.views import notices
+from handlers.views import case_notes, notices
 from handlers.views import promises as promise_views
 from handlers.views.blocks import Message
 from handlers.views.card import CardFacts, case_card
@@ -39,6 +39,10 @@ class Scene:
     flagged: list[Case] = field(default_factory=list)
     # Which of the flagged cases the recipient may read (bot/authz.py), found by the sender.
     readable: Readable = field(default_factory=Readable)
+    # For a settled escalation: the messages that reached its recipient (row id, channel, ts),
+    # and the promise that replaced a rescheduled one.
+    reached: list[tuple[int, str, str]] = field(default_factory=list)
+    successor: Promise | None = None
 
 
 def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
@@ -71,6 +75,14 @@ def load(session: Session, claim: Claim, now: datetime) -> Scene | None:
         )
     if kind is NotificationKind.RECURRING_FLAG:
         scene.flag, scene.flagged = recurring.flagged_cases(session, int(claim.payload["flag_id"]))
+    if kind is NotificationKind.ESCALATION_SETTLED and promise is not None:
+        scene.reached = [
+            (row.id, row.delivered_channel, row.slack_ts)
+            for row in plans.planned(session, promise.id, (NotificationKind.ESCALATION,))
+            if row.recipient == claim.recipient and row.delivered_channel and row.slack_ts
+        ]
+        scene.successor = queries.successor_of(session, promise.id)
+        _ = scene.successor.due_at if scene.successor is not None else None
     if kind is NotificationKind.ESCALATION_NOTE and promise is not None:
         scene.sibling = plans.notification_of(session, promise.id, NotificationKind.ESCALATION, claim.level)
     return scene
@@ -88,12 +100,12 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
     if kind in (NotificationKind.HANDOVER, NotificationKind.HANDOVER_NOTE):
         by, previous = claim.payload["by"], claim.payload["previous_owner"]
         if kind is NotificationKind.HANDOVER:
-            return Target(claim.recipient), notices.handed_over(case, by, previous)
-        return in_thread, notices.handover_note(case, by, previous)
+            return Target(claim.recipient), case_notes.handed_over(case, by, previous)
+        return in_thread, case_notes.handover_note(case, by, previous)
     if kind is NotificationKind.CASE_NOTE:
-        return in_thread, notices.case_note(case, promise, claim.payload)
+        return in_thread, case_notes.case_note(case, promise, claim.payload)
     if kind is NotificationKind.PERSON_NOTE:
-        return Target(claim.recipient), notices.person_note(case, promise, claim.payload)
+        return Target(claim.recipient), case_notes.person_note(case, promise, claim.payload)
     if kind is NotificationKind.RECURRING_FLAG:
         assert scene.flag is not None, "the flag is gone"
         return Target(claim.recipient), notices.recurring_flag(scene.flag, scene.flagged, scene.readable)
@@ -107,7 +119,7 @@ def compose(claim: Claim, scene: Scene, now: datetime, repeat: timedelta) -> tup
         to = scene.sibling.recipient if scene.sibling is not None else claim.recipient
         return in_thread, notices.escalation_note(case, promise, now, to)
     if kind is NotificationKind.REMINDER:
-        return Target(claim.recipient), notices.reminder(case, promise)
+        return Target(claim.recipient), notices.reminder(case, promise, now)
     if kind is NotificationKind.MANAGER_MISSING:
         return Target(claim.recipient), notices.manager_missing(case, promise)
     if kind is NotificationKind.ESCALATION:

@@ -27,12 +27,15 @@ from handlers.outbound import posting
 from handlers.outbound import scene as scenes
 from handlers.outbound.people import local_time_and_status
 from handlers.outbound.posting import Target
+from handlers.outbound.redraw import redraw
 from handlers.outbound.scene import Scene
 from handlers.outbound.slack_errors import classify, unreachable
+from handlers.views import settled as settled_views
 from handlers.views import team as team_views
 from handlers.views.blocks import Message
 from handlers.views.card import case_card
 from handlers.views.notices import EscalationFacts
+from handlers.views.redraw import settled
 from handlers.views.report import report_message
 from storage.db import Database
 from storage.models import Case, NotificationKind
@@ -84,6 +87,8 @@ class SlackSender:
                 return waiting
             if claim.kind == NotificationKind.CARD_UPDATE.value:
                 return self._update_card(client, scene)
+            if claim.kind == NotificationKind.ESCALATION_SETTLED.value:
+                return self._settle(client, claim, scene)
             if claim.kind == NotificationKind.ESCALATION.value:
                 scene.escalation = self._escalation_facts(claim, scene)
             if claim.kind == NotificationKind.PROMISE_NOTE.value and scene.promise is not None:
@@ -225,6 +230,21 @@ class SlackSender:
             channel=scene.case.channel_id, ts=scene.case.card_ts, text=card.text, blocks=card.blocks
         )
         return Sent(channel=scene.case.channel_id, ts=scene.case.card_ts)
+
+    def _settle(self, client: WebClient, claim: Claim, scene: Scene) -> Outcome:
+        """An escalation whose promise ended afterwards: each of its messages to this recipient
+        is redrawn without buttons, saying how it ended; then a person is told once (not the
+        one who ended it, nor a channel: its thread has the card)."""
+        assert scene.promise is not None
+        if not scene.reached:
+            return Skipped("the escalation never reached them")
+        line = settled_views.outcome(scene.case, scene.promise, scene.successor)
+        for row_id, channel, ts in scene.reached:
+            redraw(client, channel, ts, None, lambda blocks, row_id=row_id: settled(blocks, row_id, line))
+        if escalation.is_channel(claim.recipient) or claim.recipient == settled_views.ended_by(scene.promise):
+            return Sent(channel=scene.reached[0][1], ts=scene.reached[0][2])
+        message = settled_views.escalation_settled(scene.case, scene.promise, line)
+        return self._send(client, claim, Target(claim.recipient), message)
 
     def _react(self, client: WebClient, claim: Claim) -> Outcome:
         try:

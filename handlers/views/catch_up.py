@@ -23,14 +23,8 @@ from handlers.views.blocks import (
     section,
     when,
 )
-from handlers.views.notices import (
-    EscalationFacts,
-    escalation,
-    handed_over,
-    manager_missing,
-    person_note,
-    reminder,
-)
+from handlers.views.case_notes import handed_over, person_note
+from handlers.views.notices import EscalationFacts, escalation, manager_missing, reminder
 from storage.models import Case, NotificationKind, Promise
 from storage.outbox import Claim
 
@@ -86,7 +80,7 @@ def _buttons(item: SummaryItem, now: datetime) -> dict[str, Any] | None:
     if promise is None:
         return None
     if kind == NotificationKind.REMINDER.value:
-        single = reminder(case, promise)
+        single = reminder(case, promise, now)
     elif kind == NotificationKind.ESCALATION.value and item.escalation is not None:
         single = escalation(case, promise, now, item.escalation)
     else:

@@ -1,5 +1,6 @@
 """The messages the bot sends on its own, from the outbox: the owner's reminder, the manager's
-escalation and its note in the thread, hand-overs, a recurring problem, what someone did."""
+escalation and its note in the thread, a recurring problem. What someone did to a case (notes in
+its thread, DMs to its owner, hand-overs) is handlers/views/case_notes.py."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.authz import Readable
-from bot.case_changes import FIELD_NAMES
 from bot.clock import zone
-from bot.notifications import NoteEvent
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.usage import USAGE
 from handlers.views.blocks import (
@@ -32,12 +31,13 @@ from handlers.views.blocks import (
     section,
     when,
 )
+from handlers.views.snooze import snooze_menu
 from storage.models import Case, Contact, Promise, RecurringFlag
 
 
-def reminder(case: Case, promise: Promise) -> Message:
-    """The owner's reminder, with what they can do about it. Once they did something,
-    handlers/listeners/actions.py redraws it in place without the buttons."""
+def reminder(case: Case, promise: Promise, now: datetime) -> Message:
+    """The owner's reminder, drawn at `now`, with what they can do about it. Once they did
+    something, handlers/listeners/actions.py redraws it in place without the buttons."""
     text = (
         f"Reminder: {case.ref} ({safe(case.customer or 'customer')}): you promised"
         f" “{safe(promise.description)}”, due {when(promise.due_at)}."
@@ -55,7 +55,7 @@ def reminder(case: Case, promise: Promise) -> Message:
             elements=[
                 button("Done", ActionId.REMINDER_DONE, subject, "primary"),
                 button("Reschedule", ActionId.REMINDER_RESCHEDULE, subject),
-                button("Snooze 15 min", ActionId.REMINDER_SNOOZE, subject),
+                *snooze_menu(promise, subject, now),
                 button(
                     "Escalate now",
                     ActionId.REMINDER_ESCALATE,
@@ -109,7 +109,12 @@ def escalation(case: Case, promise: Promise, now: datetime, facts: EscalationFac
             ],
         )
     )
-    blocks.append(context("Acknowledge stops the escalation and tells the owner you have it."))
+    blocks.append(
+        context(
+            f"Acknowledge: you've seen it, the escalation stops, <@{promise.owner_id}> still owns it."
+            " Take over: the case and its promises become yours."
+        )
+    )
     return message(text, blocks)
 
 
@@ -249,7 +254,7 @@ def escalation_waiting(case: Case, promise: Promise, payload: dict[str, Any], no
     theirs = f" ({until.astimezone(zone(tz)):%a %H:%M} {tz})" if tz else ""
     what = "Your missed promise" if now >= promise.due_at else "Your request for help with the promise"
     text = (
-        f"{what} “{promise.description}” on {case.ref} will reach <@{to}> at {when(until)},"
+        f"{what} “{safe(promise.description)}” on {case.ref} will reach <@{to}> at {when(until)},"
         f" <@{to}>'s next working hour{theirs}; nobody hears of it before then. Keep the customer"
         " posted meanwhile."
     )
@@ -269,109 +274,4 @@ def escalation_waiting(case: Case, promise: Promise, payload: dict[str, Any], no
             ],
         ),
     ]
-    return message(safe(text), blocks)
-
-
-def case_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
-    """Something someone did, said in the case thread: every choice is on the record."""
-    by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
-    what = f"“{safe(promise.description)}”" if promise is not None else "the promise"
-    note = safe(str(payload.get("note") or ""), 500)
-    old = payload.get("old_due_at")
-    if event is NoteEvent.ACKNOWLEDGED:
-        text = f":raising_hand: {by} acknowledged the missed promise {what} and is on it."
-    elif event is NoteEvent.RESCHEDULED:
-        text = (
-            f":calendar: {by} rescheduled {what}{_was(old, ' from {}')} to {when(_of(promise).due_at)};"
-            f" the customer was told. Note: {note}"
-        )
-    elif event is NoteEvent.EXTENDED:
-        new_time = when(_of(promise).due_at)
-        text = f":calendar: {by} extended {what}{_was(old, ' from {}')} to {new_time}. Reason: {note}"
-    elif event is NoteEvent.SAFER_TIME:
-        safer = due_both(case, _of(promise).due_at)
-        text = f":shield: {by} moved {what} to the safer time {safer}{_was(old, ' (was {})')}."
-    elif event in (NoteEvent.CANCELLED, NoteEvent.REOPENED, NoteEvent.EDITED):
-        text = _case_change(case, event, by, what, note, payload)
-    else:
-        assert event is NoteEvent.CONTACT
-        via = f" by {safe(str(payload.get('via')))}" if payload.get("via") else ""
-        said = safe(str(payload.get("text") or ""), 2500)
-        text = f":speech_balloon: Contact{via} logged by {by}: {said}"
-    return message(text, [section(text)])
-
-
-def _case_change(case: Case, event: NoteEvent, by: str, what: str, note: str, payload: dict[str, Any]) -> str:
-    """A promise called off, the case reopened or edited: said in the thread, for the record."""
-    if event is NoteEvent.CANCELLED:
-        return (
-            f":no_entry_sign: {by} cancelled the promise {what}; the customer was told. No reminder or"
-            f" escalation will follow. Why: {note}"
-        )
-    if event is NoteEvent.REOPENED:
-        return f":unlock: {by} reopened {case.ref}." + (f" Why: {note}" if note else "")
-    changes = [_changed(change) for change in payload.get("changes") or []]
-    return f":pencil2: {by} edited {case.ref}: " + "; ".join(changes) + "."
-
-
-def _changed(change: dict[str, Any]) -> str:
-    name = FIELD_NAMES.get(str(change.get("field")), str(change.get("field")))
-    before, after = change.get("before"), change.get("after")
-    shown = [safe(str(value), 200) if value else "_none_" for value in (before, after)]
-    return f"{name} {shown[0]} → {shown[1]}"
-
-
-def person_note(case: Case, promise: Promise | None, payload: dict[str, Any]) -> Message:
-    """The same, told to the owner by DM: someone above them acknowledged their missed promise,
-    gave it a new time, or called it off. Nothing else is told this way (bot/escalation.py:
-    tell)."""
-    by, event = f"<@{payload.get('by')}>", NoteEvent(payload["event"])
-    what = f"“{safe(promise.description)}”" if promise is not None else "your promise"
-    if event is NoteEvent.ACKNOWLEDGED:
-        text = f"{by} acknowledged your missed promise {what} on {case.ref} and is taking it from here."
-    elif event is NoteEvent.EXTENDED:
-        note = safe(str(payload.get("note") or ""), 500)
-        text = f"{by} gave {what} on {case.ref} a new time: {when(_of(promise).due_at)}. Reason: {note}"
-    elif event is NoteEvent.CANCELLED:
-        note = safe(str(payload.get("note") or ""), 500)
-        text = f"{by} cancelled {what} on {case.ref}; no reminder or escalation will follow. Why: {note}"
-    else:
-        raise ValueError(f"a {event.value} note is never sent to the owner")
-    return message(text, [section(text)])
-
-
-def _of(promise: Promise | None) -> Promise:
-    assert promise is not None, "this note is about a promise"
-    return promise
-
-
-def _was(old_due_at: str | None, shape: str) -> str:
-    """The time a promise had before, when the note knows it."""
-    return shape.format(when(datetime.fromisoformat(old_due_at))) if old_due_at else ""
-
-
-def handed_over(case: Case, by: str, previous_owner: str) -> Message:
-    """The DM to the new owner."""
-    given = "handed it to you" if by == previous_owner else f"handed it over from <@{previous_owner}>"
-    text = (
-        f"{case.ref} ({safe(case.customer or 'customer')}) is yours now: <@{by}> {given}."
-        " Its promises' reminders come to you from now on."
-    )
-    blocks: list[Block] = [
-        section(
-            f":inbox_tray: *{case.ref} is yours now* · {customer_of(case)}\n"
-            f"{safe(case.summary, 300)}\n<@{by}> {given}."
-        ),
-        context(
-            f"Its contacts and promises: `/case show {case.ref}`. Reminders for its promises come to you."
-        ),
-    ]
     return message(text, blocks)
-
-
-def handover_note(case: Case, by: str, previous_owner: str) -> Message:
-    """In the case thread, for everyone following the case."""
-    text = (
-        f":arrows_counterclockwise: <@{by}> handed {case.ref} from <@{previous_owner}> to <@{case.owner_id}>."
-    )
-    return message(text, [section(text)])

@@ -13,6 +13,9 @@ from handlers.views.catch_up import ITEM_PREFIX
 
 # Blocks of a message that ask for a decision, dropped when it is redrawn as decided.
 NOTE_BLOCK = "last_done"
+# The line saying how a promise ended, added when an escalation is settled afterwards: drawn
+# again (not added twice) if that redraw is repeated.
+SETTLED_BLOCK = "settled"
 QUESTION_BLOCKS = {
     BlockId.REMINDER_ACTIONS.value,
     BlockId.ESCALATION_ACTIONS.value,
@@ -46,10 +49,16 @@ def redraw_item(
     return [*blocks[:start], *redrawn, *blocks[end:]]
 
 
-def decided(blocks: list[dict[str, Any]], note: str, *, keep_buttons: bool = False) -> list[dict[str, Any]]:
+def decided(
+    blocks: list[dict[str, Any]], note: str, *, keep_buttons: bool = False, note_id: str | None = None
+) -> list[dict[str, Any]]:
     """The blocks without the buttons and the hint under them, plus what was decided (or, with
-    keep_buttons, everything as it was and what was done last)."""
+    keep_buttons, everything as it was and what was done last). With note_id, the note takes
+    the place of an earlier one with that id."""
     note_block = context(f":white_check_mark: {note}").to_dict()
+    if note_id is not None:
+        blocks = [b for b in blocks if b.get("block_id") != note_id]
+        note_block["block_id"] = note_id
     if keep_buttons:
         # One note at a time: a second snooze replaces the first one's line.
         earlier = [b for b in blocks if b.get("block_id") != NOTE_BLOCK]
@@ -65,3 +74,12 @@ def decided(blocks: list[dict[str, Any]], note: str, *, keep_buttons: bool = Fal
         after_buttons = False
         kept.append(block)
     return [*kept, note_block]
+
+
+def settled(blocks: list[dict[str, Any]], row_id: int, line: str) -> list[dict[str, Any]]:
+    """An escalation message (or its item in a catch-up summary: only that one) whose promise
+    ended: no buttons, and the line saying how, in place of any earlier such line."""
+    item = f"{ITEM_PREFIX}{row_id}"
+    if any(str(b.get("block_id") or "").startswith(f"{item}.") for b in blocks):
+        return redraw_item(blocks, item, lambda own: decided(own, line, note_id=SETTLED_BLOCK))
+    return decided(blocks, line, note_id=SETTLED_BLOCK)
