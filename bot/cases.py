@@ -13,6 +13,7 @@ from bot import audit, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.errors import CaseError
+from bot.plurals import counted
 from bot.policy import Policy
 from bot.timeparse import find_zone
 from bot.validation import clean_text
@@ -215,7 +216,8 @@ def close_case(
     if still_open:
         # bot/closing.py ends each open promise first; nothing closes a case with one hanging.
         raise CaseError(
-            f"{case.ref} still has {len(still_open)} open promise(s), first “{still_open[0].description}”:"
+            f"{case.ref} still has {counted(len(still_open), 'open promise')},"
+            f" first “{still_open[0].description}”:"
             " say what became of each (kept, or cancelled with the customer told) before it closes."
         )
     case.state = CaseState.CLOSED

@@ -14,6 +14,7 @@ from bot import cases, promises
 from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
+from bot.plurals import counted
 from bot.policy import Policy
 from bot.promises import PromiseChoice
 from storage import queries
@@ -39,8 +40,8 @@ class OpenPromises(CaseError):
         self.choices = tuple(PromiseChoice.of(p) for p in open_now)
         first = open_now[0].description
         super().__init__(
-            f"{case.ref} still has {len(open_now)} open promise(s), first “{first}”: say what became of"
-            " each (kept, or cancelled with the customer told) before it closes."
+            f"{case.ref} still has {counted(len(open_now), 'open promise')}, first “{first}”: say what"
+            " became of each (kept, or cancelled with the customer told) before it closes."
         )
 
 

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 from bot.case_changes import FIELD_NAMES
 from bot.clock import zone
 from bot.notifications import NoteEvent
+from bot.plurals import counted
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.parse import USAGE
 from handlers.views.blocks import (
@@ -185,7 +186,7 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case]) -> Message:
     days = (max(closed) - min(closed)).days + 1 if closed else 1
     headline = (
         f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
-        f" recurring within {max(days, 1)} day(s)"
+        f" recurring within {counted(max(days, 1), 'day')}"
     )
     lines = [
         f"• *{c.ref}* · {customer_of(c)} · <@{c.owner_id}>"
