@@ -143,7 +143,9 @@ def set_customer_zone(
     """The customer's time zone: promises on the case are then shown on both clocks and may be
     given on the customer's ("3pm customer time"). Returns the zone's IANA name."""
     require_open(case)
-    require_may_change(session, case, actor_id, "set the customer's time zone on", policy.admins)
+    require_may_change(
+        session, case, actor_id, "set the customer's time zone on", policy.admins.of(case.team_id)
+    )
     name = find_zone(zone_text)
     case.customer_tz = name
     audit.record(
@@ -205,7 +207,7 @@ def close_case(
     """Close the case with its resolution, and whether its problem was a one-off or keeps
     coming back (and under which category), so recurring problems can be fixed at the root."""
     require_open(case)
-    require_may_change(session, case, actor_id, "close", policy.admins)
+    require_may_change(session, case, actor_id, "close", policy.admins.of(case.team_id))
     cleaned_note = clean_text(note, "note", required=False) or None
     category = " ".join((clean_text(category or "", "category", required=False) or "").split()) or None
     if recurrence is Recurrence.RECURRING and not category:

@@ -61,7 +61,7 @@ def close(
     open promise, OpenPromises and nothing changes. Returns the outbox keys to send now (the
     thread notes of cancelled promises)."""
     require_open(case)
-    require_may_change(session, case, actor_id, "close", policy.admins)
+    require_may_change(session, case, actor_id, "close", policy.admins.of(case.team_id))
     still_open = queries.open_promises(session, case.id)
     fates = fates or {}
     if any(promise.id not in fates for promise in still_open):

@@ -44,7 +44,11 @@ def reschedule_promise(
     if extension:
         require_may_extend(case, promise, actor_id)
     # An extension is the answer to an escalation: whoever it reached may give it.
-    allowed = escalation.deciders(promise, case, policy.admins) if extension else policy.admins
+    allowed = (
+        escalation.deciders(promise, case, policy.admins.of(case.team_id))
+        if extension
+        else policy.admins.of(case.team_id)
+    )
     require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
     require_still_open(session, case, promise)
     why = clean_text(note, "note") if extension or customer_told else ""
@@ -173,7 +177,7 @@ def use_safer_time(
     making it (hygiene.SUGGESTION_GOOD_FOR); later, a new time is a reschedule the customer is
     told about. Returns the outbox keys to send straight away."""
     require_open(case)
-    require_may_change(session, case, actor_id, "change a promise on", policy.admins)
+    require_may_change(session, case, actor_id, "change a promise on", policy.admins.of(case.team_id))
     require_still_open(session, case, promise)
     safer = promise.suggested_due_at
     if safer is None:
@@ -230,7 +234,7 @@ def snooze_reminder(
 ) -> datetime:
     """Remind the owner again in 15 minutes. The due time and the escalation don't move:
     snoozing a reminder is not a new promise to the customer."""
-    require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins)
+    require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins.of(case.team_id))
     require_still_open(session, case, promise)
     levels = [row.level for row in plans.planned(session, promise.id, (NotificationKind.REMINDER,))]
     level = max(levels, default=0) + 1

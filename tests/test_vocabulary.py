@@ -110,7 +110,10 @@ def test_no_user_facing_text_counts_with_an_s_in_brackets():
         for path in (ROOT / folder).rglob("*.py"):
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 # In strings only; bot/plurals.py names what it is there to avoid.
-                if re.search(r"""["'][^"']*[a-z]\(s\)(?=[\s.,:;!?"'*_]|$)""", line) and path.name != "plurals.py":
+                if (
+                    re.search(r"""["'][^"']*[a-z]\(s\)(?=[\s.,:;!?"'*_]|$)""", line)
+                    and path.name != "plurals.py"
+                ):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
 

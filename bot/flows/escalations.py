@@ -70,7 +70,7 @@ def hand_over(
                         policy=ctx.policy,
                     )
                 )
-            also_allowed = escalation.deciders(promise, case, ctx.policy.admins)
+            also_allowed = escalation.deciders(promise, case, ctx.policy.admins.of(case.team_id))
         previous = case.owner_id
         unit.send(
             handover.reassign_case(
