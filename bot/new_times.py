@@ -44,11 +44,8 @@ def reschedule_promise(
     if extension:
         require_may_extend(case, promise, actor_id)
     # An extension is the answer to an escalation: whoever it reached may give it.
-    allowed = (
-        escalation.deciders(promise, case, policy.admins.of(case.team_id))
-        if extension
-        else policy.admins.of(case.team_id)
-    )
+    admins = policy.admins.of(case.team_id)
+    allowed = escalation.deciders(promise, case, admins) if extension else admins
     require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
     require_still_open(session, case, promise)
     why = clean_text(note, "note") if extension or customer_told else ""
