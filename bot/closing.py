@@ -1,5 +1,5 @@
 """Closing a case that still has open promises: each must end first, as what it really was
-(kept, or called off with the customer told), so the kept rate stays honest. Nothing here
+(kept, or called off with the customer told), so the on-time rate stays honest. Nothing here
 closes a case with a promise left hanging: the caller asks what became of each."""
 
 from __future__ import annotations
