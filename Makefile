@@ -20,8 +20,9 @@ run: install
 	$(PY) -m bot run --migrate
 
 # A whole case against the local Slack stand-in, in under a minute, no Slack needed.
+# `make demo KEEP=1` keeps its database (casekeeper-demo.sqlite3) to try report and export on.
 demo: install
-	$(PY) -m bot demo
+	$(PY) -m bot demo $(if $(KEEP),--keep)
 
 migrate: install
 	$(PY) -m bot migrate

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot import cases, promises, team, workhours
-from bot.policy import Policy
+from bot.policy import Admins, Policy
 from storage.db import Database
 from storage.models import Notification, NotificationKind, NotificationState, Promise
 
@@ -25,7 +25,7 @@ SEED_POLICY = Policy(
     escalation_grace=timedelta(hours=1),
     escalation_repeat=timedelta(minutes=30),
     escalation_channel=None,
-    admins=frozenset(),
+    admins=Admins(),
     working_hours=workhours.parse("mon-sun 00:00-24:00"),
     digest_schedule=None,
     stale_case_age=timedelta(days=7),

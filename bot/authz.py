@@ -3,8 +3,9 @@
 Anyone in the workspace may open a case, log a contact by replying in its thread, and read
 cases (`show`, `find`): the record belongs to the team. Changing what the customer was
 promised, or who answers for it, is for the case's owner, anyone above the owner in the
-manager chain (`/case manager`), and the deployment's admins (ADMIN_USERS): recording a
-promise, marking it done, closing the case, handing it to someone else.
+manager chain (`/case manager`), and the admins of the case's workspace (ADMIN_USERS, read with
+Policy.admins.of): recording a promise, marking it done, closing the case, handing it to
+someone else.
 
 A case opened in a private channel (Case.private) is readable only by that channel's members,
 and by those who may change it (the owner, the chain above them, admins): its details never

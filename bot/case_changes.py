@@ -66,7 +66,7 @@ def edit_case(
     """Apply the form: returns what changed (nothing: no change, no note) and the outbox keys to
     send now (the thread note and the card)."""
     require_open(case)
-    require_may_change(session, case, actor_id, "edit", policy.admins)
+    require_may_change(session, case, actor_id, "edit", policy.admins.of(case.team_id))
     wanted = _cleaned(edit)
     changes = [
         Change(name, _text(getattr(case, name)), _text(value))
@@ -126,7 +126,7 @@ def reopen_case(
     it is closed again. Returns the outbox keys to send now."""
     if case.state is CaseState.OPEN:
         raise CaseError(f"{case.ref} is open already.")
-    require_may_change(session, case, actor_id, "reopen", policy.admins)
+    require_may_change(session, case, actor_id, "reopen", policy.admins.of(case.team_id))
     reason = clean_text(why, "note", required=False) or None
     was = {
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,

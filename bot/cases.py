@@ -13,6 +13,7 @@ from bot import audit, notifications
 from bot.audit import Action
 from bot.authz import require_may_change
 from bot.errors import CaseError
+from bot.plurals import counted
 from bot.policy import Policy
 from bot.timeparse import find_zone
 from bot.validation import clean_text, quoted
@@ -145,7 +146,9 @@ def set_customer_zone(
     """The customer's time zone: promises on the case are then shown on both clocks and may be
     given on the customer's ("3pm customer time"). Returns the zone's IANA name."""
     require_open(case)
-    require_may_change(session, case, actor_id, "set the customer's time zone on", policy.admins)
+    require_may_change(
+        session, case, actor_id, "set the customer's time zone on", policy.admins.of(case.team_id)
+    )
     name = find_zone(zone_text)
     case.customer_tz = name
     audit.record(
@@ -207,7 +210,7 @@ def close_case(
     """Close the case with its resolution, and whether its problem was a one-off or keeps
     coming back (and under which category), so recurring problems can be fixed at the root."""
     require_open(case)
-    require_may_change(session, case, actor_id, "close", policy.admins)
+    require_may_change(session, case, actor_id, "close", policy.admins.of(case.team_id))
     cleaned_note = clean_text(note, "note", required=False) or None
     category = " ".join((clean_text(category or "", "category", required=False) or "").split()) or None
     if recurrence is Recurrence.RECURRING and not category:
@@ -218,7 +221,7 @@ def close_case(
     if still_open:
         # bot/closing.py ends each open promise first; nothing closes a case with one hanging.
         raise CaseError(
-            f"{case.ref} still has {len(still_open)} open promise(s),"
+            f"{case.ref} still has {counted(len(still_open), 'open promise')},"
             f" first “{quoted(still_open[0].description, 120)}”:"
             " say what became of each (kept, or cancelled with the customer told) before it closes."
         )

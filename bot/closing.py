@@ -1,5 +1,5 @@
 """Closing a case that still has open promises: each must end first, as what it really was
-(kept, or called off with the customer told), so the kept rate stays honest. Nothing here
+(kept, or called off with the customer told), so the on-time rate stays honest. Nothing here
 closes a case with a promise left hanging: the caller asks what became of each."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from bot import cases, promises
 from bot.authz import require_may_change
 from bot.cases import require_open
 from bot.errors import CaseError
+from bot.plurals import counted
 from bot.policy import Policy
 from bot.promises import PromiseChoice
 from storage import queries
@@ -39,8 +40,8 @@ class OpenPromises(CaseError):
         self.choices = tuple(PromiseChoice.of(p) for p in open_now)
         first = open_now[0].description
         super().__init__(
-            f"{case.ref} still has {len(open_now)} open promise(s), first “{first}”: say what became of"
-            " each (kept, or cancelled with the customer told) before it closes."
+            f"{case.ref} still has {counted(len(open_now), 'open promise')}, first “{first}”: say what"
+            " became of each (kept, or cancelled with the customer told) before it closes."
         )
 
 
@@ -60,7 +61,7 @@ def close(
     open promise, OpenPromises and nothing changes. Returns the outbox keys to send now (the
     thread notes of cancelled promises)."""
     require_open(case)
-    require_may_change(session, case, actor_id, "close", policy.admins)
+    require_may_change(session, case, actor_id, "close", policy.admins.of(case.team_id))
     still_open = queries.open_promises(session, case.id)
     fates = fates or {}
     if any(promise.id not in fates for promise in still_open):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Readable
 from bot.errors import CaseError
-from bot.insights import Outcome, outcome
+from bot.outcomes import Outcome, outcome
 from bot.validation import quoted
 from storage import search
 from storage.models import Case, CaseState
@@ -99,8 +99,8 @@ def find(session: Session, team_id: str, text: str, readable: Readable) -> Found
 
 @dataclass(frozen=True)
 class PromiseCounts:
-    """How an earlier case's promises ended (bot/insights.outcome): kept in time (early or on
-    time), kept late, missed (still open past due). Rescheduled ones are not counted (their
+    """How an earlier case's promises ended (bot/outcomes.py): kept on time (early ones
+    included), kept late, missed (still open past due). Rescheduled ones are not counted (their
     replacements are), nor cancelled ones (called off in time, the customer told)."""
 
     kept: int = 0

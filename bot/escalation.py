@@ -285,7 +285,7 @@ def acknowledge(
     if promise.acknowledged_by:
         who = "You" if promise.acknowledged_by == actor_id else f"<@{promise.acknowledged_by}>"
         raise CaseError(f"{who} acknowledged “{promise.description}” on {case.ref} already.")
-    if not may_acknowledge(session, case, promise, actor_id, policy.admins):
+    if not may_acknowledge(session, case, promise, actor_id, policy.admins.of(case.team_id)):
         if actor_id == promise.owner_id:
             raise CaseError(
                 "You can't acknowledge your own missed promise: keep it, or reschedule it with the customer."
@@ -319,7 +319,7 @@ def escalate_now(
 ) -> tuple[list[str], str]:
     """The owner (or someone above them) asks for help before the promise is missed: the next
     level not yet told is told now. Returns the outbox key and who it goes to."""
-    require_may_change(session, case, actor_id, "escalate", policy.admins)
+    require_may_change(session, case, actor_id, "escalate", policy.admins.of(case.team_id))
     if promise.state is not PromiseState.OPEN:
         raise CaseError(
             f"“{promise.description}” on {case.ref} is {promise.state.value} already: nothing to escalate."

@@ -35,7 +35,7 @@ def reassign_case(
     new owner's DM and the note in the case thread). `also_allowed`: who may do it besides
     the owner, their managers and the admins (the people an escalation reached)."""
     require_open(case)
-    require_may_change(session, case, actor_id, "reassign", {*policy.admins, *also_allowed})
+    require_may_change(session, case, actor_id, "reassign", {*policy.admins.of(case.team_id), *also_allowed})
     if new_owner_id == case.owner_id:
         raise CaseError(f"{case.ref} is <@{new_owner_id}>'s already.")
     previous = case.owner_id

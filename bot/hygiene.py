@@ -7,7 +7,7 @@ The rules, pure and in one place (README → Promise hygiene):
   either side of it. The safer time is SAME_HOUR after the last of them.
 - Usually late: over the owner's last HISTORY ended promises of the same kind (or of any
   kind, when fewer than MIN_SAMPLES are of this kind), the median lateness is LATE_ENOUGH or
-  more. A missed promise counts as late by how overdue it is now; one kept in time, as 0.
+  more. A missed promise counts as late by how overdue it is now; one kept on time, as 0.
   The safer time adds that median.
 - The later of the two, rounded up to the quarter hour. The owner may switch to it with one
   click within SUGGESTION_GOOD_FOR of making the promise (before they've told the customer
@@ -70,7 +70,7 @@ class Advice:
 
 
 def lateness(due_at: datetime, kept_at: datetime | None, now: datetime) -> timedelta:
-    """How late one ended promise was: 0 when kept in time; still open, how overdue it is."""
+    """How late one ended promise was: 0 when kept on time; still open, how overdue it is."""
     end = kept_at if kept_at is not None else now
     return max(timedelta(0), end - due_at)
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot import durations
 from bot.clock import zone
+from bot.plurals import counted
 from bot.validation import quoted
 from bot.workhours import DAYS, USUAL_OFFICE_HOURS, WorkingHours
 
@@ -110,7 +111,7 @@ def _label(text: str, said: str) -> str:
         return f"last {said}"
     if span % timedelta(days=1) == timedelta(0):
         days = span // timedelta(days=1)
-        return f"last {days} day{'s' if days != 1 else ''}"
+        return f"last {counted(days, 'day')}"
     if span % timedelta(hours=1) == timedelta(0):
         return f"last {span // timedelta(hours=1)} hours"
     return f"last {said}"

@@ -47,7 +47,8 @@ def reschedule_promise(
     if extension:
         require_may_extend(case, promise, actor_id)
     # An extension is the answer to an escalation: whoever it reached may give it.
-    allowed = escalation.deciders(promise, case, policy.admins) if extension else policy.admins
+    admins = policy.admins.of(case.team_id)
+    allowed = escalation.deciders(promise, case, admins) if extension else admins
     require_may_change(session, case, actor_id, "reschedule a promise on", allowed)
     require_still_open(session, case, promise)
     why = clean_text(note, "note") if extension or customer_told else ""
@@ -176,7 +177,7 @@ def use_safer_time(
     making it (hygiene.SUGGESTION_GOOD_FOR); later, a new time is a reschedule the customer is
     told about. Returns the outbox keys to send straight away."""
     require_open(case)
-    require_may_change(session, case, actor_id, "change a promise on", policy.admins)
+    require_may_change(session, case, actor_id, "change a promise on", policy.admins.of(case.team_id))
     require_still_open(session, case, promise)
     safer = promise.suggested_due_at
     if safer is None:
@@ -289,7 +290,7 @@ def snooze_reminder(
     """Remind the owner again later, never after the last call before the due time. The due
     time and the escalation don't move: snoozing a reminder is not a new promise to the
     customer. A later snooze replaces an earlier one still waiting."""
-    require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins)
+    require_may_change(session, case, actor_id, "snooze a reminder on", policy.admins.of(case.team_id))
     require_still_open(session, case, promise)
     latest = latest_snooze(promise)
     if latest - now < SHORTEST_SNOOZE:

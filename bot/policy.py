@@ -13,6 +13,21 @@ from bot.workhours import WorkingHours
 
 
 @dataclass(frozen=True)
+class Admins:
+    """Who may change any case, besides its owner and the managers above the owner (ADMIN_USERS).
+    A bare user id is an admin in every workspace the bot serves (as before several workspaces
+    could be named); `T123:U456` makes U456 an admin in workspace T123 only."""
+
+    everywhere: frozenset[str] = frozenset()
+    # (team_id, user_id) pairs.
+    per_workspace: frozenset[tuple[str, str]] = frozenset()
+
+    def of(self, team_id: str) -> frozenset[str]:
+        """The admins of one workspace."""
+        return self.everywhere | {user for team, user in self.per_workspace if team == team_id}
+
+
+@dataclass(frozen=True)
 class Policy:
     # How long before the due time the owner is reminded (REMINDER_LEAD).
     reminder_lead: timedelta
@@ -22,8 +37,9 @@ class Policy:
     escalation_repeat: timedelta
     # The last level of every chain; None: the case's own channel, in its thread.
     escalation_channel: str | None
-    # Who may change any case, besides its owner and the managers above the owner.
-    admins: frozenset[str]
+    # Who may change any case, besides its owner and the managers above the owner: ask for one
+    # workspace's with admins.of(team_id).
+    admins: Admins
     # When escalations may reach people who haven't set their own (`/case hours`); None: no
     # quiet hours (WORKING_HOURS unset), escalations go when due.
     working_hours: WorkingHours | None

@@ -59,7 +59,7 @@ def make_promise(
     """Record a promise on `case`, owned by the case owner. Returns it and the outbox keys of
     the messages to send straight away (the note in the case thread)."""
     require_open(case)
-    require_may_change(session, case, made_by, "record a promise on", policy.admins)
+    require_may_change(session, case, made_by, "record a promise on", policy.admins.of(case.team_id))
     what = clean_text(description, "promise")
     if due_at <= now:
         raise CaseError("That time has already passed; a promise needs a time still to come.")
@@ -161,7 +161,7 @@ def keep_promise(
 ) -> Promise:
     """The case's open promise is kept: the one a button names, or the only one open. With
     several open and none named, WhichPromise: the caller asks which (never a silent guess)."""
-    require_may_change(session, case, actor_id, "mark a promise kept on", policy.admins)
+    require_may_change(session, case, actor_id, "mark a promise kept on", policy.admins.of(case.team_id))
     promise = choose_open(session, case, promise_id, Intent.KEEP)
     promise.state = PromiseState.KEPT
     promise.kept_at = now
@@ -259,7 +259,7 @@ def cancel_promise(
     cancelled, not kept or missed, unless it was already past its due time: then it was
     missed first. Returns the outbox keys to send straight away."""
     require_open(case)
-    require_may_change(session, case, actor_id, "cancel a promise on", policy.admins)
+    require_may_change(session, case, actor_id, "cancel a promise on", policy.admins.of(case.team_id))
     require_still_open(session, case, promise)
     if not reason.strip():
         raise CaseError("Say why the promise is called off: it stays on the record with the reason.")

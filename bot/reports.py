@@ -4,11 +4,10 @@ back. Shown by `/case report`, sent weekly to managers as their digest, printed 
 operators by `python -m bot report`. No Slack here.
 
 Definitions (README → Reports):
-- Promises: those due in [since, until], each counted by its owner with bot/insights.py's
-  outcome() as of `now`: kept early, kept on time, kept late, missed (open past its due time),
-  rescheduled (replaced by a new time with the customer told: counted apart, never a miss),
-  cancelled (called off before its due time with a reason, the customer told: counted apart).
-  The rate is Tally.percent: kept in time over kept + missed, rounded down.
+- Promises: those due in [since, until], each counted by its owner with bot/outcomes.py's
+  outcome() as of `now`, in its words (README → Glossary): kept on time (of them early), kept
+  late, missed, rescheduled and cancelled (both counted apart, never a miss). The rate is the
+  on-time rate, Tally.percent.
 - Time to first contact: for each case opened in [since, until], from its opening to the
   earliest contact logged on it (a thread reply or a contact logged with the card's button,
   deleted ones included: the customer was reached). The median is per case owner (as of now)
@@ -21,13 +20,14 @@ Definitions (README → Reports):
 from __future__ import annotations
 
 import statistics
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.insights import Outcome, Tally, outcome, team_of
+from bot.insights import team_of
+from bot.outcomes import Outcome, Tally, outcome, tally_of
 from storage import insights as stored_insights
 from storage import reports as stored
 
@@ -123,7 +123,7 @@ def build(
     lines = [
         AgentLine(
             agent_id=agent,
-            promises=_tally(counts.get(agent, {})),
+            promises=tally_of(counts.get(agent, {})),
             first_contact=_first_contact(delays.get(agent, []), waiting.get(agent, 0)),
             stale=stale_per_owner.get(agent, 0),
         )
@@ -136,7 +136,7 @@ def build(
         now=now,
         agents=owners,
         lines=lines,
-        promises=_sum(line.promises for line in lines),
+        promises=sum((line.promises for line in lines), Tally()),
         first_contact=_first_contact(
             [d for agent_delays in delays.values() for d in agent_delays], sum(waiting.values())
         ),
@@ -196,31 +196,6 @@ def audience(session: Session, team_id: str, user_id: str, admins: Collection[st
 def team_of_manager(session: Session, team_id: str, manager_id: str) -> set[str]:
     """Everyone below the manager (bot/insights.team_of): empty for someone managing nobody."""
     return team_of(manager_id, lambda managers: stored_insights.direct_reports(session, team_id, managers))
-
-
-def _tally(counts: dict[Outcome, int]) -> Tally:
-    return Tally(
-        early=counts.get(Outcome.KEPT_EARLY, 0),
-        on_time=counts.get(Outcome.KEPT_ON_TIME, 0),
-        late=counts.get(Outcome.KEPT_LATE, 0),
-        missed=counts.get(Outcome.MISSED, 0),
-        rescheduled=counts.get(Outcome.RESCHEDULED, 0),
-        cancelled=counts.get(Outcome.CANCELLED, 0),
-    )
-
-
-def _sum(tallies: Iterable[Tally]) -> Tally:
-    total = Tally()
-    for t in tallies:
-        total = Tally(
-            early=total.early + t.early,
-            on_time=total.on_time + t.on_time,
-            late=total.late + t.late,
-            missed=total.missed + t.missed,
-            rescheduled=total.rescheduled + t.rescheduled,
-            cancelled=total.cancelled + t.cancelled,
-        )
-    return total
 
 
 def _first_contact(delays: list[timedelta], waiting: int) -> FirstContact:

@@ -1,90 +1,52 @@
-"""`make demo`: a whole case, start to escalation, played against the Slack stand-in the tests
-use, printing what each person would see. No Slack workspace, no credentials, under a minute.
+"""`make demo`: a whole case, start to escalation and on to a recurring-problem close, played
+against the Slack stand-in the tests use, printing what each person would see and the buttons
+each message carries. No Slack workspace, no credentials, under a minute. The story itself is
+in slack_standin/demo_story.py.
 
 The bot runs for real (Bolt behind waitress on 127.0.0.1, a SQLite file, the outbox
 dispatcher); requests are signed the way Slack signs them; only the clock is moved by hand
-so the reminder and escalation do not take half an hour."""
+so the reminder and escalation do not take half an hour. The story starts a few hours in the
+past and ends before now, so `make demo KEEP=1` leaves a database whose promises are all due
+by the time `python -m bot report` reads it."""
 
 from __future__ import annotations
 
-import re
+import contextlib
+import shlex
+import sys
 import tempfile
-import textwrap
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
-from slack_standin import FakeSlackAPI, SlackEventsClient
+from slack_standin import FakeSlackAPI, SlackEventsClient, demo_story
+from slack_standin.demo_story import PEOPLE
 from storage.db import Database
 
 SECRET = "demo-signing-secret"
-PEOPLE = {"UALEX": ("alex", "America/New_York"), "UMARIA": ("maria", "Europe/Berlin")}
-CHANNEL = "CSUPPORT"
-_DATE = re.compile(r"<!date\^(\d+)\^([^|>]*)(?:\|[^>]*)?>")
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Where `--keep` (make demo KEEP=1) leaves the database: the working directory.
+KEPT_FILE = "casekeeper-demo.sqlite3"  # bot/app/cli.py names it too (KEPT_DEMO_FILE)
+# The story starts this long before now, so all of it has happened when it ends.
+STORY_SPAN = timedelta(hours=4)
 
 
-def as_seen_by(user_id: str, text: str) -> str:
-    """Slack's rendering of mentions and <!date> tokens, in the reader's own time zone."""
-    tz = ZoneInfo(PEOPLE[user_id][1])
-
-    def date(match: re.Match[str]) -> str:
-        moment = datetime.fromtimestamp(int(match.group(1)), UTC).astimezone(tz)
-        if match.group(2) == "{time}":
-            return moment.strftime("%H:%M")
-        return moment.strftime("%a %b %d %H:%M")
-
-    text = _DATE.sub(date, text)
-    return _MENTION.sub(lambda m: "@" + PEOPLE.get(m.group(1), (m.group(1),))[0], text)
-
-
-def blocks_text(blocks: list[dict[str, Any]], fallback: str) -> list[str]:
-    lines: list[str] = []
-    for block in blocks or []:
-        if block.get("type") in ("header", "section") and block.get("text"):
-            lines.append(block["text"]["text"])
-        for field in block.get("fields") or []:
-            lines.append(field["text"].replace("\n", ": ", 1))
-        if block.get("type") == "context":
-            lines.extend("  " + e.get("text", "") for e in block.get("elements", []))
-    return lines or [fallback]
-
-
-def show(title: str, reader: str, blocks: list[dict[str, Any]], fallback: str) -> None:
-    name, tz = PEOPLE[reader]
-    print(f"\n┌─ {title}  (as @{name} sees it, {tz})")
-    for line in blocks_text(blocks, fallback):
-        for part in as_seen_by(reader, line).splitlines() or [""]:
-            for wrapped in textwrap.wrap(part, 92) or [""]:
-                print(f"│ {wrapped}")
-    print("└" + "─" * 60)
-
-
-def play() -> int:
-    clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
+def play(keep: bool = False) -> int:
+    """The story; with `keep`, the database stays in the working directory afterwards, and how
+    to try `python -m bot report` and `export` on it is printed."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - STORY_SPAN
+    clock = ManualClock(start)
     with (
-        tempfile.TemporaryDirectory() as folder,
+        _database_file(keep) as path,
         FakeSlackAPI(team_id="T1", time_func=lambda: clock.now().timestamp()) as slack,
     ):
         for user_id, (name, tz) in PEOPLE.items():
             slack.set_user(user_id, name=name, tz=tz)
-        settings = Settings(
-            bot_token="xoxb-demo",
-            signing_secret=SECRET,
-            app_token=None,
-            api_url=slack.base_url,
-            database_url=f"sqlite:///{Path(folder) / 'demo.sqlite3'}",
-            port=0,
-            reminder_lead=timedelta(minutes=15),
-            escalation_grace=timedelta(0),
-            escalation_repeat=timedelta(minutes=30),
-        )
+        settings = _settings(slack.base_url, f"sqlite:///{path}")
         db = Database(settings.database_url)
         db.migrate()
         services = build_services(settings, db, clock)
@@ -92,79 +54,50 @@ def play() -> int:
         threading.Thread(target=server.serve, daemon=True).start()
         alex = SlackEventsClient(f"http://127.0.0.1:{server.port}", SECRET, team_id="T1", api=slack)
         try:
-            _story(alex, slack, services.dispatcher, clock)
+            demo_story.play(alex, slack, services.dispatcher, clock)
         finally:
             server.shutdown(grace=5)
             db.dispose()
+        if keep:
+            _tell_kept(path, start)
     return 0
 
 
-def _wait(slack: FakeSlackAPI, predicate: Any) -> Any:
-    return slack.wait_for(predicate, timeout=10)
-
-
-def _story(alex: SlackEventsClient, slack: FakeSlackAPI, dispatcher: Any, clock: ManualClock) -> None:
-    print("casekeeper demo: alex (New York) handles a refund; maria (Berlin) is alex's manager.")
-
-    print("\n» alex: /case manager @maria")
-    alex.command("manager <@UMARIA|maria>", user="UALEX", channel=CHANNEL)
-    reply = _wait(slack, lambda: slack.responses[-1] if slack.responses else None)
-    show("ephemeral reply", "UALEX", reply.body.get("blocks", []), reply.body.get("text", ""))
-    asked = _wait(slack, lambda: next(iter(slack.dms_to("UMARIA")), None))
-    show("DM to maria", "UMARIA", asked.blocks, asked.text)
-
-    print("\n» maria clicks Accept")
-    alex.block_action(asked, "manager.accept", user="UMARIA")
-    accepted = _wait(slack, lambda: next(iter(slack.dms_to("UALEX")), None))
-    show("DM to alex", "UALEX", accepted.blocks, accepted.text)
-
-    print("\n» alex: /case open Acme Corp: refund not received")
-    alex.command("open Acme Corp: refund not received", user="UALEX", channel=CHANNEL)
-    card = _wait(slack, lambda: next(iter(slack.messages(CHANNEL)), None))
-    show("case card in #support", "UALEX", card.blocks, card.text)
-
-    print("\n» alex replies in the card's thread: Called customer, left voicemail")
-    alex.thread_reply("Called customer, left voicemail", thread_ts=card.ts, user="UALEX", channel=CHANNEL)
-    reaction = _wait(slack, lambda: next(iter(slack.reactions), None))
-    print(f"  the bot reacts :{reaction.name}: to the reply: logged as a contact")
-
-    print("\n» alex replies: promise in 30 minutes: email the refund receipt")
-    alex.thread_reply(
-        "promise in 30 minutes: email the refund receipt", thread_ts=card.ts, user="UALEX", channel=CHANNEL
+def _settings(api_url: str, database_url: str) -> Settings:
+    return Settings(
+        bot_token="xoxb-demo",
+        signing_secret=SECRET,
+        app_token=None,
+        api_url=api_url,
+        database_url=database_url,
+        port=0,
+        reminder_lead=timedelta(minutes=15),
+        escalation_grace=timedelta(0),
+        escalation_repeat=timedelta(minutes=30),
     )
-    note = _wait(
-        slack, lambda: next((m for m in slack.thread(CHANNEL, card.ts) if "refund receipt" in m.text), None)
-    )
-    show("note in the case thread", "UALEX", note.blocks, note.text)
 
-    print("\n… 15 minutes pass")
-    clock.advance(minutes=15)
-    dispatcher.tick()
-    reminder = _wait(slack, lambda: next((m for m in slack.dms_to("UALEX") if "Reminder" in m.text), None))
-    show("DM to alex", "UALEX", reminder.blocks, reminder.text)
 
-    print("\n… the promise is due and nobody marked it done; 2 more minutes pass")
-    clock.advance(minutes=17)
-    dispatcher.tick()
-    escalation = _wait(slack, lambda: next((m for m in slack.dms_to("UMARIA") if "CASE-1" in m.text), None))
-    show("DM to maria", "UMARIA", escalation.blocks, escalation.text)
-    overdue = _wait(
-        slack, lambda: next((m for m in slack.thread(CHANNEL, card.ts) if "overdue" in m.text), None)
-    )
-    show("note in the case thread", "UMARIA", overdue.blocks, overdue.text)
+@contextlib.contextmanager
+def _database_file(keep: bool) -> Iterator[Path]:
+    if keep:
+        path = Path.cwd() / KEPT_FILE
+        # A fresh story each time: last run's cases would be counted twice.
+        for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            old.unlink(missing_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder) / "demo.sqlite3"
 
-    print("\n» alex: /case done CASE-1")
-    before = len(slack.responses)
-    alex.command("done CASE-1", user="UALEX", channel=CHANNEL)
-    kept = _wait(slack, lambda: slack.responses[-1] if len(slack.responses) > before else None)
-    show("ephemeral reply", "UALEX", kept.body.get("blocks", []), kept.body.get("text", ""))
 
-    print("\n» alex: /case show CASE-1")
-    before = len(slack.responses)
-    alex.command("show CASE-1", user="UALEX", channel=CHANNEL)
-    shown = _wait(slack, lambda: slack.responses[-1] if len(slack.responses) > before else None)
-    show("ephemeral reply", "UALEX", shown.body.get("blocks", []), shown.body.get("text", ""))
+def _tell_kept(path: Path, start: datetime) -> None:
+    url = shlex.quote(f"sqlite:///{path}")
+    python = shlex.quote(sys.executable) if ".venv" not in sys.executable else ".venv/bin/python"
     print(
-        "\nThat is the whole loop. `make run` starts the bot for your own workspace"
-        " (README: Slack app setup)."
+        f"\nThe demo's database is kept: {path}\nTry the operator tools on it:\n"
+        f"  DATABASE_URL={url} {python} -m bot report --since 1d\n"
+        f"  DATABASE_URL={url} {python} -m bot report --since 1d --format csv\n"
+        f"  DATABASE_URL={url} {python} -m bot export CASE-1\n"
+        f"  DATABASE_URL={url} {python} -m bot export --all --since {start:%Y-%m-%d}\n"
+        "Run `make demo KEEP=1` again for a fresh one (it replaces this file)."
     )

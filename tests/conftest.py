@@ -23,7 +23,7 @@ from bot.app.build import build_app, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
-from bot.policy import Policy
+from bot.policy import Admins, Policy
 from handlers.ids import ActionId
 from handlers.services import Services
 from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
@@ -142,7 +142,7 @@ def seeding_policy(**overrides: Any) -> Policy:
         escalation_grace=timedelta(0),
         escalation_repeat=timedelta(minutes=30),
         escalation_channel=None,
-        admins=frozenset(),
+        admins=Admins(),
         working_hours=None,
         digest_schedule=None,
         stale_case_age=timedelta(days=7),

@@ -396,10 +396,12 @@ def promises_phrase(counts: Counter[str]) -> str:
     counted = counts["early"] + counts["on_time"] + counts["late"] + counts["missed"]
     if not counted:
         return f"no promises were due{rescheduled}"
-    in_time = counts["early"] + counts["on_time"]
+    # Kept early ones are kept on time too (README → Glossary).
+    on_time = counts["early"] + counts["on_time"]
+    early = f", {counts['early']} of them early" if counts["early"] else ""
     return (
-        f"{in_time} of {counted} kept in time ({rate(counts)}%) · {counts['early']} early"
-        f" · {counts['on_time']} on time · {counts['late']} late · {counts['missed']} missed{rescheduled}"
+        f"{on_time} of {counted} kept on time ({rate(counts)}%){early}"
+        f" · {counts['late']} kept late · {counts['missed']} missed{rescheduled}"
     )
 
 

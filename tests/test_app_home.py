@@ -14,7 +14,8 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot import insights
-from bot.insights import Outcome, Tally, describe, end_of_local_day, outcome, tally, team_of
+from bot.insights import describe, end_of_local_day, tally, team_of
+from bot.outcomes import Outcome, Tally, outcome
 from storage.models import PromiseState
 from tests.conftest import link_manager
 
@@ -321,19 +322,19 @@ def test_kept_before_the_reminder_is_kept_early(kept_at, expected):
         (None, None, Outcome.RESCHEDULED),  # nothing known of how: taken as in time
     ],
 )
-def test_only_a_reschedule_in_time_and_told_is_not_a_miss(rescheduled_at, told, expected):
+def test_only_a_reschedule_before_due_and_told_is_not_a_miss(rescheduled_at, told, expected):
     assert outcome(PromiseState.RESCHEDULED, NOW - HOUR, None, NOW, None, rescheduled_at, told) == expected
 
 
 @unit
-def test_early_counts_as_kept_in_time_and_is_said_apart():
+def test_early_counts_as_kept_on_time_and_is_said_apart():
     promises = [
         (PromiseState.KEPT, NOW - HOUR, NOW - 3 * HOUR, NOW - 2 * HOUR),  # early
         (PromiseState.KEPT, NOW - HOUR, NOW - HOUR, NOW - 2 * HOUR),  # on time
         (PromiseState.OPEN, NOW - HOUR, None, NOW - 2 * HOUR),  # missed
     ]
     counts = tally(promises, NOW, timedelta(days=7))
-    assert counts == Tally(early=1, on_time=1, missed=1)
+    assert counts == Tally(early=1, on_time=2, missed=1)
     assert counts.percent == 66
     assert describe("Last 7 days", counts) == (
         "Last 7 days: 2 of 3 kept on time (66%), 1 of them early · 0 kept late · 1 missed"

@@ -92,3 +92,46 @@ def test_anyone_may_read_a_case_and_log_a_contact_on_it(agent, other, slack, bot
     assert "front desk" in other.command(f"show {case.ref}").text
     with bot.db.transaction() as session:
         assert session.execute(select(Contact.author_id)).scalars().all() == ["UOTHER"]
+
+
+# ---- ADMIN_USERS per workspace ---------------------------------------------------------------
+
+
+@pytest.fixture
+def two_workspace_bot(bot_settings, clock):
+    """ADMIN_USERS=T1:UADA, UBOSS: Ada administers workspace T1 only; a bare id, as before
+    workspaces could be named, is an admin in every workspace."""
+    from bot.app.settings import Settings
+
+    read = Settings.from_env({"ADMIN_USERS": "T1:UADA, UBOSS"})
+    running = RunningBot(
+        replace(bot_settings, admins=read.admins, workspace_admins=read.workspace_admins), clock
+    )
+    yield running
+    running.stop()
+
+
+def test_an_admin_named_for_one_workspace_is_an_admin_there_only(two_workspace_bot, slack):
+    from slack_standin import SlackEventsClient
+    from tests.conftest import SIGNING_SECRET
+
+    def people(team_id):
+        client = SlackEventsClient(two_workspace_bot.url, SIGNING_SECRET, team_id=team_id, api=slack)
+        return (Person(user, client, slack, two_workspace_bot) for user in ("UAGENT", "UADA", "UBOSS"))
+
+    agent_t1, ada_t1, _ = people("T1")
+    agent_t2, ada_t2, boss_t2 = people("T2")
+    here = agent_t1.open_case("Acme: refund")
+    agent_t1.command(f"promise {here.ref} in 2 hours: call back")
+    there = agent_t2.open_case("Globex: invoice")
+    agent_t2.command(f"promise {there.ref} in 2 hours: send the credit note")
+
+    refused = ada_t2.command(f"done {there.ref}")
+    assert refused.ephemeral and f"{REFUSAL} mark a promise kept on {there.ref}" in refused.text
+    assert sorted(promise_state(two_workspace_bot)) == [(PromiseState.OPEN, None)] * 2
+    assert "Kept" in ada_t1.command(f"done {here.ref}").text
+    assert "Kept" in boss_t2.command(f"done {there.ref}").text
+    assert sorted(promise_state(two_workspace_bot)) == [
+        (PromiseState.KEPT, "UADA"),
+        (PromiseState.KEPT, "UBOSS"),
+    ]

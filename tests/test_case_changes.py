@@ -123,7 +123,7 @@ def test_closing_with_open_promises_asks_what_became_of_each(agent, manager, sla
     call_back, receipt = (p[0] for p in _promises(bot))
     agent.command(f"close {case.ref} refunded in full")
     form = agent.modal(CallbackId.CLOSE_CASE.value)
-    assert "2 promise(s) still open" in form.all_text() and "refunded in full" in str(form.view)
+    assert "2 promises still open" in form.all_text() and "refunded in full" in str(form.view)
     reply = agent.submit(
         form,
         {
@@ -144,7 +144,7 @@ def test_closing_with_open_promises_asks_what_became_of_each(agent, manager, sla
     bot.tick()
     assert manager.dms() == [] and agent.dms() == []
     report = agent.command("report 1d").text
-    assert "1 of 1 kept in time (100%)" in report and "1 cancelled" in report
+    assert "1 of 1 kept on time (100%)" in report and "1 cancelled" in report
 
 
 def test_the_card_close_button_asks_too_and_the_command_closes_at_once_without_promises(agent, slack, bot):

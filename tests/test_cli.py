@@ -56,3 +56,21 @@ def test_a_first_run_without_credentials_names_them_and_makes_nothing(tmp_path):
     assert "SLACK_BOT_TOKEN" in started.stderr and "SLACK_SIGNING_SECRET" in started.stderr
     assert "migrat" not in (started.stdout + started.stderr).lower()
     assert list(tmp_path.iterdir()) == [], "no database file before the settings are right"
+
+
+@pytest.mark.parametrize("entry", ["T1:", "maria", "T1:maria", "U1ADA:T1", "T1:U1:U2"])
+def test_a_malformed_admin_entry_stops_the_start_with_one_line_naming_it(tmp_path, entry):
+    started = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--migrate"],
+        cwd=tmp_path,
+        env=bot_env(
+            SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", ADMIN_USERS=f"UBOSS, T2:UADA, {entry}"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 2
+    (line,) = started.stderr.strip().splitlines()
+    assert f'ADMIN_USERS has "{entry}": write each admin as' in line and "T123:U456" in line, line
+    assert list(tmp_path.iterdir()) == [], "nothing made before the settings are right"

@@ -62,7 +62,7 @@ def test_a_third_case_for_acme_shows_the_two_earlier_ones_and_their_promises(age
     assert refs(lines) == [second.ref, first.ref], card_text(slack, third)
     assert "refund missing" in lines[0] and "· open ·" in lines[0] and "promises: 1 missed" in lines[0]
     assert "closed (recurring · Late deliveries)" in lines[1]
-    assert "promises: 1 kept, 1 kept late" in lines[1] and "missed" not in lines[1]
+    assert "promises: 1 kept on time, 1 kept late" in lines[1] and "missed" not in lines[1]
     assert f"opened <!date^{int(START.timestamp())}^" in lines[1]
 
     # The card keeps it when it is redrawn, and /case show says it too.

@@ -149,7 +149,7 @@ def test_bad_setting_names_itself():
 
 
 def test_admin_users_and_claim_lease_are_checked_at_start():
-    with pytest.raises(SettingsError, match=r"ADMIN_USERS has maria: list Slack user ids"):
+    with pytest.raises(SettingsError, match=r'ADMIN_USERS has "maria": write each admin as a Slack user id'):
         Settings.from_env({"ADMIN_USERS": "U123ABC, maria"})
     with pytest.raises(SettingsError, match=r"CLAIM_LEASE must be at least 15s"):
         Settings.from_env({"CLAIM_LEASE": "5s"})

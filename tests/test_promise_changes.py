@@ -239,5 +239,5 @@ def test_a_promise_called_off_counts_as_cancelled_unless_it_was_already_missed(a
     late = agent.command(f"cancel {case.ref} sent by post instead")
     agent.click(late.responses[-1], ActionId.CANCEL_TOLD.value)
     report = agent.command("report 1d").text
-    assert "0 of 1 kept in time (0%)" in report and "1 missed" in report and "1 cancelled" in report
+    assert "0 of 1 kept on time (0%)" in report and "1 missed" in report and "1 cancelled" in report
     assert label

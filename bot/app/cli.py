@@ -52,6 +52,10 @@ COMMANDS = {
 }
 
 
+# slack_standin/demo.py's KEPT_FILE (the stand-in is imported only when the demo runs).
+KEPT_DEMO_FILE = "casekeeper-demo.sqlite3"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in OPERATOR_COMMANDS:
@@ -73,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.log_format, secrets=settings.secrets())
     if command == "demo":
-        return _demo()
+        return _demo(keep=args.keep)
     if command == "migrate":
         return _migrate(settings)
     return _start(command, settings, migrate_first=getattr(args, "migrate", False))
@@ -92,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
             commands.add_parser(name, help=description, add_help=False)
             continue
         command = commands.add_parser(name, help=description, description=description)
+        if name == "demo":
+            command.add_argument(
+                "--keep",
+                action="store_true",
+                help=f"keep the demo's database ({KEPT_DEMO_FILE} in the working directory) and"
+                " say how to try `report` and `export` on it (make demo KEEP=1)",
+            )
         if name in ("run", "web", "worker"):
             command.add_argument(
                 "--migrate",
@@ -134,7 +145,7 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
     return serve(command, settings, db)
 
 
-def _demo() -> int:
+def _demo(*, keep: bool) -> int:
     import importlib
 
     # The stand-in lives next to the bot in a checkout and is not in the wheel.
@@ -148,7 +159,7 @@ def _demo() -> int:
             file=sys.stderr,
         )
         return 2
-    return int(demo.play())
+    return int(demo.play(keep=keep))
 
 
 def _explain_missing(missing: list[str]) -> None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from bot import durations, weekly, workhours
-from bot.policy import Policy
+from bot.policy import Admins, Policy
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
@@ -66,8 +66,10 @@ class Settings:
     # How long a worker holds a notification it is sending; a crashed worker's claims return
     # to the others after this. It must outlast one Slack call (10 s timeout).
     claim_lease: timedelta = timedelta(seconds=60)
-    # Slack user ids who may change any case (close, mark done, hand over): see bot/authz.py.
+    # Slack user ids who may change any case (close, mark done, hand over) in every workspace,
+    # and (team id, user id) pairs for an admin of one workspace only: see bot/authz.py.
     admins: frozenset[str] = frozenset()
+    workspace_admins: frozenset[tuple[str, str]] = frozenset()
     # The last level of every escalation chain; unset, the case's own channel (in its thread).
     escalation_channel: str | None = None
     # When escalations may reach people who haven't set their own (`/case hours`); None (the
@@ -98,7 +100,7 @@ class Settings:
             escalation_grace=self.escalation_grace,
             escalation_repeat=self.escalation_repeat,
             escalation_channel=self.escalation_channel,
-            admins=self.admins,
+            admins=Admins(everywhere=self.admins, per_workspace=self.workspace_admins),
             working_hours=self.working_hours,
             digest_schedule=self.digest_schedule,
             stale_case_age=self.stale_case_age,
@@ -147,6 +149,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         read = _Env(os.environ if env is None else env)
         bot_token, app_token = _tokens(read)
+        admins, workspace_admins = _admins(read)
         return cls(
             bot_token=bot_token,
             signing_secret=read.text("SLACK_SIGNING_SECRET"),
@@ -158,7 +161,8 @@ class Settings:
             escalation_grace=read.duration("ESCALATION_GRACE", "0s"),
             escalation_repeat=read.duration("ESCALATION_REPEAT", "30m"),
             log_format=_log_format(read),
-            admins=_admins(read),
+            admins=admins,
+            workspace_admins=workspace_admins,
             claim_lease=_claim_lease(read),
             escalation_channel=_escalation_channel(read),
             working_hours=_working_hours(read),
@@ -232,15 +236,31 @@ def _log_format(read: _Env) -> str:
     return log_format
 
 
-def _admins(read: _Env) -> frozenset[str]:
-    admins = frozenset(re.split(r"[\s,]+", read.given("ADMIN_USERS", ""))) - {""}
-    wrong = sorted(a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a))
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_TEAM_ID = re.compile(r"[TE][A-Z0-9]+")
+
+
+def _admins(read: _Env) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """ADMIN_USERS: `U456` is an admin in every workspace, `T123:U456` in workspace T123 only."""
+    everywhere: set[str] = set()
+    per_workspace: set[tuple[str, str]] = set()
+    wrong = []
+    for entry in sorted(set(re.split(r"[\s,]+", read.given("ADMIN_USERS", ""))) - {""}):
+        team, colon, user = entry.rpartition(":")
+        if not colon and _USER_ID.fullmatch(user):
+            everywhere.add(user)
+        elif colon and _TEAM_ID.fullmatch(team) and _USER_ID.fullmatch(user):
+            per_workspace.add((team, user))
+        else:
+            wrong.append(entry)
     if wrong:
+        listed = ", ".join(f'"{entry}"' for entry in wrong)
         raise SettingsError(
-            f"ADMIN_USERS has {', '.join(wrong)}: list Slack user ids (U…) separated by commas;"
-            " a profile's ⋮ menu → Copy member ID gives one"
+            f"ADMIN_USERS has {listed}: write each admin as a Slack user id (U456: an admin in every"
+            " workspace) or as a team id and a user id (T123:U456: an admin in that workspace only),"
+            " separated by commas; a profile's ⋮ menu → Copy member ID gives the user id"
         )
-    return admins
+    return frozenset(everywhere), frozenset(per_workspace)
 
 
 def _claim_lease(read: _Env) -> timedelta:

@@ -213,7 +213,7 @@ def closing_form(ctx: Context, *, team_id: str, actor_id: str, case_id: int) -> 
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        authz.require_may_change(session, case, actor_id, "close", ctx.policy.admins)
+        authz.require_may_change(session, case, actor_id, "close", ctx.policy.admins.of(case.team_id))
         return case, queries.open_promises(session, case.id)
 
 
@@ -222,7 +222,7 @@ def for_edit(ctx: Context, *, team_id: str, actor_id: str, case_id: int) -> Case
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        authz.require_may_change(session, case, actor_id, "edit", ctx.policy.admins)
+        authz.require_may_change(session, case, actor_id, "edit", ctx.policy.admins.of(case.team_id))
         return case
 
 

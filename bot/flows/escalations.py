@@ -72,7 +72,7 @@ def hand_over(
                         announce=False,
                     )
                 )
-            also_allowed = escalation.deciders(promise, case, ctx.policy.admins)
+            also_allowed = escalation.deciders(promise, case, ctx.policy.admins.of(case.team_id))
         previous = case.owner_id
         unit.send(
             handover.reassign_case(

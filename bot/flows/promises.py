@@ -60,7 +60,9 @@ def make(
         case = cases.find_case(session, team_id, case_id)
         # Refuse before asking Slack anything on behalf of someone who may not do this.
         cases.require_open(case)
-        authz.require_may_change(session, case, actor_id, "record a promise on", ctx.policy.admins)
+        authz.require_may_change(
+            session, case, actor_id, "record a promise on", ctx.policy.admins.of(case.team_id)
+        )
     due_at = due_time(when, zones(ctx, team_id=team_id, case_id=case_id), ctx.clock.now())
     return make_at(
         ctx, team_id=team_id, actor_id=actor_id, case_id=case_id, due_at=due_at, what=what, once=once
@@ -186,7 +188,9 @@ def ask_reschedule(
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        authz.require_may_change(session, case, actor_id, "reschedule a promise on", ctx.policy.admins)
+        authz.require_may_change(
+            session, case, actor_id, "reschedule a promise on", ctx.policy.admins.of(case.team_id)
+        )
     if due_at is None:
         assert when is not None, "a new time in words or already read"
         due_at = due_time(when, zones(ctx, team_id=team_id, case_id=case_id), ctx.clock.now())
@@ -210,7 +214,9 @@ def ask_cancel(
     with ctx.reading() as session:
         case = cases.find_case(session, team_id, case_id)
         cases.require_open(case)
-        authz.require_may_change(session, case, actor_id, "cancel a promise on", ctx.policy.admins)
+        authz.require_may_change(
+            session, case, actor_id, "cancel a promise on", ctx.policy.admins.of(case.team_id)
+        )
         promise = promises.choose_open(session, case, promise_id, promises.Intent.CANCEL)
         clean_text(reason, "note")
     return Changed(case=case, promise=promise)

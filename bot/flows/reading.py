@@ -14,8 +14,9 @@ from storage.db import Database
 def readable_by(ctx: Context, *, team_id: str, reader_id: str, channels: Iterable[str]) -> Readable:
     """What `reader_id` may read of the cases in these private `channels` (and of every case
     that isn't private)."""
+    admins = ctx.policy.admins.of(team_id)
     return readable_with(
-        ctx.db, ctx.policy.admins, ctx.directory, team_id=team_id, reader_id=reader_id, channels=channels
+        ctx.db, admins, ctx.directory, team_id=team_id, reader_id=reader_id, channels=channels
     )
 
 

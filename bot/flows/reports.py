@@ -29,7 +29,7 @@ def report_for(ctx: Context, *, team_id: str, viewer_id: str, period: str) -> tu
     except moments.MomentError as error:
         raise CaseError(f"`/case report` looks back over a window: {error}.") from None
     with ctx.reading() as session:
-        agents = reports.audience(session, team_id, viewer_id, ctx.policy.admins)
+        agents = reports.audience(session, team_id, viewer_id, ctx.policy.admins.of(team_id))
         return reports.build(
             session,
             team_id=team_id,

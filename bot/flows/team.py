@@ -45,7 +45,7 @@ def set_manager(ctx: Context, *, team_id: str, user_id: str, manager_id: str) ->
             team_id=team_id,
             user_id=user_id,
             manager_id=manager_id,
-            admins=ctx.policy.admins,
+            admins=ctx.policy.admins.of(team_id),
             now=unit.now,
         )
         unit.send(change.keys)
@@ -63,7 +63,7 @@ def assign_manager(
             actor_id=actor_id,
             user_id=user_id,
             manager_id=manager_id,
-            admins=ctx.policy.admins,
+            admins=ctx.policy.admins.of(team_id),
             now=unit.now,
         )
         unit.send(change.keys)
@@ -97,7 +97,7 @@ def answer_request(
 
 def roster_for(ctx: Context, *, team_id: str, viewer_id: str) -> Roster | None:
     """Everyone's manager chain, for an admin; None for anyone else."""
-    if viewer_id not in ctx.policy.admins:
+    if viewer_id not in ctx.policy.admins.of(team_id):
         return None
     with ctx.reading() as session:
         return roster(session, team_id)

@@ -5,7 +5,7 @@ A document holds the case's fields, its contacts with every earlier text, its pr
 every state change, the messages the bot sent about it, and the case's whole audit trail.
 State changes come from the audit trail (who did what, when); what the bot actually sent
 comes from the outbox rows (sent_at, where it went). Nothing is computed that wasn't recorded,
-except each promise's outcome, by the one definition in bot/insights.py.
+except each promise's outcome, by the one definition in bot/outcomes.py.
 
 All times are ISO 8601 in UTC (`2026-11-23T14:00:00Z`).
 
@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from bot.audit import Action
-from bot.insights import outcome
+from bot.outcomes import outcome
 from storage import export as stored
 from storage.models import ContactKind, NotificationKind, NotificationState
 

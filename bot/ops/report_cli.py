@@ -17,6 +17,8 @@ from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.ops import database, progress
+from bot.outcomes import RATE
+from bot.plurals import counted
 from bot.reports import FirstContact, Report
 from bot.workhours import WorkingHours
 
@@ -31,13 +33,15 @@ CSV_COLUMNS = (
     "agent",
     "since",
     "until",
-    "kept_early",
+    # The words of bot/outcomes.py: kept_on_time counts the early ones too, kept_early says
+    # how many of them were early; the percent is the on-time rate.
     "kept_on_time",
+    "kept_early",
     "kept_late",
     "missed",
     "rescheduled",
     "cancelled",
-    "kept_in_time_percent",
+    "on_time_rate_percent",
     "cases_opened",
     "first_contact_median_minutes",
     "without_contact",
@@ -178,8 +182,8 @@ def write_csv(built: list[Report], out: TextIO) -> None:
                     line.agent_id,
                     report.since.isoformat(),
                     report.until.isoformat(),
-                    counts.early,
                     counts.on_time,
+                    counts.early,
                     counts.late,
                     counts.missed,
                     counts.rescheduled,
@@ -210,7 +214,9 @@ def _first(facts: FirstContact) -> str:
 
 def write_table(report: Report, out: TextIO) -> None:
     out.write(f"Workspace {report.team_id}: promises due {_when(report.since)} to {_when(report.until)}\n\n")
-    head = ("agent", "early", "on time", "late", "missed", "resched.", "cancelled", "kept in time")
+    # The words of bot/outcomes.py, as every view uses them.
+    head = ("agent", "kept on time", "of them early", "kept late", "missed", "rescheduled", "cancelled")
+    head += (RATE,)
     head += ("opened", "median 1st")
     head += ("no contact", "stale")
     rows = [head]
@@ -218,15 +224,15 @@ def write_table(report: Report, out: TextIO) -> None:
         *((line.agent_id, line.promises, line.first_contact, line.stale) for line in report.lines),
         ("TOTAL", report.promises, report.first_contact, report.stale_total),
     ]:
-        rate = "-" if counts.percent is None else f"{counts.in_time}/{counts.counted} ({counts.percent}%)"
+        rate = "-" if counts.percent is None else f"{counts.on_time}/{counts.counted} ({counts.percent}%)"
         rows.append(
             (
                 agent,
                 *(
                     str(n)
                     for n in (
-                        counts.early,
                         counts.on_time,
+                        counts.early,
                         counts.late,
                         counts.missed,
                         counts.rescheduled,
@@ -250,7 +256,7 @@ def write_table(report: Report, out: TextIO) -> None:
     waiting = f", {first.waiting} without a contact yet" if first.waiting else ""
     out.write(
         f"\nTime to first contact (cases opened in the window): median {_first(first)}"
-        f" over {first.reached} case(s){waiting}\n"
+        f" over {counted(first.reached, 'case')}{waiting}\n"
     )
     out.write(f"\nOpen longer than {report.stale_age.days} days ({report.stale_total}):\n")
     for case in report.stale:

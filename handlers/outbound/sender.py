@@ -204,7 +204,7 @@ class SlackSender:
         if recipient.startswith(("C", "G")):
             return Readable.channel(recipient)
         private = {case.channel_id for case in flagged if case.private}
-        admins = self.policy.admins
+        admins = self.policy.admins.of(team_id)
         return readable_with(
             self.db, admins, self.directory, team_id=team_id, reader_id=recipient, channels=private
         )

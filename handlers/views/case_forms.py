@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.closing import Fate
+from bot.plurals import counted
 from bot.validation import LIMITS
 from handlers.ids import FATE_PREFIX, ActionId, BlockId, CallbackId, Subject
 from handlers.views.blocks import clip, context, section, when
@@ -35,7 +36,7 @@ def fate_blocks(open_promises: list[Promise]) -> list[Block]:
     options = [Option(value=value, text=PlainTextObject(text=label)) for value, label in FATES]
     blocks: list[Block] = [
         section(
-            f"*{len(open_promises)} promise(s) still open.* What became of each? A cancelled one is"
+            f"*{counted(len(open_promises), 'promise')} still open.* What became of each? A cancelled one is"
             " counted as cancelled, not kept; one past its due time stays a miss."
         )
     ]

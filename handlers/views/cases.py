@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.plurals import counted
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.usage import USAGE
 from handlers.views.blocks import (
@@ -98,8 +99,8 @@ def case_details(case: Case, now: datetime, page: int = 0) -> Message:
         blocks.append(section("*Promises*\nNone yet."))
     text = (
         f"{case.ref} ({safe(case.customer or 'customer')}), {state}: {safe(case.summary)}."
-        f" {len(contacts)} contact(s), {len(promises)} promise(s)"
-        + (f", {len(notes)} internal note(s)." if notes else ".")
+        f" {counted(len(contacts), 'contact')}, {counted(len(promises), 'promise')}"
+        + (f", {counted(len(notes), 'internal note')}." if notes else ".")
     )
     return message(text, blocks)
 
@@ -126,5 +127,5 @@ def case_list(cases: list[Case], now: datetime) -> Message:
     header = f"*Your open cases ({len(cases)})*"
     if len(cases) > 40:
         header += " · the oldest 40"
-    text = f"You have {len(cases)} open case(s)."
+    text = f"You have {counted(len(cases), 'open case')}."
     return message(text, [section(header + "\n" + "\n".join(lines))])

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 
 from bot.authz import Readable
 from bot.clock import zone
+from bot.plurals import counted
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.usage import USAGE
 from handlers.views.blocks import (
@@ -190,7 +191,7 @@ def recurring_flag(flag: RecurringFlag, flagged: list[Case], readable: Readable)
     days = (max(closed) - min(closed)).days + 1 if closed else 1
     headline = (
         f":repeat: *A recurring problem: {safe(flag.category)}* · {len(flagged)} cases closed as"
-        f" recurring within {max(days, 1)} day(s)"
+        f" recurring within {counted(max(days, 1), 'day')}"
     )
     lines = [
         _flagged_line(c) if readable.allows(c) else f"• *{c.ref}* · _in a private channel_"

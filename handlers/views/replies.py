@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from bot.case_changes import Change
 from bot.clock import zone
+from bot.plurals import counted
 from handlers.ids import ActionId, BlockId, Subject
 from handlers.usage import USAGE
 from handlers.views.blocks import (
@@ -126,9 +127,10 @@ def case_reassigned(case: Case, previous_owner: str, open_promises: int) -> Mess
     text = f"{case.ref} is now <@{case.owner_id}>'s (was <@{previous_owner}>'s)."
     if open_promises:
         text += (
-            f" Its {open_promises} open promise(s) keep their times: reminders go to <@{case.owner_id}>,"
-            " escalations to their manager."
-        )
+            " Its open promise keeps its time"
+            if open_promises == 1
+            else f" Its {open_promises} open promises keep their times"
+        ) + f": reminders go to <@{case.owner_id}>, escalations to their manager."
     return message(text, [section(f":white_check_mark: {text}")])
 
 
@@ -180,7 +182,7 @@ def case_edited(case: Case, changes: list[Change]) -> Message:
 def close_asks(case_ref: str, case_id: int, open_count: int) -> Message:
     """When the close form couldn't open straight from the command: a button opens it."""
     text = (
-        f"{case_ref} still has {open_count} open promise(s): say what became of each (kept, or"
+        f"{case_ref} still has {counted(open_count, 'open promise')}: say what became of each (kept, or"
         " cancelled with the customer told) and it closes."
     )
     return message(

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.insights import Tally
+from bot import outcomes
+from bot.outcomes import Tally
+from bot.plurals import counted
 from bot.reports import AgentLine, FirstContact, Report
 from handlers.usage import USAGE
 from handlers.views.blocks import Message, context, duration, message, packed, safe, section, when
@@ -19,16 +21,8 @@ MAX_REFS_SHOWN = 8
 
 
 def promises_text(counts: Tally) -> str:
-    """e.g. "8 of 10 kept in time (80%) · 3 early · 5 on time · 1 late · 1 missed · 2 rescheduled
-    · 1 cancelled"."""
-    rescheduled = f" · {counts.rescheduled} rescheduled" if counts.rescheduled else ""
-    rescheduled += f" · {counts.cancelled} cancelled" if counts.cancelled else ""
-    if counts.percent is None:
-        return f"no promises were due{rescheduled}"
-    return (
-        f"{counts.in_time} of {counts.counted} kept in time ({counts.percent}%) · {counts.early} early"
-        f" · {counts.on_time} on time · {counts.late} late · {counts.missed} missed{rescheduled}"
-    )
+    """The promises' line in the domain's words (bot/outcomes.summary), as the App Home says it."""
+    return outcomes.summary(counts)
 
 
 def first_contact_text(facts: FirstContact) -> str:
@@ -36,7 +30,7 @@ def first_contact_text(facts: FirstContact) -> str:
     waiting = f"{facts.waiting} without a contact yet" if facts.waiting else ""
     if facts.median is None:
         return waiting or "no cases opened"
-    reached = f"median {duration(facts.median)} over {facts.reached} case{'s' if facts.reached != 1 else ''}"
+    reached = f"median {duration(facts.median)} over {counted(facts.reached, 'case')}"
     return f"{reached} · {waiting}" if waiting else reached
 
 
@@ -73,14 +67,15 @@ def report_message(report: Report, *, viewer: str | None, title: str = "Team rep
     blocks += _recurring(report)
     blocks.append(
         context(
-            "Kept early: before the reminder. Rescheduled (the customer told) is never a miss."
+            "Kept early: before the reminder, and so on time. Rescheduled (the customer told) is never"
+            " a miss."
             f" Weekly by DM: {USAGE['digest']}."
         )
     )
     text = (
         f"{title} for {whose(report, viewer)}, promises due {_plain(report.since)} to {_plain(report.until)}:"
         f" {promises_text(report.promises)}. Time to first contact: {first}."
-        f" {report.stale_total} open case(s) older than {duration(report.stale_age)}."
+        f" {counted(report.stale_total, 'open case')} older than {duration(report.stale_age)}."
     )
     return message(text, blocks)
 
@@ -130,8 +125,7 @@ def _recurring(report: Report) -> list[Block]:
             if len(category.case_ids) > MAX_REFS_SHOWN
             else ""
         )
-        plural = "s" if category.count != 1 else ""
-        lines.append(f"• {safe(category.category)}: {category.count} case{plural} ({refs}{more})")
+        lines.append(f"• {safe(category.category)}: {counted(category.count, 'case')} ({refs}{more})")
     if report.recurring_total > len(report.recurring):
         lines.append(f"… and {report.recurring_total - len(report.recurring)} more categories")
     return list(packed(header, lines))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.customers import USAGE, EarlierCase, Found, History
+from bot.outcomes import WORDS, Outcome
+from bot.plurals import counted
 from bot.validation import quoted
 from handlers.views.blocks import Message, context, customer_of, message, safe, section, when
 from storage.models import Case, CaseState
@@ -20,7 +22,7 @@ def results(found: Found) -> Message:
     if not found.hits:
         text = f"Nothing found for “{asked}” in this workspace's cases. {WHAT_TO_SEARCH}"
         return message(text, [section(f":mag: {text}")])
-    count = f"{found.total} case{'s' if found.total != 1 else ''}"
+    count = counted(found.total, "case")
     header = f":mag: *{count} found for “{asked}”*"
     if found.more:
         header += f" · the best {len(found.hits)}"
@@ -65,8 +67,11 @@ def _earlier_line(earlier: EarlierCase) -> str:
     else:
         state = "closed"
     counts = earlier.promises
-    parts = [f"{counts.kept} kept" if counts.kept else "", f"{counts.late} kept late" if counts.late else ""]
-    parts.append(f"{counts.missed} missed" if counts.missed else "")
+    parts = [
+        f"{counts.kept} {WORDS[Outcome.KEPT_ON_TIME]}" if counts.kept else "",
+        f"{counts.late} {WORDS[Outcome.KEPT_LATE]}" if counts.late else "",
+        f"{counts.missed} {WORDS[Outcome.MISSED]}" if counts.missed else "",
+    ]
     if counts.any:
         promised = "promises: " + ", ".join(p for p in parts if p)
     else:
