@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage import rows
 from storage.models import Case, Channel
 
 
@@ -16,13 +17,17 @@ def channel(session: Session, team_id: str, channel_id: str) -> Channel | None:
 
 
 def channel_for_update(session: Session, team_id: str, channel_id: str) -> Channel:
-    """The row, made if there is none yet (two processes may race to make it: the loser's insert
-    fails its transaction, and the caller's next ask finds the winner's row)."""
-    found = channel(session, team_id, channel_id)
-    if found is None:
-        found = Channel(team_id=team_id, channel_id=channel_id)
-        session.add(found)
-    return found
+    """The row, made if there is none yet. Made with
+    ON CONFLICT DO NOTHING: several commands in one new channel at once (or two processes) race
+    to make it, and a plain insert would fail the loser's whole transaction, and with it the case
+    it was opening."""
+    if channel(session, team_id, channel_id) is None:
+        rows.insert_new(session, Channel, [{"team_id": team_id, "channel_id": channel_id}], returning=("id",))
+    return session.execute(
+        select(Channel)
+        .where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def private_channels_with_cases(session: Session, team_id: str) -> list[str]:
