@@ -154,8 +154,8 @@ def test_the_http_setup_says_to_go_back_and_verify_the_events_url_once_the_bot_r
     unverified and Slack sends no events: commands work, thread replies are never logged. The
     steps must say when to go back and verify it: after the step that starts the bot."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"^## Slack app setup\n(.*?)(?=^## )", readme, re.S | re.M)
-    assert found, "README has a '## Slack app setup' section"
+    found = re.search(r"^### Hosting over HTTPS[^\n]*\n(.*?)(?=^#{2,3} )", readme, re.S | re.M)
+    assert found, "README has a '### Hosting over HTTPS (Slack app setup)' section"
     steps = re.split(r"^\d+\. ", found.group(1), flags=re.M)[1:]
     starts = next(i for i, step in enumerate(steps) if "make run" in step)
     verify = next(i for i, step in enumerate(steps) if "Event Subscriptions" in step)
