@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.app import environment
 from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
-from bot.ops import team_import
+from bot.ops import database, team_import
 from bot.roster import roster
 from storage import team as stored
 
@@ -60,15 +60,15 @@ def main(argv: Sequence[str]) -> int:
     except SettingsError as error:
         print(f"{PROG}: configuration error: {error}", file=sys.stderr)
         return 2
+    # A missing SQLite file is said to be missing, not created empty (as report and export do).
+    problem = database.problem(settings)
+    if problem:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return 2
     from storage.db import Database
-    from storage.schema_check import require_current_schema
 
     db = Database(settings.database_url)
     try:
-        problem = require_current_schema(db)
-        if problem:
-            print(f"{PROG}: {problem}", file=sys.stderr)
-            return 2
         with db.transaction() as session:
             team_id = _workspace(args.team, stored.workspaces(session))
             if team_id is None:
