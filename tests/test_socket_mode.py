@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from slack_standin import FakeSlackAPI, SocketModeEventsClient
-from tests.processes import BotProcess, bot_env, migrate
+from tests.processes import BotProcess, bot_env, free_port, migrate
 
 # Nothing here depends on which database is behind the bot: run once, on SQLite.
 pytestmark = pytest.mark.backend_independent
@@ -123,4 +123,23 @@ def test_an_app_token_slack_refuses_stops_start_up_with_one_clear_line(tmp_path,
         process.kill()
     log = process.log()
     assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in log and "App-Level Tokens" in log
+    assert "Traceback" not in log
+
+
+def test_slack_out_of_reach_at_start_stops_it_with_one_clear_line(tmp_path, database_url):
+    # Nothing listens on this port: the machine can't reach Slack (no network, a proxy, DNS).
+    env = bot_env(
+        SLACK_APP_TOKEN="xapp-1-A1-socket-token",
+        SLACK_BOT_TOKEN="xoxb-socket-token",
+        SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
+        DATABASE_URL=database_url,
+    )
+    migrate(env, tmp_path)
+    process = BotProcess("run", env, tmp_path)
+    try:
+        assert process.process.wait(60) == 2
+    finally:
+        process.kill()
+    log = process.log()
+    assert "can't reach Slack to open the Socket Mode connection" in log, log
     assert "Traceback" not in log

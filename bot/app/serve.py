@@ -99,6 +99,14 @@ class Process:
                 file=sys.stderr,
             )
             return 2
+        except OSError as error:  # no network, DNS, a proxy: URLError and socket errors alike
+            reason = getattr(error, "reason", None) or error
+            print(
+                f"casekeeper: can't reach Slack to open the Socket Mode connection ({reason}):"
+                " check this machine's network, proxy or SLACK_API_URL, then start it again",
+                file=sys.stderr,
+            )
+            return 2
         log.info("socket_mode.connected")
         return None
 
