@@ -60,8 +60,10 @@ def parse_since(text: str, now: datetime, *, tz: str = "UTC", hours: WorkingHour
 
 
 def _shown(text: str) -> str:
-    """Someone's words quoted back in a refusal: short, control characters made visible."""
-    return repr(quoted(text.strip(), 40))
+    """Someone's words quoted back in a refusal: short, control characters made visible. Not
+    repr(): it would spell a character Python thinks unprintable as \\U0001fbcb, longer than the
+    limit and unreadable to the person who typed it."""
+    return f"'{quoted(text.strip(), 40)}'"
 
 
 def parse_until(text: str, now: datetime, *, tz: str = "UTC", hours: WorkingHours | None = None) -> datetime:
@@ -131,15 +133,15 @@ def _moment(said: str, text: str, now: datetime, tz: str, hours: WorkingHours | 
     try:
         span = durations.parse(said)
     except durations.TooLong:
-        raise MomentError(f"{shown!r} reaches back further than any calendar") from None
+        raise MomentError(f"'{shown}' reaches back further than any calendar") from None
     except ValueError:
-        raise MomentError(f"{shown!r} is neither {_SPANS} nor {_DAYS}") from None
+        raise MomentError(f"'{shown}' is neither {_SPANS} nor {_DAYS}") from None
     if not span:
-        raise MomentError(f"{shown!r} is no time at all: a window needs a length, like 7d")
+        raise MomentError(f"'{shown}' is no time at all: a window needs a length, like 7d")
     try:
         return now - span
     except OverflowError:
-        raise MomentError(f"{shown!r} reaches back further than any calendar") from None
+        raise MomentError(f"'{shown}' reaches back further than any calendar") from None
 
 
 def _is_day(said: str) -> bool:
@@ -166,7 +168,7 @@ def _dated(said: str, shown: str, tz: str) -> datetime:
     try:
         moment = datetime.fromisoformat(said.replace(" ", "T").replace("z", "Z"))
     except ValueError:
-        raise MomentError(f"{shown!r} is not a real date") from None
+        raise MomentError(f"'{shown}' is not a real date") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(tz))
     return moment.astimezone(UTC)
@@ -185,5 +187,5 @@ def _business_days_back(
         day -= timedelta(days=1)
         wanted -= day.weekday() in hours.days
         if (local.date() - day).days > 3660:
-            raise MomentError(f"{shown!r} reaches back further than ten years")
+            raise MomentError(f"'{shown}' reaches back further than ten years")
     return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=local_zone).astimezone(UTC)

@@ -210,6 +210,8 @@ REQUEST_TYPES = (
 @FAST
 @given(command_text)
 @example("")
+# Characters Python's repr() spells out (\U0001fbcb): a window quoted with repr() grew past 300.
+@example("REPORT 0000000000000000000000000" + "\U0001fbcb" * 8)
 @example("x" * 6000)
 @example("open " + "A" * (MAX_COMMAND_TEXT - 5))
 # Longer as Slack sends it than as typed: 60 dates picked, each a long token showing "Nov 14".
