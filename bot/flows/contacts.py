@@ -131,12 +131,18 @@ def log_replies(ctx: Context, events: list[ReplyEvent]) -> list[ReplyEvent]:
         messages: list[contacts.ThreadMessage] = []
         finished: dict[tuple[str, EventState], list[str]] = {}
         posting: dict[tuple[str, str], bool] = {}
+        made_private: set[tuple[str, str]] = set()
         for event in events:
             reply = event.reply
             case = found.get((event.team_id, reply.channel_id, reply.thread_ts))
             if case is not None:
                 if reply.private_channel and not case.private:
-                    channels.became_private(session, event.team_id, reply.channel_id, now)
+                    # Once a channel: it marks all its cases (in SQL, so the batch's loaded
+                    # cases are told here, as the one-by-one path does).
+                    if (event.team_id, reply.channel_id) not in made_private:
+                        channels.became_private(session, event.team_id, reply.channel_id, now)
+                        made_private.add((event.team_id, reply.channel_id))
+                    case.private = True
                 messages.append(_message(case, reply))
                 finished.setdefault((event.team_id, EventState.PROCESSED), []).append(event.event_id)
                 continue
