@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from bot import durations, weekly, workhours
+from bot.app.oauth_settings import (
+    DEFAULT_BOT_SCOPES,
+    DEFAULT_INSTALL_PATH,
+    DEFAULT_REDIRECT_URI_PATH,
+    SettingsError,
+    oauth_settings,
+)
 from bot.policy import Admins, Policy
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
@@ -23,33 +29,6 @@ SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 # The Slack client's timeout (bot/app/build.py) plus a margin.
 MIN_CLAIM_LEASE = timedelta(seconds=15)
-
-# OAuth (several workspaces): what an install asks for unless SLACK_SCOPES says otherwise.
-# The bot scopes of manifest.yml (tests/test_oauth.py keeps the two equal).
-DEFAULT_BOT_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "channels:join",
-    "channels:history",
-    "groups:history",
-    "im:write",
-    "im:history",
-    "reactions:write",
-    "users:read",
-    # Who may read a private channel's case: conversations.info / conversations.members, and
-    # member_joined_channel / member_left_channel (bot/channels.py).
-    "channels:read",
-    "groups:read",
-)
-# Bolt's own defaults for the two OAuth endpoints.
-DEFAULT_INSTALL_PATH = "/slack/install"
-DEFAULT_REDIRECT_URI_PATH = "/slack/oauth_redirect"
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; str(e) is the one line shown to the operator."""
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -169,7 +148,7 @@ class Settings:
             digest_schedule=_digest_schedule(read),
             stale_case_age=_stale_case_age(read),
             catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
-            **_oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
+            **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
 
@@ -307,94 +286,3 @@ def _stale_case_age(read: _Env) -> timedelta:
     if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
         raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
     return timedelta(days=int(raw_stale))
-
-
-def _oauth_settings(
-    text: Callable[..., str | None], *, bot_token: str | None, app_token: str | None
-) -> dict[str, object]:
-    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together switch on OAuth (several workspaces)."""
-    client_id, client_secret = text("SLACK_CLIENT_ID"), text("SLACK_CLIENT_SECRET")
-    if not client_id and not client_secret:
-        return {}
-    _check_credentials(client_id, client_secret, bot_token=bot_token, app_token=app_token)
-    paths = _oauth_paths(text)
-    return {
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "scopes": _scopes(text),
-        "install_path": paths["SLACK_INSTALL_PATH"],
-        "redirect_uri_path": paths["SLACK_REDIRECT_URI_PATH"],
-        "redirect_uri": _redirect_uri(text, paths["SLACK_REDIRECT_URI_PATH"]),
-    }
-
-
-def _check_credentials(
-    client_id: str | None, client_secret: str | None, *, bot_token: str | None, app_token: str | None
-) -> None:
-    if not client_secret:
-        raise SettingsError(
-            "SLACK_CLIENT_SECRET is missing: OAuth (several workspaces) needs it with SLACK_CLIENT_ID"
-            " (api.slack.com/apps → your app → Basic Information → App Credentials)"
-        )
-    if not client_id:
-        raise SettingsError(
-            "SLACK_CLIENT_ID is missing: OAuth (several workspaces) needs it with SLACK_CLIENT_SECRET"
-            " (api.slack.com/apps → your app → Basic Information → App Credentials)"
-        )
-    if not re.fullmatch(r"\d+\.\d+", client_id):
-        raise SettingsError(
-            f"SLACK_CLIENT_ID={client_id!r} is not a Slack client id (digits, a dot, digits:"
-            " Basic Information → App Credentials → Client ID)"
-        )
-    if bot_token:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN must be empty when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set:"
-            " with OAuth each workspace's token comes from its installation"
-        )
-    if app_token:
-        raise SettingsError(
-            "SLACK_APP_TOKEN (Socket Mode) can't be combined with SLACK_CLIENT_ID (OAuth): installing"
-            " into workspaces needs the HTTP endpoints; unset one of them"
-        )
-
-
-def _scopes(text: Callable[..., str | None]) -> tuple[str, ...]:
-    raw_scopes = text("SLACK_SCOPES", ",".join(DEFAULT_BOT_SCOPES)) or ""
-    scopes = tuple(scope for scope in re.split(r"[\s,]+", raw_scopes) if scope)
-    wrong = [scope for scope in scopes if not re.fullmatch(r"[a-z][a-z_.]*(:[a-z_.]+)*", scope)]
-    if wrong or not scopes:
-        raise SettingsError(
-            f"SLACK_SCOPES has {', '.join(wrong) or 'nothing'}: list Slack bot scopes separated by"
-            " commas, like commands,chat:write"
-        )
-    return scopes
-
-
-def _oauth_paths(text: Callable[..., str | None]) -> dict[str, str]:
-    paths = {}
-    for name, default in (
-        ("SLACK_INSTALL_PATH", DEFAULT_INSTALL_PATH),
-        ("SLACK_REDIRECT_URI_PATH", DEFAULT_REDIRECT_URI_PATH),
-    ):
-        path = text(name, default) or default
-        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) or path in ("/slack/events", "/healthz"):
-            raise SettingsError(
-                f"{name}={path!r} must be a URL path of its own starting with /, like {default}"
-            )
-        paths[name] = path
-    if paths["SLACK_INSTALL_PATH"] == paths["SLACK_REDIRECT_URI_PATH"]:
-        raise SettingsError("SLACK_INSTALL_PATH and SLACK_REDIRECT_URI_PATH must be different paths")
-    return paths
-
-
-def _redirect_uri(text: Callable[..., str | None], redirect_path: str) -> str | None:
-    redirect_uri = text("SLACK_REDIRECT_URI")
-    if redirect_uri:
-        parts = urlsplit(redirect_uri)
-        if parts.scheme not in ("http", "https") or parts.path != redirect_path:
-            raise SettingsError(
-                f"SLACK_REDIRECT_URI={redirect_uri!r} must be an https:// URL ending in"
-                f" {redirect_path} (SLACK_REDIRECT_URI_PATH), as listed in the app's"
-                " Redirect URLs"
-            )
-    return redirect_uri
