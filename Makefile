@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Set up and start the bot (web + scheduler in one process). Without Slack credentials it says
+# Set up and start the bot (web, and the worker in a child process). Without Slack credentials it says
 # which are missing before it creates or migrates anything.
 run: install
 	$(PY) -m bot run --migrate

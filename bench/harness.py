@@ -207,12 +207,40 @@ def make_many(count: int, build: Callable[[RequestMaker, int], Any], api: FakeSl
     return maker.made
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its children, theirs too (Linux /proc): `python -m bot run` is the web
+    process and its worker (bot/app/child_worker.py), and every figure counts both."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        # Listed per thread: the worker may have been started again by another thread.
+        for task in Path(f"/proc/{pids[index]}/task").glob("*"):
+            try:
+                pids += [int(child) for child in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue
+        index += 1
+    return pids
+
+
 def rss_kib(pid: int) -> int:
-    """Resident set size of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+    """Resident set size of a process and its children, from /proc (Linux)."""
+    total = 0
+    for each in process_tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    if not total:
+        raise RuntimeError(f"no VmRSS for {pid}")
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its children, from /proc (Linux)."""
+    total = 0
+    for each in process_tree(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:

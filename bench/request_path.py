@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 from bench.harness import (
     BareApp,
@@ -18,6 +17,7 @@ from bench.harness import (
     Row,
     RunningBot,
     Section,
+    cpu_seconds,
     make_many,
     ms,
     open_cases,
@@ -80,12 +80,12 @@ def _reply_acks(
     for name, url, pid in (("bare", bare.url, bare.pid), ("bot", bot.url, bot.pid)):
         send_all(url, _replies(slack, threads, 50, 10_000), 5)
         settle(slack, bot)
-        before = _cpu_seconds(pid)
+        before = cpu_seconds(pid)
         latencies, _ = send_all(url, _replies(slack, threads, count, 0), REPLY_SENDERS)
         if name == "bot":
             _wait_logged(bot, count)
             settle(slack, bot)
-        measured[name] = (latencies, (_cpu_seconds(pid) - before) / count * 1000)
+        measured[name] = (latencies, (cpu_seconds(pid) - before) / count * 1000)
     bot_p99, bare_p99 = percentile(measured["bot"][0], 99), percentile(measured["bare"][0], 99)
     section.rows.append(
         Row(
@@ -186,8 +186,3 @@ def _wait_logged(bot: RunningBot, at_least: int) -> None:
         engine.dispose()
 
 
-def _cpu_seconds(pid: int) -> float:
-    import os
-
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

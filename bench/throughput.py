@@ -3,13 +3,11 @@ of the same rows with SQLAlchemy Core into a fresh database of the same kind, in
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -20,6 +18,7 @@ from bench.harness import (
     Row,
     RunningBot,
     Section,
+    cpu_seconds,
     make_many,
     open_cases,
     settle,
@@ -132,7 +131,7 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
             ),
             slack,
         )
-        cpu_before = _cpu_seconds(bot.pid)
+        cpu_before = cpu_seconds(bot.pid)
         started = time.perf_counter()
         send_all(bot.url, requests, SENDERS)
         wait_until(
@@ -142,7 +141,7 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
             every=0.02,
         )
         elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds(bot.pid) - cpu_before
+        cpu = cpu_seconds(bot.pid) - cpu_before
         logged_at = time.perf_counter()
         # Every reply gets its reaction, however late (a dropped connection to the stand-in
         # pauses the dispatcher for its backoff); then quiet for longer than its poll (2 s).
@@ -185,12 +184,6 @@ def _bot_run(ctx: Context, label: str, url: str, count: int) -> dict[str, Any]:
         "cpu_ms": cpu / count * 1000,
         "pauses": pauses,
     }
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _table_counts(engine: Engine) -> dict[str, int]:

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from slack_sdk import WebClient
 
@@ -20,9 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class Lane(Protocol):
-    """The event lane (handlers/listeners/events.py), as the worker's re-drive sees it."""
-
-    def offer(self, team_id: str, event_id: str, event: dict[str, Any]) -> bool: ...
+    """Where recorded events are handled (handlers/listeners/event_lane.py EventFeed), as a
+    graceful stop and the tests see it."""
 
     def wait_idle(self, timeout: float) -> bool: ...
 
@@ -32,9 +31,10 @@ class Lane(Protocol):
 @dataclass
 class Services(Context):
     clients: SlackClients
-    # Where a request's work after its ack goes, and where events are handled (both set by
-    # bot/app/build.py). Apart from Bolt's listener threads, so the ack of a new command never
-    # waits behind earlier work; both bounded, so a flood can't grow memory.
+    # Where a request's work after its ack goes, and where events are handled in a process that
+    # handles them (both set by bot/app/build.py). Apart from Bolt's listener threads, so the
+    # ack of a new command never waits behind earlier work; both bounded, so a flood can't grow
+    # memory.
     after_ack: BoundedPool | None = None
     events: Lane | None = None
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,26 +60,74 @@ def finish_all(
         )
 
 
-def failed_attempt(session: Session, team_id: str, event_id: str, give_up_after: int) -> bool:
-    """Count a failed re-drive; True when the event is given up (marked ignored)."""
+def failed_attempt(
+    session: Session, team_id: str, event_id: str, give_up_after: int, retry_at: datetime
+) -> bool:
+    """Count a failed attempt; True when the event is given up (marked ignored). Otherwise it
+    stays claimed until `retry_at`, so a failing event is not retried in a tight loop."""
     event = session.execute(
         select(InboundEvent).where(InboundEvent.team_id == team_id, InboundEvent.event_id == event_id)
     ).scalar_one_or_none()
     if event is None:
         return False
     event.attempts += 1
+    event.claimed_until = retry_at
     if event.attempts >= give_up_after:
         event.state = EventState.IGNORED
         return True
     return False
 
 
-def stale(session: Session, older_than: datetime, limit: int) -> list[InboundEvent]:
+def claimable(session: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of unfinished events nobody holds, oldest first. A plain read: polling an empty
+    inbox takes no write lock (SQLite has one writer, and the web process needs it for acks)."""
     return list(
         session.execute(
-            select(InboundEvent)
-            .where(InboundEvent.state == EventState.RECEIVED, InboundEvent.received_at <= older_than)
-            .order_by(InboundEvent.received_at)
+            select(InboundEvent.id)
+            .where(
+                InboundEvent.state == EventState.RECEIVED,
+                or_(InboundEvent.claimed_until.is_(None), InboundEvent.claimed_until <= now),
+            )
+            .order_by(InboundEvent.received_at, InboundEvent.id)
             .limit(limit)
         ).scalars()
     )
+
+
+def claim(session: Session, ids: list[int], now: datetime, until: datetime) -> list[InboundEvent]:
+    """Hold these events until `until`; returns the ones this call got. Two workers claiming the
+    same row: the second UPDATE re-checks the condition after the first commits (PostgreSQL's
+    row lock; SQLite's one writer) and gets nothing."""
+    if not ids:
+        return []
+    table = InboundEvent.__table__
+    rows = session.execute(
+        update(table)
+        .where(
+            table.c.id.in_(ids),
+            table.c.state == EventState.RECEIVED,
+            or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
+        )
+        .values(claimed_until=until)
+        .returning(table.c.id, table.c.team_id, table.c.event_id, table.c.payload, table.c.attempts)
+    ).all()
+    return [
+        InboundEvent(id=r.id, team_id=r.team_id, event_id=r.event_id, payload=r.payload, attempts=r.attempts)
+        for r in sorted(rows, key=lambda row: row.id)
+    ]
+
+
+def release(session: Session, keys: list[tuple[str, str]]) -> None:
+    """Give back events taken but not handled (a graceful stop): another worker takes them now,
+    not when the claim runs out."""
+    for team_id, event_id in keys:
+        session.execute(
+            update(InboundEvent)
+            .where(
+                InboundEvent.team_id == team_id,
+                InboundEvent.event_id == event_id,
+                InboundEvent.state == EventState.RECEIVED,
+            )
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )

@@ -466,6 +466,8 @@ class InboundEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker handling it holds it until then; unset or past, any worker may take it.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("team_id", "event_id"),

@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.app.build import build_app, build_services
+from bot.app.build import build_app, build_event_feed, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
 from bot.policy import Admins, Policy
 from handlers.ids import ActionId
+from handlers.listeners.event_lane import EVENT_CAPACITY, EVENT_THREADS
 from handlers.services import Services
 from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from storage.db import Database
@@ -154,14 +155,31 @@ def seeding_policy(**overrides: Any) -> Policy:
 class RunningBot:
     """The bot as Slack sees it: an HTTP server at `url`."""
 
-    def __init__(self, settings: Settings, clock: ManualClock, **app_options: Any):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: ManualClock,
+        *,
+        event_lane: tuple[int, int] = (EVENT_THREADS, EVENT_CAPACITY),
+        **app_options: Any,
+    ):
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database_url)
         self.db.migrate()
         self.services: Services = build_services(settings, self.db, clock)
         self.listeners = TrackingExecutor()
-        self.app = build_app(self.services, settings, listener_executor=self.listeners, **app_options)
+        # The web side and the worker's event feed in one process, as `run` on an in-memory
+        # database has them: what the app records, the feed takes up (bot.settle() waits for it).
+        threads, capacity = event_lane
+        self.events = build_event_feed(self.services, threads=threads, capacity=capacity).start()
+        self.app = build_app(
+            self.services,
+            settings,
+            listener_executor=self.listeners,
+            wake_events=self.events.wake,
+            **app_options,
+        )
         self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)

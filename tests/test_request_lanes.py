@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from bot.app.worker import REDRIVE_AFTER, Worker
 from bot.new_times import Snooze
 from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.listeners.event_lane import EVENT_LEASE
 from handlers.views.snooze import LABELS
 from slack_standin import FakeSlackAPI, SlackEventsClient
 from storage.models import AuditEntry, Case, Contact, InboundEvent, Promise
@@ -153,9 +153,9 @@ def test_replies_a_full_lane_left_in_the_inbox_are_each_logged_once(small_lane_b
     assert len(logged) == replies and len(set(logged)) == replies
     assert unfinished == 0
     assert sorted(r.timestamp for r in slack.reactions) == sorted(logged)
-    # The worker's re-drive finds nothing left to do.
-    clock.advance(REDRIVE_AFTER * 2)
-    assert Worker(small_lane_bot.services).redrive_events() == 0
+    # Nothing is left for a worker to take up, now or once every claim has run out.
+    clock.advance(EVENT_LEASE * 2)
+    assert small_lane_bot.events.poll() == 0
 
 
 def test_a_form_submitted_twice_stores_one_promise(agent, slack, bot):

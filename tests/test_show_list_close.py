@@ -3,7 +3,7 @@
 import time
 from datetime import timedelta
 
-from bot.app.worker import REDRIVE_AFTER, Worker
+from handlers.listeners.event_lane import EVENT_LEASE
 from storage import inbox
 
 
@@ -46,7 +46,7 @@ def test_thread_reply_is_acked_fast_even_when_slack_is_slow(agent, signer, slack
 
 def test_an_event_whose_processing_died_is_redriven(agent, signer, slack, bot, clock):
     case = agent.open_case("Acme: refund")
-    # The inbox middleware recorded this reply, then the process died before the listener ran.
+    # A worker claimed this reply, then died before it was handled.
     event = {
         "type": "message",
         "channel": "C1",
@@ -57,10 +57,11 @@ def test_an_event_whose_processing_died_is_redriven(agent, signer, slack, bot, c
     }
     with bot.db.transaction() as session:
         inbox.record(session, "T1", "EvDIED", event, clock.now())
-    worker = Worker(bot.services)
-    assert worker.redrive_events() == 0, "too fresh: its listener may still be running"
-    clock.advance(REDRIVE_AFTER + timedelta(seconds=1))
-    assert worker.redrive_events() == 1
-    assert worker.redrive_events() == 0
-    bot.settle()  # the event lane handles what the re-drive took up
+        now = clock.now()
+        inbox.claim(session, inbox.claimable(session, now, 10), now, now + EVENT_LEASE)
+    assert bot.events.poll() == 0, "held by the worker that died"
+    clock.advance(EVENT_LEASE + timedelta(seconds=1))
+    assert bot.events.poll() == 1
+    assert bot.events.poll() == 0
+    bot.settle()  # the event lane handles what was taken up
     assert "Customer called back" in agent.command(f"show {case.ref}").text

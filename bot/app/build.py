@@ -3,6 +3,7 @@ the domain, the flows and the Slack side meet. Nothing is built at import time."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
 from handlers.clients import SlackClients
 from handlers.listeners import events, register_all
-from handlers.listeners.events import EVENT_CAPACITY, EVENT_THREADS, EventLane
+from handlers.listeners.event_lane import EVENT_CAPACITY, EVENT_THREADS, EventFeed, EventLane
 from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
 from handlers.pools import BoundedPool
@@ -81,18 +82,28 @@ def build_services(
     )
 
 
+def build_event_feed(
+    services: Services, *, threads: int = EVENT_THREADS, capacity: int = EVENT_CAPACITY
+) -> EventFeed:
+    """Where recorded events are handled: the worker's (handlers/listeners/event_lane.py).
+    Becomes `services.events`; started by its owner, stopped with Services.stop_lanes."""
+    feed = EventFeed(services, EventLane(services, threads=threads, capacity=capacity))
+    services.events = feed
+    return feed
+
+
 def build_app(
     services: Services,
     settings: Settings,
     *,
     listener_executor: Executor | None = None,
-    event_lane: tuple[int, int] = (EVENT_THREADS, EVENT_CAPACITY),
+    wake_events: Callable[[], None] = lambda: None,
 ) -> App:
     """The Bolt app, with the lanes its requests go through (DESIGN.md §7): Bolt's listener
     executor runs only listeners that must ack (commands, clicks, forms), each of which acks and
-    leaves its work to the bounded after-ack pool; events never reach it (the event lane, of
-    `event_lane` = (threads, capacity), answers them in middleware). Started here; the caller
-    stops them (bot/app/serve.py: Services.stop_lanes)."""
+    leaves its work to the bounded after-ack pool (started here; the caller stops it:
+    Services.stop_lanes). Events never reach it: middleware records them in the inbox, answers,
+    and calls `wake_events` for the worker that handles them (build_event_feed)."""
     oauth: dict[str, Any] = {}
     # No token of its own: each request gets its workspace's from authorize, which never waits
     # on Slack (bot/app/workspaces.py).
@@ -107,21 +118,18 @@ def build_app(
     services.after_ack = BoundedPool(
         "after-ack", threads=AFTER_ACK_THREADS, capacity=AFTER_ACK_CAPACITY
     ).start()
-    threads, capacity = event_lane
-    lane = EventLane(services, threads=threads, capacity=capacity).start()
-    services.events = lane
     app = App(
         signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
         client=client,
         authorize=workspaces.StoredAuthorize(services.clients.tokens),
         user_facing_authorize_error_message=workspaces.NOT_INSTALLED_MESSAGE,
         request_verification_enabled=not settings.socket_mode,
-        # The event lane sorts events itself (a bot's message is never a contact), and must see
-        # one of the bot's own: its joining a channel, to post the cards waiting for it there.
+        # The events middleware sorts events itself (a bot's message is never a contact), and must
+        # see one of the bot's own: its joining a channel, to post the cards waiting for it there.
         ignoring_self_events_enabled=False,
         listener_executor=listeners,
         **oauth,
     )
-    events.register(app, lane)
+    events.register(app, services, wake_events)
     register_all(app, services)
     return app

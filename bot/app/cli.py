@@ -33,12 +33,13 @@ OPERATOR_COMMANDS = {
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
 COMMANDS = {
-    "run": "Start the bot: the HTTP server (or Socket Mode) and the scheduler, in one process."
-    " The default for one box. On SQLite it brings the database schema up to date first.",
+    "run": "Start the bot: the HTTP server (or Socket Mode), and the worker (events, scheduler,"
+    " sender) in a child process it looks after. The default for one box. On SQLite it brings"
+    " the database schema up to date first.",
     "web": "Only the HTTP server that Slack posts commands, events and clicks to (the Procfile's"
     " web process; several may run side by side on PostgreSQL).",
-    "worker": "Only the scheduler and the notification sender (the Procfile's worker process;"
-    " safe to run several).",
+    "worker": "Only the worker: the events the web processes recorded, the scheduler and the"
+    " notification sender (the Procfile's worker process; safe to run several).",
     "migrate": "Bring the database schema up to date (the Procfile's release step). Needs no"
     " Slack credentials.",
     "demo": "Play a whole case, start to escalation, against a local Slack stand-in: no"

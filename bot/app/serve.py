@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.app.build import LISTENER_THREADS, build_app, build_services
+from bot.app.child_worker import ChildWorker, follow_parent, is_child
 from bot.app.settings import Settings
 from bot.app.web import HttpServer, make_server
 from bot.app.worker import Worker
@@ -40,6 +41,8 @@ def serve(command: str, settings: Settings, db: Database) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    if command == "worker" and is_child() and process.worker is not None:
+        follow_parent(process.worker.events.wake, stop)
     try:
         failed = process.start()
         if failed is not None:
@@ -58,7 +61,13 @@ class Process:
         self.settings = settings
         self.db = db
         self.services = build_services(settings, db, SystemClock())
-        self.worker = Worker(self.services) if command in ("run", "worker") else None
+        # `run` keeps its worker in a child process (bot/app/child_worker.py), except on an
+        # in-memory SQLite database, which another process can't see.
+        self.child = None
+        if command == "run" and not _in_memory(settings.database_url):
+            self.child = ChildWorker({"SLACK_BOT_TOKEN": settings.bot_token} if settings.bot_token else {})
+        in_here = command == "worker" or (command == "run" and self.child is None)
+        self.worker = Worker(self.services) if in_here else None
         self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
         self.server: HttpServer | None = None
         self.socket_handler: Any = None
@@ -66,11 +75,15 @@ class Process:
     def start(self) -> int | None:
         """None once running; an exit status when it can't start."""
         warm_up()
+        if self.child is not None:
+            self.child.start()
         if self.worker is not None:
             self.worker.start()
         if self.command not in ("run", "web"):
             return None
-        app = build_app(self.services, self.settings, listener_executor=self.listeners)
+        app = build_app(
+            self.services, self.settings, listener_executor=self.listeners, wake_events=self._wake_events()
+        )
         if self.settings.socket_mode:
             return self._connect_socket_mode(app)
         self.server = make_server(app, self.db, port=self.settings.port)
@@ -83,6 +96,15 @@ class Process:
                 self.settings.redirect_uri_path,
             )
         return None
+
+    def _wake_events(self) -> Callable[[], None]:
+        """Who to tell that an event was recorded: the child worker, this process's own, or
+        nobody (`web`: the workers poll the inbox)."""
+        if self.child is not None:
+            return self.child.wake
+        if self.worker is not None:
+            return self.worker.events.wake
+        return lambda: None
 
     def _connect_socket_mode(self, app: Any) -> int | None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -128,6 +150,9 @@ class Process:
         if self.worker is not None:
             # The notification being sent finishes; claimed but unsent rows go back to pending.
             self.worker.stop(timeout=max(0.5, deadline - time.monotonic()))
+        if self.child is not None:
+            # Last: events recorded until the server stopped have been handed to it.
+            self.child.stop(deadline)
         self.db.dispose()
         log.info("shutdown.done")
 
@@ -139,3 +164,7 @@ def _within(deadline: float, work: Callable[[], None], what: str) -> None:
     runner.join(max(0.0, deadline - time.monotonic()))
     if runner.is_alive():
         log.warning("shutdown.gave_up_waiting on=%s", what)
+
+
+def _in_memory(database_url: str) -> bool:
+    return database_url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in database_url

@@ -1,79 +1,52 @@
-"""Background work: the dispatcher loop (outbox -> Slack) and housekeeping jobs on APScheduler
-with its in-memory job store only. Promises are never scheduler jobs: the database is the
-schedule, so several workers can share it and a restart loses nothing."""
+"""Background work: the dispatcher loop (outbox -> Slack), the events the web process recorded
+(handlers/listeners/event_lane.py) and housekeeping jobs on APScheduler with its in-memory job
+store only. Promises are never scheduler jobs: the database is the schedule, so several workers
+can share it and a restart loses nothing."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.flows import housekeeping, inbox, reports
-from handlers.listeners import threads
+from bot.app.build import build_event_feed
+from bot.flows import housekeeping, reports
+from handlers.listeners.event_lane import EventFeed
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
-
-REDRIVE_AFTER = timedelta(seconds=60)
 
 
 class Worker:
     def __init__(self, services: Services):
         self.services = services
+        # The events the web process recorded are handled here, so its acks never wait behind
+        # them. A process that already handles them (the tests' in-process bot) keeps its own.
+        existing = services.events
+        self.events = existing if isinstance(existing, EventFeed) else build_event_feed(services)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": JobExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone="UTC",
         )
-        self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
         self.scheduler.add_job(self.forget_interactions, "interval", hours=1, id="forget_interactions")
 
     def start(self) -> None:
         self.services.dispatcher.start()
+        self.events.start()
         self.scheduler.start()
         log.info("worker.started")
 
     def stop(self, timeout: float = 10) -> None:
-        # A housekeeping job in flight (a re-drive) is idempotent and re-run by the next
-        # process: don't wait for it.
+        # A housekeeping job in flight is idempotent and re-run by the next process: don't
+        # wait for it. The events being handled finish in Services.stop_lanes.
         self.scheduler.shutdown(wait=False)
         self.services.dispatcher.stop(timeout)
         log.info("worker.stopped")
-
-    def redrive_events(self) -> int:
-        """Events recorded but never finished (the process died mid-way, or they were left in
-        the inbox while the event lane was full) are handled again; returns how many it took up.
-        Handling is idempotent (one contact per Slack message), so this is always safe. With an
-        event lane in this process they go through it: nothing is handled twice at once here,
-        and the lane's bound holds."""
-        services = self.services
-        taken = 0
-        for event in inbox.unfinished(services, older_than=REDRIVE_AFTER):
-            if services.events is not None:
-                # False when the lane holds it already (it is on its way) or has no room.
-                if services.events.offer(event.team_id, event.event_id, event.event):
-                    log.warning("event.redrive team_id=%s event_id=%s", event.team_id, event.event_id)
-                    taken += 1
-                continue
-            log.warning(
-                "event.redrive team_id=%s event_id=%s attempts=%s",
-                event.team_id,
-                event.event_id,
-                event.attempts,
-            )
-            taken += 1
-            try:
-                threads.apply(services, event.team_id, event.event_id, event.event)
-            except Exception:
-                log.exception("event.redrive_failed event_id=%s", event.event_id)
-                if inbox.failed(services, team_id=event.team_id, event_id=event.event_id):
-                    log.error("event.given_up team_id=%s event_id=%s", event.team_id, event.event_id)
-        return taken
 
     def forget_interactions(self) -> int:
         try:
