@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app.build import build_app, build_services
+from bot.app.build import build_app, build_event_feed, build_services
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
@@ -50,13 +50,17 @@ def play(keep: bool = False) -> int:
         db = Database(settings.database_url)
         db.migrate()
         services = build_services(settings, db, clock)
-        server = make_server(build_app(services, settings), db, host="127.0.0.1", port=0)
+        # The worker's event feed in this process: the story's thread replies get logged.
+        events = build_event_feed(services).start()
+        app = build_app(services, settings, wake_events=events.wake)
+        server = make_server(app, db, host="127.0.0.1", port=0)
         threading.Thread(target=server.serve, daemon=True).start()
         alex = SlackEventsClient(f"http://127.0.0.1:{server.port}", SECRET, team_id="T1", api=slack)
         try:
             demo_story.play(alex, slack, services.dispatcher, clock)
         finally:
             server.shutdown(grace=5)
+            services.stop_lanes(5)
             db.dispose()
         if keep:
             _tell_kept(path, start)

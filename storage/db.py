@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.sqlite_turns import ProcessTurns
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,15 +25,21 @@ MIGRATION_LOCK_ID = 0x6361_7365  # "case"
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, yields_to_acks: bool = False):
+        """`yields_to_acks`: this process's writes wait a moment for another process's writes
+        that Slack is waiting on (the worker's, on SQLite: storage/sqlite_turns.py)."""
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler polls with growing sleeps, so
         # under load a short write (an event's inbox row, before Slack's 3 s run out) can lose
         # the race again and again to longer ones. Queuing this process's transactions hands
-        # the database over at once instead. PostgreSQL needs none of this.
-        self._turns = Turns() if self.dialect == "sqlite" else None
+        # the database over at once instead, and the file lock hands it over between processes.
+        # PostgreSQL needs none of this.
+        self._turns = None
+        if self.dialect == "sqlite":
+            across = ProcessTurns.for_file(self.engine.url.database, yields=yields_to_acks)
+            self._turns = Turns(across)
 
     @property
     def dialect(self) -> str:
@@ -73,6 +81,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._turns is not None:
+            self._turns.close()
 
 
 class Turns:
@@ -85,7 +95,9 @@ class Turns:
     waking every waiter to let them race for it cost more CPU than the transactions themselves
     when dozens were waiting (measured with py-spy in bench/RESULTS.md)."""
 
-    def __init__(self) -> None:
+    def __init__(self, across: ProcessTurns | None = None) -> None:
+        # The same turn between this box's processes (None: no other process can share it).
+        self._across = across
         self._lock = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
@@ -100,21 +112,51 @@ class Turns:
             if self._owner == me:
                 self._depth += 1
                 handed = None
+                first = False
             elif self._owner is None:
                 self._owner, self._depth = me, 1
                 handed = None
+                first = True
             else:
                 handed = threading.Event()
                 (self._urgent if urgent else self._normal).append(handed)
-        if handed is not None:
-            self._wait_for(handed, urgent, me)
+                first = True
+        across = self._across if first else None
+        if across is not None and urgent:
+            across.urgent_waiting()
         try:
-            yield
+            if handed is not None:
+                self._wait_for(handed, urgent, me)
+            if across is not None:
+                self._take_across(across, urgent)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        if across is not None:
+                            across.release()
+                        self._hand_on()
         finally:
+            if across is not None and urgent:
+                across.urgent_done()
+
+    def _take_across(self, across: ProcessTurns, urgent: bool) -> None:
+        """This process's turn is ours: now the other processes'. Given up on failure, so the
+        next thread here is not left waiting."""
+        try:
+            across.acquire(urgent=urgent)
+        except BaseException:
             with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._hand_on()
+                self._depth = 0
+                self._hand_on()
+            raise
+
+    def close(self) -> None:
+        if self._across is not None:
+            self._across.close()
+            self._across = None
 
     def _wait_for(self, handed: threading.Event, urgent: bool, me: int) -> None:
         try:

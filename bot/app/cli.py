@@ -129,7 +129,8 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
         return 2
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    # A worker's writes wait a moment for the web process's acks (SQLite on one box).
+    db = Database(settings.database_url, yields_to_acks=command == "worker")
     if settings.is_sqlite or migrate_first:
         # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
         # release step's job (`python -m bot migrate`), run once per deploy, unless asked.
