@@ -34,8 +34,9 @@ FLOOD_KIB = 30 * 1024
 
 def run(ctx: Context) -> Section:
     section = Section(
-        "Memory of one process",
-        f"RSS of `python -m bot run` (SQLite) from /proc: started and idle, then after each of two "
+        "Memory of the bot",
+        f"RSS of `python -m bot run` (SQLite), its web process and its worker together, from /proc: "
+        f"started and idle, then after each of two "
         f"rounds of events sent by {SENDERS} senders at once. One event in {REPLY_EVERY} is a reply in a "
         "case thread, logged as a contact; the rest are top-level channel messages. The baseline of "
         "the second round is the first: a process that keeps what it has done grows between them.",

@@ -4,7 +4,8 @@
   (WAL) before its ack: the least an app that keeps what Slack sent it must do;
 - slash-command acks while 1,000 replies are being handled, and again while Slack takes 4 s a
   call, against the bare Bolt app under the same replies: must stay near it and never be 404;
-- CPU per logged thread reply of the bot process, against the bare app's CPU per request."""
+- CPU per logged thread reply of the bot (its web and worker processes), against the bare
+  app's CPU per request."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def run(ctx: Context) -> Section:
         "Signed HTTP to `python -m bot run` (SQLite) and to the bare Bolt app (bench/bare_app.py) "
         "on the same server, in their own processes, in the same run. Commands are sent one at a "
         "time while the replies are sent by many senders at once; a command answered 404 is Bolt "
-        "giving up on an ack after 3 s. CPU is user + system time of the process from /proc.",
+        "giving up on an ack after 3 s. CPU is user + system time of the bot's web process and its "
+        "worker together, from /proc.",
     )
     slack = slack_standin()
     bot = RunningBot(ctx.workdir, slack, ctx.sqlite_url("request_path"), name="path-bot")
@@ -100,7 +102,7 @@ def _reply_acks(
     bot_cpu, bare_cpu = measured["bot"][1], measured["bare"][1]
     section.rows.append(
         Row(
-            case="CPU per logged thread reply (bot process, all its work)",
+            case="CPU per logged thread reply (web and worker processes, all their work)",
             value=f"{bot_cpu:.1f} ms",
             baseline=f"{bare_cpu:.2f} ms per request (bare app)",
             ratio=f"{bot_cpu / bare_cpu:.1f}×",

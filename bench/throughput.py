@@ -98,7 +98,8 @@ def _measure(ctx: Context, section: Section, label: str, bot_url: str, raw_url: 
         )
     )
     section.notes.append(
-        f"{label}: CPU per reply: the bot process {bot['cpu_ms']:.1f} ms (signed HTTP, Bolt, the "
+        f"{label}: CPU per reply: the bot's web and worker processes {bot['cpu_ms']:.1f} ms (signed "
+        f"HTTP, Bolt, the "
         f"inbox row, its share of its batch's transaction, claiming and sending the reaction and "
         f"the card redraw through slack_sdk, marking them sent), the same-rows raw insert "
         f"{same_cpu:.2f} ms."

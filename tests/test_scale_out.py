@@ -108,7 +108,8 @@ def test_three_workers_send_every_reminder_and_escalation_exactly_once(tmp_path,
 
 def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other(tmp_path, database_url):
     """Slack's retry of an event can land on another web process behind the load balancer,
-    even while the first is still working on it: one contact and one reaction each."""
+    even while the first is still working on it, and two workers share the inbox: one contact
+    and one reaction each."""
     secret = "scale-secret"
     with FakeSlackAPI(team_id="T1") as slack:
         ports = [free_port(), free_port()]
@@ -124,6 +125,8 @@ def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other
         ]
         migrate(envs[0], tmp_path)
         webs = [BotProcess("web", env, tmp_path, name=f"web{n}") for n, env in enumerate(envs)]
+        # Two workers take the events from the shared inbox, each claiming what it takes.
+        workers = [BotProcess("worker", envs[n], tmp_path, name=f"worker{n}") for n in range(2)]
         try:
             clients = [
                 SlackEventsClient(web.wait_healthy(port), secret, api=slack)
@@ -151,10 +154,10 @@ def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other
             assert statuses == [[200, 200]] * 100
             slack.wait_for(lambda: len(slack.calls("reactions.add")) >= 100, timeout=60, what="100 reactions")
             time.sleep(1)  # a second reaction for any message would show now
-            assert [w.terminate(20) for w in webs] == [0, 0]
+            assert [w.terminate(20) for w in webs + workers] == [0, 0, 0, 0]
         finally:
-            for web in webs:
-                web.kill()
+            for process in webs + workers:
+                process.kill()
         reactions = Counter(c.params["timestamp"] for c in slack.calls("reactions.add"))
     db = Database(database_url)
     with db.transaction() as session:
@@ -162,7 +165,7 @@ def test_two_web_processes_apply_each_event_once_when_slack_retries_to_the_other
     db.dispose()
     assert contacts == 100
     assert len(reactions) == 100 and set(reactions.values()) == {1}
-    # Of each pair exactly one was the duplicate, whichever process it reached; both
+    # Of each pair exactly one was the duplicate, whichever process it reached; both web
     # processes did real work (each posted cards).
     assert sum(w.log().count("event.duplicate") for w in webs) == 100
     assert all("notification.sent" in w.log() for w in webs)
