@@ -160,7 +160,7 @@ def test_in_a_storm_of_replies_the_one_that_reads_like_a_promise_still_gets_its_
     one_lane_bot, slack, caplog
 ):
     bot = one_lane_bot
-    caplog.set_level(logging.INFO, logger="handlers.listeners.events")
+    caplog.set_level(logging.INFO, logger="handlers.listeners.event_lane")
     client = SlackEventsClient(bot.url, SIGNING_SECRET, team_id="T1", api=slack)
     agent = Person("UAGENT", client, slack, bot)
     case = agent.open_case("Acme: parcel lost")

@@ -26,7 +26,7 @@ def one_lane_bot(bot_settings, clock):
 
 def test_replies_that_queue_up_are_logged_together_each_once(one_lane_bot, slack, caplog):
     bot = one_lane_bot
-    caplog.set_level(logging.INFO, logger="handlers.listeners.events")
+    caplog.set_level(logging.INFO, logger="handlers.listeners.event_lane")
     client = SlackEventsClient(bot.url, SIGNING_SECRET, team_id="T1", api=slack)
     agent = Person("UAGENT", client, slack, bot)
     a, b, c = (agent.open_case(f"Customer {name}: parcel lost") for name in "ABC")
