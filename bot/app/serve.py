@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.app.build import LISTENER_THREADS, build_app, build_services
+from bot.app.health import Probes, ProbeServer
 from bot.app.settings import Settings
 from bot.app.web import HttpServer, make_server
 from bot.app.worker import Worker
@@ -62,6 +63,9 @@ class Process:
         self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
         self.server: HttpServer | None = None
         self.socket_handler: Any = None
+        # /metrics, /healthz, /readyz: on PORT with the web server, else on WORKER_PORT.
+        self.probes = Probes(self.services, stalled_after=settings.dispatcher_stalled_after)
+        self.probe_server: ProbeServer | None = None
 
     def start(self) -> int | None:
         """None once running; an exit status when it can't start."""
@@ -69,11 +73,15 @@ class Process:
         if self.worker is not None:
             self.worker.start()
         if self.command not in ("run", "web"):
+            self._serve_probes()
             return None
         app = build_app(self.services, self.settings, listener_executor=self.listeners)
         if self.settings.socket_mode:
-            return self._connect_socket_mode(app)
-        self.server = make_server(app, self.db, port=self.settings.port)
+            failed = self._connect_socket_mode(app)
+            if failed is None:
+                self._serve_probes()
+            return failed
+        self.server = make_server(app, self.db, port=self.settings.port, probes=self.probes)
         threading.Thread(target=self.server.serve, name="http", daemon=True).start()
         log.info("web.listening port=%s path=/slack/events", self.server.port)
         if self.settings.oauth:
@@ -83,6 +91,11 @@ class Process:
                 self.settings.redirect_uri_path,
             )
         return None
+
+    def _serve_probes(self) -> None:
+        """No web server here (a worker, Socket Mode): the probes get one of their own."""
+        if self.settings.worker_port is not None:
+            self.probe_server = ProbeServer(self.probes, self.settings.worker_port)
 
     def _connect_socket_mode(self, app: Any) -> int | None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -128,6 +141,8 @@ class Process:
         if self.worker is not None:
             # The notification being sent finishes; claimed but unsent rows go back to pending.
             self.worker.stop(timeout=max(0.5, deadline - time.monotonic()))
+        if self.probe_server is not None:
+            self.probe_server.close()
         self.db.dispose()
         log.info("shutdown.done")
 
