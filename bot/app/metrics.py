@@ -152,7 +152,7 @@ class _Now:
         yield from self._process(services)
         started = time.monotonic()
         try:
-            with services.db.transaction() as session:
+            with services.db.read_only() as session:
                 backlog = monitoring.backlog(session, services.clock.now())
         except Exception:
             log.warning("metrics.database_unreachable", exc_info=True)
