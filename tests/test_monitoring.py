@@ -173,17 +173,18 @@ def test_events_waiting_in_the_lane_and_in_the_inbox_are_seen(small_lane_bot, sl
     assert idle.get("casekeeper_events_unfinished") == 0
 
     slow = slack.hold("reactions.add")  # Slack hangs on the first reply's ✅: the lane is busy
-    reply = client.thread_reply("rang them", thread_ts=card.ts, user="UAGENT", channel="C1")
-    assert reply.status == 200
-    wait_until(slow.parked)
-    for number in range(4):  # two wait in the lane, two in the inbox
-        text = f"rang them again ({number})"
-        assert client.thread_reply(text, thread_ts=card.ts, user="UAGENT", channel="C1").status == 200
-    busy = scrape(small_lane_bot.url)
-    assert busy.get("casekeeper_queue_depth", queue="events") == 2
-    assert busy.get("casekeeper_events_unfinished") >= 4
-
-    slow.release()
+    try:
+        reply = client.thread_reply("rang them", thread_ts=card.ts, user="UAGENT", channel="C1")
+        assert reply.status == 200
+        wait_until(slow.parked)
+        for number in range(4):  # two wait in the lane, two in the inbox
+            text = f"rang them again ({number})"
+            assert client.thread_reply(text, thread_ts=card.ts, user="UAGENT", channel="C1").status == 200
+        busy = scrape(small_lane_bot.url)
+        assert busy.get("casekeeper_queue_depth", queue="events") == 2
+        assert busy.get("casekeeper_events_unfinished") >= 4
+    finally:
+        slow.release()
     small_lane_bot.settle(timeout=30)
     wait_until(lambda: scrape(small_lane_bot.url).get("casekeeper_events_unfinished") == 0, timeout=30)
     done = scrape(small_lane_bot.url)
