@@ -5,6 +5,7 @@ parser. The worker's own port is tests/test_worker_probes.py."""
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from handlers.ids import ActionId, BlockId, CallbackId
 from slack_standin import SlackEventsClient
 from tests.conftest import SIGNING_SECRET, RunningBot, link_manager, wait_until
+from tests.processes import ROOT
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -197,3 +199,22 @@ def test_readyz_says_ready_and_healthz_stays_the_cheap_check(bot):
     # The probes are answered before Bolt: no signature, and no other method.
     status, _ = get(bot.url + "/metrics?x=1")
     assert status == 200
+
+
+def test_every_metric_the_readme_names_is_served(bot):
+    with OPENER.open(bot.url + "/metrics", timeout=10) as response:
+        families = list(text_string_to_metric_families(response.read().decode()))
+    served = set()
+    for family in families:
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count", ""]}
+        served |= {family.name + suffix for suffix in suffixes.get(family.type, [""])}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Monitoring", 1)[1].split("\n### ", 1)[0]
+    named = set(re.findall(r"\bcasekeeper_[a-z_]+[a-z]", section))
+    assert named, "the README's Monitoring section names no metric"
+    # Served only where the dispatcher's loop runs (tests/test_worker_probes.py reads it there).
+    served.add("casekeeper_dispatcher_last_pass_age_seconds")
+    assert named - served == set(), "named in the README, not served"
+    ours = {name for name in served if name.startswith("casekeeper_")}
+    documented = {name for name in ours if any(name.startswith(n) for n in named)}
+    assert ours - documented == set(), "served, not in the README"
