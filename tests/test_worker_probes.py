@@ -10,9 +10,11 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
+from bot.app.settings import Settings, SettingsError
 from slack_standin import FakeSlackAPI
 from tests.processes import BotProcess, bot_env, free_port, migrate
 from tests.test_crash import database_write_lock, seed_one_card
@@ -121,3 +123,15 @@ def test_readyz_goes_503_while_the_database_is_down(tmp_path, database_url):
             finally:
                 pg_ctl("start")
             assert wait_for(url + "/readyz", 200, timeout=60) == "ready\n"
+
+
+def test_the_worker_port_and_the_stall_are_checked_at_start():
+    assert Settings.from_env({}).worker_port == 3001, "beside the web's 3000 on one box"
+    assert Settings.from_env({"WORKER_PORT": "off"}).worker_port is None
+    assert Settings.from_env({"WORKER_PORT": "9464"}).worker_port == 9464
+    with pytest.raises(SettingsError, match=r"WORKER_PORT='metrics' is not a TCP port number"):
+        Settings.from_env({"WORKER_PORT": "metrics"})
+    with pytest.raises(SettingsError, match=r"DISPATCHER_STALLED_AFTER must be at least 5s"):
+        Settings.from_env({"DISPATCHER_STALLED_AFTER": "2s"})
+    stall = Settings.from_env({"DISPATCHER_STALLED_AFTER": "2m"}).dispatcher_stalled_after
+    assert stall == timedelta(minutes=2)
