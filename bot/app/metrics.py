@@ -150,10 +150,10 @@ class _Now:
     def collect(self) -> Iterator[Metric]:
         services = self.services
         yield from self._process(services)
-        started = time.monotonic()
+        started, now = time.monotonic(), services.clock.now()
         try:
             with services.db.read_only() as session:
-                backlog = monitoring.backlog(session, services.clock.now())
+                backlog = monitoring.backlog(session, now)
         except Exception:
             log.warning("metrics.database_unreachable", exc_info=True)
             yield _gauge("casekeeper_database_up", "Whether the database answered this scrape", 0)
@@ -164,8 +164,8 @@ class _Now:
             "How long this scrape's database queries took",
             time.monotonic() - started,
         )
-        yield from _outbox(backlog, services.clock.now())
-        yield from _work(backlog, services.clock.now())
+        yield from _outbox(backlog, now)
+        yield from _work(backlog, now)
 
     def _process(self, services: Services) -> Iterator[Metric]:
         dispatcher = services.dispatcher
