@@ -40,6 +40,9 @@ class Database:
         if self.dialect == "sqlite":
             across = ProcessTurns.for_file(self.engine.url.database, yields=yields_to_acks)
             self._turns = Turns(across)
+        # For reads that must never wait for the writers nor hold them up (read_only() below).
+        self._reader: Engine | None = None
+        self._reader_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -56,10 +59,22 @@ class Database:
         with turn, self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A read that neither waits for this process's writers nor holds them up (health
+        checks, /metrics): on SQLite a plain BEGIN on its own connections, no write lock and no
+        turn in line; on PostgreSQL a read-only transaction. It may see a moment's old data."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = make_engine(self.url, read_only=True)
+        with Session(self._reader) as session, session.begin():
+            yield session
+
     def ping(self) -> bool:
+        """Whether the database answers, even while a writer holds SQLite's write lock."""
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with self.read_only() as session:
+                session.execute(text("SELECT 1"))
             return True
         except Exception:  # any failure means "not reachable" to a health check
             log.warning("db.ping_failed", exc_info=True)
@@ -83,6 +98,8 @@ class Database:
         self.engine.dispose()
         if self._turns is not None:
             self._turns.close()
+        if self._reader is not None:
+            self._reader.dispose()
 
 
 class Turns:

@@ -219,6 +219,8 @@ class Case(Base):
             sqlite_where=text("private"),
             postgresql_where=text("private"),
         ),
+        # Open cases, counted at every /metrics scrape (storage/monitoring.py).
+        Index("ix_cases_state", "state"),
     )
 
     @property
@@ -316,6 +318,13 @@ class Promise(Base):
         Index("ix_promises_owner_state", "owner_id", "state"),
         # Reports count promises by their due time.
         Index("ix_promises_due_at", "due_at"),
+        # Open promises, and those of them past due, counted at every /metrics scrape.
+        Index(
+            "ix_promises_open_due_at",
+            "due_at",
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
 
 
@@ -448,6 +457,21 @@ class Notification(Base):
             "claimed_until",
             sqlite_where=text("state = 'claimed'"),
             postgresql_where=text("state = 'claimed'"),
+        ),
+        # /metrics counts the rows waiting and those given up, by kind, at every scrape
+        # (storage/monitoring.py): read from these alone, never from the whole outbox.
+        Index(
+            "ix_notifications_pending_kind",
+            "kind",
+            "run_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_notifications_dead_kind",
+            "kind",
+            sqlite_where=text("state = 'dead'"),
+            postgresql_where=text("state = 'dead'"),
         ),
     )
 

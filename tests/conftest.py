@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.app.build import build_app, build_event_feed, build_services
+from bot.app.health import Probes
 from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
@@ -180,7 +181,8 @@ class RunningBot:
             wake_events=self.events.wake,
             **app_options,
         )
-        self.server = make_server(self.app, self.db, host="127.0.0.1", port=0)
+        self.probes = Probes(self.services, stalled_after=settings.dispatcher_stalled_after)
+        self.server = make_server(self.app, self.db, host="127.0.0.1", port=0, probes=self.probes)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()

@@ -45,6 +45,16 @@ def test_the_domain_knows_nothing_of_slack():
     assert slack_aware == {}
 
 
+def test_the_domain_knows_nothing_of_monitoring():
+    # It tells a hook (Dispatcher.on_recorded); bot/app/metrics.py does the counting.
+    counting = {
+        module.name
+        for module in MODULES.values()
+        if module.package in DOMAIN and "prometheus_client" in module.packages
+    }
+    assert counting == set()
+
+
 def test_storage_imports_nothing_of_the_bot():
     reaching_up = {
         module.name

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app.build import LISTENER_THREADS, build_app, build_services
 from bot.app.child_worker import ChildWorker, follow_parent, is_child
+from bot.app.health import Probes, ProbeServer
 from bot.app.settings import Settings
 from bot.app.web import HttpServer, make_server
 from bot.app.worker import Worker
@@ -71,6 +72,9 @@ class Process:
         self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
         self.server: HttpServer | None = None
         self.socket_handler: Any = None
+        # /metrics, /healthz, /readyz: on PORT with the web server, else on WORKER_PORT.
+        self.probes = Probes(self.services, stalled_after=settings.dispatcher_stalled_after)
+        self.probe_server: ProbeServer | None = None
 
     def start(self) -> int | None:
         """None once running; an exit status when it can't start."""
@@ -80,13 +84,17 @@ class Process:
         if self.worker is not None:
             self.worker.start()
         if self.command not in ("run", "web"):
+            self._serve_probes()
             return None
         app = build_app(
             self.services, self.settings, listener_executor=self.listeners, wake_events=self._wake_events()
         )
         if self.settings.socket_mode:
-            return self._connect_socket_mode(app)
-        self.server = make_server(app, self.db, port=self.settings.port)
+            failed = self._connect_socket_mode(app)
+            if failed is None:
+                self._serve_probes()
+            return failed
+        self.server = make_server(app, self.db, port=self.settings.port, probes=self.probes)
         threading.Thread(target=self.server.serve, name="http", daemon=True).start()
         log.info("web.listening port=%s path=/slack/events", self.server.port)
         if self.settings.oauth:
@@ -105,6 +113,12 @@ class Process:
         if self.worker is not None:
             return self.worker.events.wake
         return lambda: None
+
+    def _serve_probes(self) -> None:
+        """No web server here (a worker, Socket Mode): the probes get one of their own. Not for
+        `run`'s Socket Mode side: its child worker serves them on WORKER_PORT."""
+        if self.settings.worker_port is not None and self.child is None:
+            self.probe_server = ProbeServer(self.probes, self.settings.worker_port)
 
     def _connect_socket_mode(self, app: Any) -> int | None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -153,6 +167,8 @@ class Process:
         if self.child is not None:
             # Last: events recorded until the server stopped have been handed to it.
             self.child.stop(deadline)
+        if self.probe_server is not None:
+            self.probe_server.close()
         self.db.dispose()
         log.info("shutdown.done")
 

@@ -29,6 +29,10 @@ SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 # The Slack client's timeout (bot/app/build.py) plus a margin.
 MIN_CLAIM_LEASE = timedelta(seconds=15)
+# Beside the web's PORT (3000), so `python -m bot` runs both on one box without a clash.
+DEFAULT_WORKER_PORT = 3001
+# Several of the dispatcher's 2-second polls.
+MIN_DISPATCHER_STALL = timedelta(seconds=5)
 
 @dataclass(frozen=True)
 class Settings:
@@ -70,6 +74,12 @@ class Settings:
     redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
     # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
     redirect_uri: str | None = None
+    # Where a process that doesn't serve PORT (the worker; Socket Mode) answers /metrics,
+    # /healthz and /readyz; None: nowhere. A port already taken is logged, not fatal.
+    worker_port: int | None = DEFAULT_WORKER_PORT
+    # /readyz of a process running the dispatcher says 503 once its loop went this long
+    # without finishing a pass (it passes every 2 s or sooner when well).
+    dispatcher_stalled_after: timedelta = timedelta(seconds=30)
 
     @property
     def policy(self) -> Policy:
@@ -148,6 +158,8 @@ class Settings:
             digest_schedule=_digest_schedule(read),
             stale_case_age=_stale_case_age(read),
             catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
+            worker_port=_worker_port(read),
+            dispatcher_stalled_after=_dispatcher_stalled_after(read),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -178,6 +190,25 @@ def _port(read: _Env) -> int:
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         raise SettingsError(f"PORT={raw_port!r} is not a TCP port number (1-65535)")
     return int(raw_port)
+
+
+def _worker_port(read: _Env) -> int | None:
+    raw = read.given("WORKER_PORT", str(DEFAULT_WORKER_PORT))
+    if raw.lower() == "off":
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"WORKER_PORT={raw!r} is not a TCP port number (1-65535), nor off")
+    return int(raw)
+
+
+def _dispatcher_stalled_after(read: _Env) -> timedelta:
+    stalled_after = read.duration("DISPATCHER_STALLED_AFTER", "30s")
+    if stalled_after < MIN_DISPATCHER_STALL:
+        raise SettingsError(
+            f"DISPATCHER_STALLED_AFTER must be at least {int(MIN_DISPATCHER_STALL.total_seconds())}s:"
+            " a well dispatcher finishes a pass every 2 seconds, a little later when busy"
+        )
+    return stalled_after
 
 
 def _tokens(read: _Env) -> tuple[str | None, str | None]:

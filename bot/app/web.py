@@ -1,8 +1,10 @@
-"""The HTTP side: POST /slack/events to Bolt, GET /healthz, served by waitress (a production
-WSGI server with a thread pool; Bolt's own server is for development only)."""
+"""The HTTP side: POST /slack/events to Bolt, GET /metrics, /healthz and /readyz (bot/app/health.py),
+served by waitress (a production WSGI server with a thread pool; Bolt's own server is for
+development only)."""
 
 from __future__ import annotations
 
+import io
 import logging
 import select
 import threading
@@ -15,6 +17,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.app.health import Probes, healthz, respond
+from bot.app.metrics import request_kind
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -57,25 +61,45 @@ CONNECTION_LIMIT = 400
 BACKLOG = 256
 
 
-def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
+def wsgi_app(app: App, db: Database, probes: Probes | None = None) -> Callable[..., Iterable[bytes]]:
+    """Slack's requests to Bolt; /metrics, /healthz and /readyz to `probes` before Bolt, with no
+    signature (without probes: /healthz only)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         refusal = _refused_by_size(environ)
         if refusal is not None:
             return _plain_text(start_response, *refusal)
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            if db.ping():
-                return _plain_text(start_response, "200 OK", b"ok\n")
-            return _plain_text(start_response, "503 Service Unavailable", b"database unreachable\n")
+        if probes is not None:
+            answer = probes.answer(environ, start_response)
+            if answer is not None:
+                return answer
+            if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+                return _timed(slack, probes, environ, start_response)
+        elif environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return healthz(db.ping(), start_response)
         return slack(environ, start_response)
 
     return application
 
 
+def _timed(
+    slack: SlackRequestHandler, probes: Probes, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """Bolt's answer to a request from Slack, timed by kind (command, action, event...) for
+    /metrics. The body is read first, to tell the kind (its size is checked already)."""
+    started = time.monotonic()
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or "0"))
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        return slack(environ, start_response)
+    finally:
+        kind = request_kind(environ.get("CONTENT_TYPE", ""), body)
+        probes.metrics.answered(kind, time.monotonic() - started)
+
+
 def _plain_text(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
-    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-    return [body]
+    return respond(start_response, status, body)
 
 
 def _refused_by_size(environ: dict[str, Any]) -> tuple[str, bytes] | None:
@@ -97,9 +121,11 @@ class HttpServer:
     already received finish and its response go out, then closes. waitress's own close()
     only drops the listening socket and leaves in-flight requests to a daemon thread."""
 
-    def __init__(self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000):
+    def __init__(
+        self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, probes: Probes | None = None
+    ):
         self._server = create_server(
-            wsgi_app(app, db),
+            wsgi_app(app, db, probes),
             host=host,
             port=port,
             ident="casekeeper",
@@ -217,6 +243,9 @@ class HttpServer:
         wasyncore.close_all(self._server._map)
 
 
-def make_server(app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000) -> HttpServer:
-    """A server, not yet running: call .serve() (blocks) and .shutdown() from another thread."""
-    return HttpServer(app, db, host=host, port=port)
+def make_server(
+    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, probes: Probes | None = None
+) -> HttpServer:
+    """A server, not yet running: call .serve() (blocks) and .shutdown() from another thread.
+    With `probes`, it answers GET /metrics, /healthz and /readyz (bot/app/health.py)."""
+    return HttpServer(app, db, host=host, port=port, probes=probes)

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.delivery import catch_up
@@ -74,6 +74,8 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # time.monotonic() when the loop last finished a pass (a readiness check reads it).
+        self._last_pass = time.monotonic()
         # Slack is failing (5xx, unreachable, 429): nothing is sent until the pause ends, and
         # the due rows keep their times, so after an outage they go out in due order.
         self._pause = Pause()
@@ -103,6 +105,28 @@ class Dispatcher:
     @on_dead.setter
     def on_dead(self, report: Callable[[Claim, str], None] | None) -> None:
         self._recorder.on_dead = report
+
+    def on_recorded(self, count: Callable[[Claim, Outcome, datetime], None]) -> None:
+        """Tell `count` of every outcome recorded (bot/delivery/recording.py)."""
+        self._recorder.on_recorded = count
+
+    # -- what monitoring asks (bot/app/monitor.py) -------------------------------------------
+
+    def paused_because(self) -> str | None:
+        """Why sending is held back now: "rate_limited" or "slack_failing"; None if it isn't."""
+        return self._pause.why(self.clock.now())
+
+    @property
+    def loop_started(self) -> bool:
+        """Whether this process runs the dispatcher's loop (a worker), not only deliver_now."""
+        return self._thread is not None
+
+    def seconds_since_pass(self) -> float | None:
+        """Seconds since the loop last finished a pass (claimed what was due, or looked and
+        found nothing); None when the loop is not running: never started, stopped, or dead."""
+        if self._thread is None or not self._thread.is_alive():
+            return None
+        return time.monotonic() - self._last_pass
 
     # -- one pass ----------------------------------------------------------------------
 
@@ -254,6 +278,9 @@ class Dispatcher:
             if hand_off and not self._pause.one_at_a_time(self.clock.now()):
                 self._pool.add(queue)
                 return
+            if hand_off:
+                # The loop is sending one at a time, not stuck: each send counts as progress.
+                self._last_pass = time.monotonic()
             unit = queue.pop(0)
             ticket = self._pause.ticket()
             results = self._recorder.send(unit)
@@ -325,6 +352,7 @@ class Dispatcher:
 
     def start(self) -> None:
         self._stop.clear()
+        self._last_pass = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="dispatcher", daemon=True)
         self._thread.start()
 
@@ -346,6 +374,7 @@ class Dispatcher:
             try:
                 self.pump()
                 wait = self.seconds_until_next()
+                self._last_pass = time.monotonic()
             except Exception:  # the database may be briefly away; keep the loop alive
                 log.exception("dispatcher.tick_failed")
                 wait = self.poll.total_seconds()

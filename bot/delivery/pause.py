@@ -31,6 +31,8 @@ class Pause:
         # Bumped each time a pause is set: a ticket is the number when its send began.
         self._pauses = 0
         self.limited_at: datetime | None = None
+        # Why the latest pause was set: "rate_limited" (429) or "slack_failing" (5xx, unreachable).
+        self.reason: str | None = None
 
     def ticket(self) -> int:
         with self._lock:
@@ -40,6 +42,12 @@ class Pause:
         with self._lock:
             until = self.until
         return until - now if until is not None and now < until else None
+
+    def why(self, now: datetime) -> str | None:
+        """Why sending is held back now ("rate_limited", "slack_failing"); None if it isn't."""
+        with self._lock:
+            held = self.until is not None and now < self.until
+            return (self.reason or "slack_failing") if held else None
 
     def one_at_a_time(self, now: datetime) -> bool:
         """Slack failed and nothing has gone out since (the next message is a probe), or it
@@ -58,8 +66,10 @@ class Pause:
                 if retry.rate_limited:
                     # Slack asked for this long now, whatever held us back before.
                     self.until = max(self.until or now, now + retry.after)
+                    self.reason = "rate_limited"
                 return None
             self.failures += 1
+            self.reason = "rate_limited" if retry.rate_limited else "slack_failing"
             # 429: exactly Retry-After. Otherwise probe again after a growing pause.
             pause = retry.after if retry.rate_limited else backoff(self.failures)
             self.until = now + pause

@@ -70,6 +70,9 @@ class Recorder:
         self.sender = sender
         self.pause = pause
         self.on_dead: Callable[[Claim, str], None] | None = None
+        # Told of every outcome recorded (not of a send whose claim was lost meanwhile), with
+        # the time it was recorded: the process's metrics (bot/app/monitor.py) count them.
+        self.on_recorded: Callable[[Claim, Outcome, datetime], None] | None = None
         self._count_lock = threading.Lock()
         # Rows settled so far (sent, skipped, deferred, retried or dead), for tick()'s count.
         self.settled = 0
@@ -156,10 +159,12 @@ class Recorder:
 
     def record(self, claim: Claim, outcome: Outcome, *, retry_at: datetime | None) -> None:
         now = self.clock.now()
+        recorded = True
         with self.db.transaction() as session:
             if isinstance(outcome, Sent):
                 if not outbox.mark_sent(session, claim, outcome.channel, outcome.ts, now):
                     log.warning("notification.claim_lost id=%s", claim.id)
+                    recorded = False
                 else:
                     lateness_ms = int((now - claim.run_at).total_seconds() * 1000)
                     log.info(
@@ -185,5 +190,10 @@ class Recorder:
                 outbox.mark_dead(session, claim, outcome.error)
         with self._count_lock:
             self.settled += 1
+        if recorded and self.on_recorded is not None:
+            try:
+                self.on_recorded(claim, outcome, now)
+            except Exception:  # counting must never stop sending
+                log.exception("notification.count_failed id=%s", claim.id)
         if isinstance(outcome, Dead) and self.on_dead is not None:
             self.on_dead(claim, outcome.error)
