@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot import durations, weekly, workhours
+from bot import durations, retention, weekly, workhours
 from bot.app.oauth_settings import (
     DEFAULT_BOT_SCOPES,
     DEFAULT_INSTALL_PATH,
@@ -21,6 +21,7 @@ from bot.app.oauth_settings import (
     oauth_settings,
 )
 from bot.policy import Admins, Policy
+from bot.retention import Retention
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
@@ -70,6 +71,9 @@ class Settings:
     redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
     # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
     redirect_uri: str | None = None
+    # How long handled events, sent messages and payloads are kept, and a removed workspace's
+    # data (RETENTION, UNINSTALL_GRACE; bot/retention.py).
+    retention: Retention = Retention()
 
     @property
     def policy(self) -> Policy:
@@ -83,6 +87,7 @@ class Settings:
             working_hours=self.working_hours,
             digest_schedule=self.digest_schedule,
             stale_case_age=self.stale_case_age,
+            retention=self.retention,
         )
 
     @property
@@ -148,6 +153,7 @@ class Settings:
             digest_schedule=_digest_schedule(read),
             stale_case_age=_stale_case_age(read),
             catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
+            retention=_retention(read),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -286,3 +292,12 @@ def _stale_case_age(read: _Env) -> timedelta:
     if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
         raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
     return timedelta(days=int(raw_stale))
+
+
+def _retention(read: _Env) -> Retention:
+    raw = read.given("RETENTION", "history:90d,payloads:7d")
+    try:
+        history, payloads = retention.parse(raw)
+    except retention.RetentionError as error:
+        raise SettingsError(f"RETENTION={raw!r}: {error}; write it as {retention.FORM}") from None
+    return Retention(history, payloads, read.duration("UNINSTALL_GRACE", "30d"))

@@ -5,6 +5,7 @@ schedule, so several workers can share it and a restart loses nothing."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
@@ -18,6 +19,8 @@ from handlers.services import Services
 log = logging.getLogger(__name__)
 
 REDRIVE_AFTER = timedelta(seconds=60)
+# Between two purge batches: the dispatcher and the event lane get the database in between.
+PURGE_PAUSE_SECONDS = 0.05
 
 
 class Worker:
@@ -31,7 +34,8 @@ class Worker:
         )
         self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
-        self.scheduler.add_job(self.forget_interactions, "interval", hours=1, id="forget_interactions")
+        self.scheduler.add_job(self.purge, "interval", hours=1, id="purge")
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -40,7 +44,8 @@ class Worker:
 
     def stop(self, timeout: float = 10) -> None:
         # A housekeeping job in flight (a re-drive) is idempotent and re-run by the next
-        # process: don't wait for it.
+        # process: don't wait for it. A purge stops after its current batch.
+        self._stopping.set()
         self.scheduler.shutdown(wait=False)
         self.services.dispatcher.stop(timeout)
         log.info("worker.stopped")
@@ -75,12 +80,18 @@ class Worker:
                     log.error("event.given_up team_id=%s event_id=%s", event.team_id, event.event_id)
         return taken
 
-    def forget_interactions(self) -> int:
+    def purge(self) -> housekeeping.Purged | None:
+        """What RETENTION and UNINSTALL_GRACE let go, in small batches (bot/flows/housekeeping.py)."""
         try:
-            return housekeeping.forget_old_interactions(self.services)
+            purged = housekeeping.purge(
+                self.services, rest=lambda: not self._stopping.wait(PURGE_PAUSE_SECONDS)
+            )
         except Exception:
-            log.exception("interactions.forget_failed")
-            return 0
+            # Tried again at the next run; nothing is half-deleted (each batch is one transaction).
+            log.exception("retention.purge_failed")
+            return None
+        log.info("retention.purged %s finished=%s", purged, purged.finished)
+        return purged
 
     def send_digests(self) -> int:
         """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""
