@@ -194,3 +194,21 @@ def test_a_bad_retention_stops_start_up_with_one_line(env, said):
     assert said in message and "\n" not in message
     if "RETENTION" in env:
         assert "history:90d,payloads:7d" in message
+
+
+def test_the_newest_message_is_kept_so_that_its_id_is_never_given_to_another(agent, bot, clock):
+    # SQLite gives a new row the highest id + 1: were the newest deleted, the next message would
+    # get its id, and the look for an earlier delivery (by id) could take the old one for it.
+    case = agent.open_case("Acme: refund missing")
+    agent.command(f"close {case.ref} refunded")
+    ids = [row.id for row in rows(bot, select(Notification.id).order_by(Notification.id))]
+    assert len(ids) >= 2
+    clock.advance(days=91)
+
+    Worker(bot.services).purge()
+
+    assert [row.id for row in rows(bot, select(Notification.id))] == ids[-1:]
+    agent.open_case("Globex: widget broken")
+    assert (
+        min(row.id for row in rows(bot, select(Notification.id).where(Notification.id != ids[-1]))) > ids[-1]
+    )
