@@ -29,16 +29,7 @@ KEPT = sa.text("payload IS NOT NULL")
 
 
 def upgrade() -> None:
-    op.drop_index("ix_inbound_events_received", table_name="inbound_events")
-    with op.batch_alter_table("inbound_events") as batch_op:
-        batch_op.alter_column("payload", existing_type=sa.JSON(), nullable=True)
-    op.create_index(
-        "ix_inbound_events_received",
-        "inbound_events",
-        ["received_at"],
-        sqlite_where=RECEIVED,
-        postgresql_where=RECEIVED,
-    )
+    _set_payload_nullable(True)
     op.create_index(
         "ix_inbound_events_payload_kept",
         "inbound_events",
@@ -59,13 +50,18 @@ def downgrade() -> None:
     op.drop_table("workspace_deletions")
     op.drop_index("ix_inbound_events_payload_kept", table_name="inbound_events")
     op.execute(sa.text("UPDATE inbound_events SET payload = '{}' WHERE payload IS NULL"))
-    op.drop_index("ix_inbound_events_received", table_name="inbound_events")
+    _set_payload_nullable(False)
+
+
+def _set_payload_nullable(nullable: bool) -> None:
+    # PostgreSQL alters the column in place; SQLite copies the table, which would lose the
+    # partial index's WHERE clause: it is made again after the copy.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.drop_index("ix_inbound_events_received", table_name="inbound_events")
     with op.batch_alter_table("inbound_events") as batch_op:
-        batch_op.alter_column("payload", existing_type=sa.JSON(), nullable=False)
-    op.create_index(
-        "ix_inbound_events_received",
-        "inbound_events",
-        ["received_at"],
-        sqlite_where=RECEIVED,
-        postgresql_where=RECEIVED,
-    )
+        batch_op.alter_column("payload", existing_type=sa.JSON(), nullable=nullable)
+    if sqlite:
+        op.create_index(
+            "ix_inbound_events_received", "inbound_events", ["received_at"], sqlite_where=RECEIVED
+        )
