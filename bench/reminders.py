@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from bot import cases, promises, team, workhours
 from bot.policy import Admins, Policy
+from bot.retention import Retention
 from storage.db import Database
 from storage.models import Notification, NotificationKind, NotificationState, Promise
 
@@ -29,6 +30,7 @@ SEED_POLICY = Policy(
     working_hours=workhours.parse("mon-sun 00:00-24:00"),
     digest_schedule=None,
     stale_case_age=timedelta(days=7),
+    retention=Retention(),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.retention import Retention
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
@@ -47,3 +48,5 @@ class Policy:
     digest_schedule: Weekly | None
     # Open cases older than this are listed as getting old in reports and digests.
     stale_case_age: timedelta
+    # How long what is done with is kept, and a removed workspace's data (bot/retention.py).
+    retention: Retention

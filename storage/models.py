@@ -485,7 +485,9 @@ class InboundEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What Slack sent; cleared (NULL) once handled and older than RETENTION's payloads
+    # (storage/retention.py), the row kept a while longer to recognise Slack's retries.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     state: Mapped[EventState] = mapped_column(_str_enum(EventState), default=EventState.RECEIVED)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -500,6 +502,14 @@ class InboundEvent(Base):
             "received_at",
             sqlite_where=text("state = 'received'"),
             postgresql_where=text("state = 'received'"),
+        ),
+        # The payloads still kept, oldest first: the purge clears them without reading the
+        # rows it cleared before.
+        Index(
+            "ix_inbound_events_payload_kept",
+            "received_at",
+            sqlite_where=text("payload IS NOT NULL"),
+            postgresql_where=text("payload IS NOT NULL"),
         ),
     )
 
@@ -548,6 +558,17 @@ class Interaction(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_interactions_seen_at", "seen_at"),)
+
+
+class WorkspaceDeletion(Base):
+    """A workspace removed the app (`app_uninstalled`): its data goes once `delete_after` has
+    passed, unless it installed the app again meanwhile (storage/retention.py)."""
+
+    __tablename__ = "workspace_deletions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uninstalled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delete_after: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.app.settings import Settings
 from bot.app.web import make_server
 from bot.clock import ManualClock
 from bot.policy import Admins, Policy
+from bot.retention import Retention
 from handlers.ids import ActionId
 from handlers.listeners.event_lane import EVENT_CAPACITY, EVENT_THREADS
 from handlers.services import Services
@@ -148,6 +149,7 @@ def seeding_policy(**overrides: Any) -> Policy:
         working_hours=None,
         digest_schedule=None,
         stale_case_age=timedelta(days=7),
+        retention=Retention(),
     )
     names = {"lead": "reminder_lead", "grace": "escalation_grace"}
     return replace(policy, **{names.get(name, name): value for name, value in overrides.items()})

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot import durations, weekly, workhours
+from bot import durations, retention, weekly, workhours
 from bot.app.oauth_settings import (
     DEFAULT_BOT_SCOPES,
     DEFAULT_INSTALL_PATH,
@@ -21,6 +21,7 @@ from bot.app.oauth_settings import (
     oauth_settings,
 )
 from bot.policy import Admins, Policy
+from bot.retention import Retention
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
 
@@ -80,6 +81,9 @@ class Settings:
     # /readyz of a process running the dispatcher says 503 once its loop went this long
     # without finishing a pass (it passes every 2 s or sooner when well).
     dispatcher_stalled_after: timedelta = timedelta(seconds=30)
+    # How long handled events, sent messages and payloads are kept, and a removed workspace's
+    # data (RETENTION, UNINSTALL_GRACE; bot/retention.py).
+    retention: Retention = Retention()
 
     @property
     def policy(self) -> Policy:
@@ -93,6 +97,7 @@ class Settings:
             working_hours=self.working_hours,
             digest_schedule=self.digest_schedule,
             stale_case_age=self.stale_case_age,
+            retention=self.retention,
         )
 
     @property
@@ -160,6 +165,7 @@ class Settings:
             catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
             worker_port=_worker_port(read),
             dispatcher_stalled_after=_dispatcher_stalled_after(read),
+            retention=_retention(read),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -317,3 +323,12 @@ def _stale_case_age(read: _Env) -> timedelta:
     if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
         raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
     return timedelta(days=int(raw_stale))
+
+
+def _retention(read: _Env) -> Retention:
+    raw = read.given("RETENTION", "history:90d,payloads:7d")
+    try:
+        history, payloads = retention.parse(raw)
+    except retention.RetentionError as error:
+        raise SettingsError(f"RETENTION={raw!r}: {error}; write it as {retention.FORM}") from None
+    return Retention(history, payloads, read.duration("UNINSTALL_GRACE", "30d"))

@@ -6,6 +6,7 @@ can share it and a restart loses nothing."""
 from __future__ import annotations
 
 import logging
+import threading
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -17,6 +18,9 @@ from handlers.listeners.event_lane import EventFeed
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
+
+# Between two purge batches: the dispatcher and the event lane get the database in between.
+PURGE_PAUSE_SECONDS = 0.05
 
 
 class Worker:
@@ -33,7 +37,8 @@ class Worker:
             timezone="UTC",
         )
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
-        self.scheduler.add_job(self.forget_interactions, "interval", hours=1, id="forget_interactions")
+        self.scheduler.add_job(self.purge, "interval", hours=1, id="purge")
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -43,17 +48,25 @@ class Worker:
 
     def stop(self, timeout: float = 10) -> None:
         # A housekeeping job in flight is idempotent and re-run by the next process: don't
-        # wait for it. The events being handled finish in Services.stop_lanes.
+        # wait for it; a purge stops after its current batch. The events being handled finish
+        # in Services.stop_lanes.
+        self._stopping.set()
         self.scheduler.shutdown(wait=False)
         self.services.dispatcher.stop(timeout)
         log.info("worker.stopped")
 
-    def forget_interactions(self) -> int:
+    def purge(self) -> housekeeping.Purged | None:
+        """What RETENTION and UNINSTALL_GRACE let go, in small batches (bot/flows/housekeeping.py)."""
         try:
-            return housekeeping.forget_old_interactions(self.services)
+            purged = housekeeping.purge(
+                self.services, rest=lambda: not self._stopping.wait(PURGE_PAUSE_SECONDS)
+            )
         except Exception:
-            log.exception("interactions.forget_failed")
-            return 0
+            # Tried again at the next run; nothing is half-deleted (each batch is one transaction).
+            log.exception("retention.purge_failed")
+            return None
+        log.info("retention.purged %s finished=%s", purged, purged.finished)
+        return purged
 
     def send_digests(self) -> int:
         """Managers' weekly digests that fell due go into the outbox, once each (unique key)."""

@@ -9,6 +9,11 @@ except each promise's outcome, by the one definition in bot/outcomes.py.
 
 All times are ISO 8601 in UTC (`2026-11-23T14:00:00Z`).
 
+The purge (RETENTION, bot/flows/housekeeping.py) deletes the outbox rows of cases closed longer
+ago than its history: such a case exports without messages, and its promises without
+`reminded`, `escalated` and their sent events. The record itself (case, contacts, promises,
+audit trail) is never purged.
+
 Many cases are read a page at a time (keyset by case id), and each page's contacts,
 promises, messages and audit entries in one statement per table: memory stays flat and the
 number of statements grows with the pages, not the cases."""

@@ -1,7 +1,9 @@
 """A workspace removing the app (`app_uninstalled`, `tokens_revoked`).
 
 With OAuth, slack_sdk's revocation handlers delete that workspace's stored installation and
-tokens, and the token cache forgets it, so nothing is accepted from or sent there any more. With
+tokens, and the token cache forgets it, so nothing is accepted from or sent there any more. Its
+data (cases, contacts, promises, messages, people) goes after UNINSTALL_GRACE, unless it installs
+the app again meanwhile (bot/flows/housekeeping.py). With
 one workspace there is nothing stored to delete, but Slack still gets its 200: Bolt answers 404
 to an event nobody listens to, and Slack retries it."""
 
@@ -13,6 +15,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_bolt.listener.builtins import TokenRevocationListeners
 
+from bot.flows import housekeeping
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ def register(app: App, services: Services) -> None:
         if revocation is not None:
             revocation.handle_app_uninstalled_events(context)
             services.clients.tokens.forget(context.team_id or "")
+            if context.team_id:
+                housekeeping.workspace_removed(services, context.team_id)
 
     @app.event("tokens_revoked")
     def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
