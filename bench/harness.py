@@ -123,6 +123,10 @@ class RunningBot:
         migrate(self.env, folder)
         self.process = BotProcess(command, self.env, folder, name=name)
         self.url = self.process.wait_healthy(self.port) if command in ("run", "web") else ""
+        if command in ("run", "worker"):
+            # The worker (run's child) warms up its time parser for a few seconds of CPU after
+            # the web process answers: measuring before it is ready would count that as work.
+            self.process.wait_for_log("worker.started", timeout=120)
 
     @property
     def pid(self) -> int:
