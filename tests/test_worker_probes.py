@@ -63,8 +63,14 @@ def test_the_worker_counts_what_it_sent_on_its_own_port(tmp_path, database_url):
             url = process.wait_healthy(port)
             slack.wait_for(lambda: slack.messages("C1"), timeout=30, what="the card")
             wait_for(url + "/readyz", 200)
-            scraped = scrape(url)
-            sent = scraped.count("casekeeper_notification_outcomes_total", kind="case_card", outcome="sent")
+            # Slack has the card a moment before the worker has recorded it as sent.
+            deadline = time.monotonic() + 30
+            while True:
+                scraped = scrape(url)
+                sent = scraped.count("casekeeper_notification_outcomes_total", kind="case_card", outcome="sent")
+                if sent or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
             assert sent == 1
             assert scraped.count("casekeeper_notification_lateness_seconds_count", kind="case_card") == 1
             assert scraped.get("casekeeper_notifications_pending", kind="case_card") == 0
