@@ -67,7 +67,9 @@ def test_the_worker_counts_what_it_sent_on_its_own_port(tmp_path, database_url):
             deadline = time.monotonic() + 30
             while True:
                 scraped = scrape(url)
-                sent = scraped.count("casekeeper_notification_outcomes_total", kind="case_card", outcome="sent")
+                sent = scraped.count(
+                    "casekeeper_notification_outcomes_total", kind="case_card", outcome="sent"
+                )
                 if sent or time.monotonic() > deadline:
                     break
                 time.sleep(0.1)
