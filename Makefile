@@ -4,15 +4,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres bench demo migrate lint clean
+# Exact versions with their hashes, from pyproject.toml's ranges by `make lock`: every checkout
+# installs the same packages, and pip refuses a file whose hash doesn't match.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+
+.PHONY: install lock run test test-sqlite test-postgres bench demo migrate lint clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: `make lock`, then `make test`, and commit
+# pyproject.toml with both lock files. (requirements.lock alone is what a production box needs.)
+lock: install
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file=$(LOCK) pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra=dev --output-file=$(DEV_LOCK) pyproject.toml
 
 # Set up and start the bot (web, and the worker in a child process). Without Slack credentials it says
 # which are missing before it creates or migrates anything.
