@@ -209,7 +209,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     one write lock for as long as the read takes; on PostgreSQL a read-only REPEATABLE READ
     transaction, so every statement of one read sees the same snapshot."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         pragmas = (
             ("busy_timeout=10000", "query_only=ON")
             if read_only
@@ -232,11 +232,14 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
 
         return engine
     if read_only:
-        return create_engine(url, pool_pre_ping=True).execution_options(
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True).execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
     return create_engine(
         url,
+        # What people typed (customer names, order numbers) is bound to statements: an error
+        # message must not carry it into the logs.
+        hide_parameters=True,
         pool_pre_ping=True,  # a restarted PostgreSQL leaves dead pooled connections behind
         pool_size=10,
         max_overflow=20,

@@ -582,6 +582,13 @@ SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
 SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
     Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name
 )
+# Tokens are stored encrypted (bot/app/token_keys.py), longer than Slack's 200 characters allow
+# for: migration 0014 widens these columns to text.
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+for _table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+    for _name in TOKEN_COLUMNS:
+        if _name in _table.c:
+            _table.c[_name].type = Text()
 SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
     Base.metadata, SQLAlchemyOAuthStateStore.default_table_name
 )

@@ -29,6 +29,7 @@ OPERATOR_COMMANDS = {
     "report": "bot.ops.report_cli",
     "export": "bot.ops.export_cli",
     "team": "bot.ops.team_cli",
+    "keys": "bot.ops.keys_cli",
 }
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
@@ -50,6 +51,8 @@ COMMANDS = {
     " See `python -m bot export --help`.",
     "team": "Set a whole team's managers from a CSV file, or write them to one. See"
     " `python -m bot team --help`.",
+    "keys": "Make a key for TOKEN_ENCRYPTION_KEYS, or encrypt the stored OAuth tokens again with"
+    " the first key after a rotation. See `python -m bot keys --help`.",
 }
 
 
@@ -142,6 +145,12 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
         if problem:
             print(f"casekeeper: {problem}", file=sys.stderr)
             return 2
+    from bot.app.workspaces import check_token_keys
+
+    problem = check_token_keys(settings, db)
+    if problem:
+        print(f"casekeeper: {problem}", file=sys.stderr)
+        return 2
     from bot.app.serve import serve
 
     return serve(command, settings, db)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import durations, retention, weekly, workhours
+from bot.app import token_keys
 from bot.app.oauth_settings import (
     DEFAULT_BOT_SCOPES,
     DEFAULT_INSTALL_PATH,
@@ -84,6 +85,21 @@ class Settings:
     # How long handled events, sent messages and payloads are kept, and a removed workspace's
     # data (RETENTION, UNINSTALL_GRACE; bot/retention.py).
     retention: Retention = Retention()
+    # TOKEN_ENCRYPTION_KEYS: Fernet keys for the workspaces' tokens at rest, the first seals
+    # (bot/app/token_keys.py); none: stored as Slack gives them (OAuth warns at start).
+    token_keys: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        """Every field, with the secrets masked: a Settings printed in a log or a traceback
+        gives nothing away."""
+        hidden = set(self.secrets())
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = repr(getattr(self, name))
+            for secret in hidden:
+                value = value.replace(secret, "***")
+            shown.append(f"{name}={value}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def policy(self) -> Policy:
@@ -125,6 +141,7 @@ class Settings:
             self.client_secret,
             url.password,
             url.query.get("password"),  # postgresql+psycopg://…/db?password=…
+            *self.token_keys,
         ]
         return [str(v) for v in values if v and isinstance(v, str)]
 
@@ -166,6 +183,7 @@ class Settings:
             worker_port=_worker_port(read),
             dispatcher_stalled_after=_dispatcher_stalled_after(read),
             retention=_retention(read),
+            token_keys=_token_keys(read),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -323,6 +341,17 @@ def _stale_case_age(read: _Env) -> timedelta:
     if not raw_stale.isdigit() or not 1 <= int(raw_stale) <= 365:
         raise SettingsError(f"STALE_CASE_DAYS={raw_stale!r} must be a whole number of days, 1-365")
     return timedelta(days=int(raw_stale))
+
+
+def _token_keys(read: _Env) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in (read.text("TOKEN_ENCRYPTION_KEYS") or "").split(",") if key.strip())
+    for number, key in enumerate(keys, start=1):
+        if not token_keys.check_key(key):
+            raise SettingsError(
+                f"TOKEN_ENCRYPTION_KEYS: key {number} of {len(keys)} is not a Fernet key (44 characters"
+                " of URL-safe base64); make one with `python -m bot keys new`"
+            )
+    return keys
 
 
 def _retention(read: _Env) -> Retention:

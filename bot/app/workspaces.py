@@ -11,6 +11,7 @@ the token source here."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -23,10 +24,12 @@ from slack_bolt import BoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.app.settings import Settings
+from bot.app.token_keys import TokenCipher, TokenKeyError
 from storage import installations
 from storage.db import Database
 
@@ -108,9 +111,11 @@ class InstalledWorkspaces(TokenSource):
         *,
         cache_for: timedelta = TOKEN_CACHE_FOR,
         monotonic: Callable[[], float] = time.monotonic,
+        cipher: TokenCipher | None = None,
     ):
         self.db = db
         self.client_id = client_id
+        self.cipher = cipher or TokenCipher()
         self.cache_for = cache_for.total_seconds()
         self.monotonic = monotonic
         self._cache: dict[str, tuple[BotIdentity, float]] = {}
@@ -129,7 +134,8 @@ class InstalledWorkspaces(TokenSource):
                 # Not cached: a workspace installing right now must work at once.
                 self._cache.pop(team_id, None)
                 return None
-            identity = BotIdentity(*found)
+            token, bot_id, bot_user_id = found
+            identity = BotIdentity(self.cipher.open(token) or "", bot_id, bot_user_id)
             self._cache[team_id] = (identity, now)
         return identity
 
@@ -143,7 +149,7 @@ def token_source(settings: Settings, db: Database, ask_slack: Callable[[str], di
     """`ask_slack(token)`: auth.test with that token, for the one workspace's bot ids."""
     if settings.oauth:
         assert settings.client_id is not None
-        return InstalledWorkspaces(db, settings.client_id)
+        return InstalledWorkspaces(db, settings.client_id, cipher=TokenCipher(settings.token_keys))
     return OneWorkspace(settings.bot_token, ask_slack)
 
 
@@ -152,7 +158,9 @@ def oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
     explicitly: Bolt would otherwise read SLACK_REDIRECT_URI and friends from the environment
     behind our settings' back."""
     assert settings.client_id is not None and settings.client_secret is not None
-    installation_store = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.engine)
+    installation_store = SealedInstallationStore(
+        TokenCipher(settings.token_keys), client_id=settings.client_id, engine=db.engine
+    )
     return OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
@@ -167,6 +175,59 @@ def oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=db.engine),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
+
+
+class SealedInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, writing each token sealed (bot/app/token_keys.py) and opening what it
+    reads back, so the tables never hold a usable token when TOKEN_ENCRYPTION_KEYS is set."""
+
+    TOKENS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+    def __init__(self, cipher: TokenCipher, **store: Any):
+        super().__init__(**store)
+        self.cipher = cipher
+
+    def save(self, installation: Installation) -> None:
+        # save() also saves installation.to_bot() through save_bot(), which must not seal twice:
+        # seal() leaves a sealed value alone.
+        super().save(self._each_token(copy.copy(installation), self.cipher.seal))
+
+    def save_bot(self, bot: Bot) -> None:
+        super().save_bot(self._each_token(copy.copy(bot), self.cipher.seal))
+
+    def find_bot(self, **where: Any) -> Bot | None:
+        bot = super().find_bot(**where)
+        return self._each_token(bot, self.cipher.open) if bot is not None else None
+
+    def find_installation(self, **where: Any) -> Installation | None:
+        installation = super().find_installation(**where)
+        return self._each_token(installation, self.cipher.open) if installation is not None else None
+
+    def _each_token(self, record: Any, change: Callable[[str | None], str | None]) -> Any:
+        for name in self.TOKENS:
+            if hasattr(record, name):
+                setattr(record, name, change(getattr(record, name)))
+        return record
+
+
+def check_token_keys(settings: Settings, db: Database) -> str | None:
+    """At start, with OAuth: a problem with TOKEN_ENCRYPTION_KEYS and the stored tokens, in one
+    line, or None. A warning without keys (tokens are stored as Slack gives them)."""
+    if not settings.oauth:
+        return None
+    cipher = TokenCipher(settings.token_keys)
+    if not cipher.sealing:
+        log.warning(
+            "oauth.tokens_not_encrypted: set TOKEN_ENCRYPTION_KEYS (`python -m bot keys new`) to"
+            " keep the workspaces' tokens encrypted in the database"
+        )
+    with db.transaction() as session:
+        stored = installations.any_sealed_token(session)
+    try:
+        cipher.open(stored)
+    except TokenKeyError as error:
+        return str(error)
+    return None
 
 
 class StoredAuthorize(Authorize):
