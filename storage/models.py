@@ -524,6 +524,19 @@ class Interaction(Base):
     __table_args__ = (Index("ix_interactions_seen_at", "seen_at"),)
 
 
+class Heartbeat(Base):
+    """When a process of a role (the worker) was last seen working on this database: a web
+    process started alone looks for one, so a web with no worker beside it says so instead of
+    silently sending nothing (bot/app/sharing.py). One row per role, the latest beat wins."""
+
+    __tablename__ = "heartbeats"
+
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # --------------------------------------------------------------------------------------------
 # slack_sdk's OAuth stores (bot/app/workspaces.py): installations, bots and OAuth states live in this
 # database too. Their tables are built by slack_sdk's own builders, so they are exactly what

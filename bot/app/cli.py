@@ -128,7 +128,9 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
         return 2
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     if settings.is_sqlite or migrate_first:
         # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
         # release step's job (`python -m bot migrate`), run once per deploy, unless asked.
@@ -140,8 +142,13 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
         if problem:
             print(f"casekeeper: {problem}", file=sys.stderr)
             return 2
+    from bot.app import sharing
     from bot.app.serve import serve
+    from bot.clock import SystemClock
 
+    sharing.announce(command, settings)
+    if command == "web":
+        sharing.watch_for_worker(db, settings, SystemClock())
     return serve(command, settings, db)
 
 

@@ -23,12 +23,14 @@ from bot.app.oauth_settings import (
 from bot.policy import Admins, Policy
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
+from storage.db import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, prepare_threshold
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
 # The Slack client's timeout (bot/app/build.py) plus a margin.
 MIN_CLAIM_LEASE = timedelta(seconds=15)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -70,6 +72,9 @@ class Settings:
     redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
     # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
     redirect_uri: str | None = None
+    # PostgreSQL connections per process: kept open, and more in a burst (sized in storage/db.py).
+    db_pool_size: int = DEFAULT_POOL_SIZE
+    db_max_overflow: int = DEFAULT_MAX_OVERFLOW
 
     @property
     def policy(self) -> Policy:
@@ -148,6 +153,10 @@ class Settings:
             digest_schedule=_digest_schedule(read),
             stale_case_age=_stale_case_age(read),
             catch_up_after=read.duration("CATCH_UP_AFTER", "10m"),
+            db_pool_size=_count("DB_POOL_SIZE", read.given("DB_POOL_SIZE", str(DEFAULT_POOL_SIZE)), least=1),
+            db_max_overflow=_count(
+                "DB_MAX_OVERFLOW", read.given("DB_MAX_OVERFLOW", str(DEFAULT_MAX_OVERFLOW)), least=0
+            ),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -205,7 +214,17 @@ def _database_url(read: _Env) -> str:
     if database_url.startswith(("postgresql://", "postgres://")):
         # Plain postgresql:// would pick psycopg2, which we do not install.
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    try:
+        prepare_threshold(database_url)
+    except ValueError as error:
+        raise SettingsError(f"DATABASE_URL: {error}") from None
     return database_url
+
+
+def _count(name: str, raw: str, *, least: int) -> int:
+    if not raw.isdigit() or not least <= int(raw) <= 1000:
+        raise SettingsError(f"{name}={raw!r} must be a whole number, {least}-1000")
+    return int(raw)
 
 
 def _log_format(read: _Env) -> str:

@@ -5,12 +5,13 @@ schedule, so several workers can share it and a restart loses nothing."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.app import sharing
 from bot.flows import housekeeping, inbox, reports
 from handlers.listeners import threads
 from handlers.services import Services
@@ -32,6 +33,14 @@ class Worker:
         self.scheduler.add_job(self.redrive_events, "interval", seconds=30, id="redrive_events")
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
         self.scheduler.add_job(self.forget_interactions, "interval", hours=1, id="forget_interactions")
+        # A web started alone looks for this (bot/app/sharing.py); the first beat at once.
+        self.scheduler.add_job(
+            self.beat,
+            "interval",
+            seconds=sharing.BEAT_EVERY.total_seconds(),
+            id="heartbeat",
+            next_run_time=datetime.now(UTC),
+        )
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -74,6 +83,12 @@ class Worker:
                 if inbox.failed(services, team_id=event.team_id, event_id=event.event_id):
                     log.error("event.given_up team_id=%s event_id=%s", event.team_id, event.event_id)
         return taken
+
+    def beat(self) -> None:
+        try:
+            sharing.beat(self.services.db, self.services.clock)
+        except Exception:
+            log.warning("worker.beat_failed", exc_info=True)
 
     def forget_interactions(self) -> int:
         try:
