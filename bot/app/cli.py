@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export|team]`: see `python -m bot --help`, README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team|copy-db]`: see `python -m bot --help`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ OPERATOR_COMMANDS = {
     "report": "bot.ops.report_cli",
     "export": "bot.ops.export_cli",
     "team": "bot.ops.team_cli",
+    "copy-db": "bot.ops.copy_db",
 }
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
@@ -49,6 +50,8 @@ COMMANDS = {
     " See `python -m bot export --help`.",
     "team": "Set a whole team's managers from a CSV file, or write them to one. See"
     " `python -m bot team --help`.",
+    "copy-db": "Copy this SQLite install into an empty, migrated PostgreSQL database and check the"
+    " row counts of every table. See `python -m bot copy-db --help`.",
 }
 
 
