@@ -53,6 +53,8 @@ class Database:
         self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
     ):
         self.url = url
+        # PostgreSQL only (SQLite's transactions take turns): what this engine's pool holds.
+        self.pool_size, self.max_overflow = pool_size, max_overflow
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler polls with growing sleeps, so

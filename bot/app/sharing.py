@@ -48,7 +48,7 @@ def sqlite_path(settings: Settings) -> str | None:
     return str(Path(database).resolve())
 
 
-def announce(command: str, settings: Settings) -> None:
+def announce(command: str, settings: Settings, db: Database) -> None:
     """One line at start about the database this process shares with the others."""
     path = sqlite_path(settings)
     if path is None:
@@ -57,8 +57,8 @@ def announce(command: str, settings: Settings) -> None:
         _, threshold = prepare_threshold(settings.database_url)
         log.info(
             "db.postgresql pool_size=%s max_overflow=%s prepared_statements=%s",
-            settings.db_pool_size,
-            settings.db_max_overflow,
+            db.pool_size,
+            db.max_overflow,
             "off" if threshold is None else "on",
         )
     elif command in ("web", "worker"):
