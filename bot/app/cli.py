@@ -149,7 +149,7 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
     from bot.app.serve import serve
     from bot.clock import SystemClock
 
-    sharing.announce(command, settings)
+    sharing.announce(command, settings, db)
     if command == "web":
         sharing.watch_for_worker(db, settings, SystemClock())
     return serve(command, settings, db)
