@@ -10,9 +10,10 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.sqlite_turns import ProcessTurns
@@ -20,16 +21,50 @@ from storage.sqlite_turns import ProcessTurns
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# PostgreSQL connections one process keeps open (DB_POOL_SIZE), and how many more it may open
+# in a burst (DB_MAX_OVERFLOW); past both, a thread waits for a free one (up to 30 s) rather
+# than fail. A thread holds a connection only inside a transaction, and no Slack call is ever
+# made inside one (flows send their outbox rows after commit; the dispatcher claims, sends,
+# then records), so what counts is how many threads can be in the middle of a few-millisecond
+# write at once, not how many threads there are:
+# - web: 16 HTTP threads (bot/app/web.py HTTP_THREADS) write an event's inbox row or read a
+#   workspace's token before the ack, and /healthz pings; 16 after-ack threads
+#   (bot/app/build.py AFTER_ACK_THREADS) do the command's work; Bolt's 32 listener threads
+#   (LISTENER_THREADS) only ack and hand over.
+# - worker: 32 sender threads (bot/delivery/dispatcher.py SENDER_THREADS, one lane each at a
+#   time, bot/delivery/lanes.py) each record an outcome after a Slack call of 100 ms or more,
+#   the dispatcher's loop claims, 2 scheduler jobs, 4 event threads
+#   (handlers/listeners/events.py EVENT_THREADS).
+# 10 kept open carry the steady load of either; 10 more cover the burst where all 16 HTTP
+# threads write at once beside a few others. So one process uses at most 20 (README → "One
+# box or several" has the budget for N processes against max_connections). On SQLite these
+# don't apply: this process's transactions take turns (Turns below).
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
+# DATABASE_URL's query option for running behind PgBouncer in transaction mode:
+# `?prepare_threshold=none` turns psycopg's server-side prepared statements off (a prepared
+# statement lives on one server connection, and PgBouncer hands each transaction any one).
+PREPARE_THRESHOLD = "prepare_threshold"
 # Any constant works; it only has to be the same in every process of one deployment.
 MIGRATION_LOCK_ID = 0x6361_7365  # "case"
 
 
 class Database:
-    def __init__(self, url: str, *, yields_to_acks: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        yields_to_acks: bool = False,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    ):
         """`yields_to_acks`: this process's writes wait a moment for another process's writes
         that Slack is waiting on (the worker's, on SQLite: storage/sqlite_turns.py)."""
         self.url = url
-        self.engine = make_engine(url)
+        # PostgreSQL only (SQLite's transactions take turns): what this engine's pool holds.
+        self.pool_size, self.max_overflow = pool_size, max_overflow
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler polls with growing sleeps, so
         # under load a short write (an event's inbox row, before Slack's 3 s run out) can lose
@@ -202,7 +237,31 @@ class Turns:
             line.popleft().set()
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+def prepare_threshold(url: str) -> tuple[str, int | None | Literal[False]]:
+    """The URL without our `prepare_threshold` option, and its value for psycopg: None (never
+    prepare: PgBouncer in transaction mode), a number of executions before a statement is
+    prepared, or False when the URL doesn't say (psycopg's default). ValueError for a value
+    that is neither."""
+    parsed = make_url(url)
+    if PREPARE_THRESHOLD not in parsed.query:
+        return url, False
+    raw = parsed.query[PREPARE_THRESHOLD]
+    raw = raw[-1] if isinstance(raw, tuple) else raw
+    stripped = parsed.difference_update_query([PREPARE_THRESHOLD]).render_as_string(hide_password=False)
+    if raw.strip().lower() in ("none", "off", "0", ""):
+        return stripped, None
+    if raw.strip().isdigit():
+        return stripped, int(raw)
+    raise ValueError(f"prepare_threshold={raw!r} must be none (behind PgBouncer) or a whole number")
+
+
+def make_engine(
+    url: str,
+    *,
+    read_only: bool = False,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> Engine:
     """The bot's engine; or, read_only, one for an operator's long reads (the audit export)
     that never blocks the bot's writers: on SQLite a plain (deferred) BEGIN, which in WAL mode
     reads one snapshot and takes no write lock, where the bot's BEGIN IMMEDIATE would hold the
@@ -231,8 +290,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             connection.exec_driver_sql(begin)
 
         return engine
+    url, threshold = prepare_threshold(url)
+    connect_args = {} if threshold is False else {"prepare_threshold": threshold}
     if read_only:
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True).execution_options(
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+        ).execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
     return create_engine(
@@ -241,6 +304,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         # message must not carry it into the logs.
         hide_parameters=True,
         pool_pre_ping=True,  # a restarted PostgreSQL leaves dead pooled connections behind
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args=connect_args,
     )

@@ -569,6 +569,17 @@ class WorkspaceDeletion(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     uninstalled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delete_after: Mapped[datetime] = mapped_column(UTCDateTime())
+class Heartbeat(Base):
+    """When a process of a role (the worker) was last seen working on this database: a web
+    process started alone looks for one, so a web with no worker beside it says so instead of
+    silently sending nothing (bot/app/sharing.py). One row per role, the latest beat wins."""
+
+    __tablename__ = "heartbeats"
+
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export|team]`: see `python -m bot --help`, README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team|copy-db]`: see `python -m bot --help`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ OPERATOR_COMMANDS = {
     "export": "bot.ops.export_cli",
     "team": "bot.ops.team_cli",
     "keys": "bot.ops.keys_cli",
+    "copy-db": "bot.ops.copy_db",
 }
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
@@ -53,6 +54,8 @@ COMMANDS = {
     " `python -m bot team --help`.",
     "keys": "Make a key for TOKEN_ENCRYPTION_KEYS, or encrypt the stored OAuth tokens again with"
     " the first key after a rotation. See `python -m bot keys --help`.",
+    "copy-db": "Copy this SQLite install into an empty, migrated PostgreSQL database and check the"
+    " row counts of every table. See `python -m bot copy-db --help`.",
 }
 
 
@@ -133,7 +136,12 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
     from storage.db import Database
 
     # A worker's writes wait a moment for the web process's acks (SQLite on one box).
-    db = Database(settings.database_url, yields_to_acks=command == "worker")
+    db = Database(
+        settings.database_url,
+        yields_to_acks=command == "worker",
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     if settings.is_sqlite or migrate_first:
         # One box, one file: bring the schema up to date ourselves. On PostgreSQL that is the
         # release step's job (`python -m bot migrate`), run once per deploy, unless asked.
@@ -151,8 +159,13 @@ def _start(command: str, settings: Settings, *, migrate_first: bool) -> int:
     if problem:
         print(f"casekeeper: {problem}", file=sys.stderr)
         return 2
+    from bot.app import sharing
     from bot.app.serve import serve
+    from bot.clock import SystemClock
 
+    sharing.announce(command, settings, db)
+    if command == "web":
+        sharing.watch_for_worker(db, settings, SystemClock())
     return serve(command, settings, db)
 
 

@@ -25,6 +25,7 @@ from bot.policy import Admins, Policy
 from bot.retention import Retention
 from bot.weekly import Weekly
 from bot.workhours import WorkingHours
+from storage.db import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, prepare_threshold
 
 DEFAULT_DATABASE_URL = "sqlite:///casekeeper.sqlite3"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -35,6 +36,7 @@ MIN_CLAIM_LEASE = timedelta(seconds=15)
 DEFAULT_WORKER_PORT = 3001
 # Several of the dispatcher's 2-second polls.
 MIN_DISPATCHER_STALL = timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -76,6 +78,9 @@ class Settings:
     redirect_uri_path: str = DEFAULT_REDIRECT_URI_PATH
     # The full redirect URL sent to Slack; unset, Slack uses the app's only one.
     redirect_uri: str | None = None
+    # PostgreSQL connections per process: kept open, and more in a burst (sized in storage/db.py).
+    db_pool_size: int = DEFAULT_POOL_SIZE
+    db_max_overflow: int = DEFAULT_MAX_OVERFLOW
     # Where a process that doesn't serve PORT (the worker; Socket Mode) answers /metrics,
     # /healthz and /readyz; None: nowhere. A port already taken is logged, not fatal.
     worker_port: int | None = DEFAULT_WORKER_PORT
@@ -184,6 +189,10 @@ class Settings:
             dispatcher_stalled_after=_dispatcher_stalled_after(read),
             retention=_retention(read),
             token_keys=_token_keys(read),
+            db_pool_size=_count("DB_POOL_SIZE", read.given("DB_POOL_SIZE", str(DEFAULT_POOL_SIZE)), least=1),
+            db_max_overflow=_count(
+                "DB_MAX_OVERFLOW", read.given("DB_MAX_OVERFLOW", str(DEFAULT_MAX_OVERFLOW)), least=0
+            ),
             **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
         )
 
@@ -260,7 +269,17 @@ def _database_url(read: _Env) -> str:
     if database_url.startswith(("postgresql://", "postgres://")):
         # Plain postgresql:// would pick psycopg2, which we do not install.
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    try:
+        prepare_threshold(database_url)
+    except ValueError as error:
+        raise SettingsError(f"DATABASE_URL: {error}") from None
     return database_url
+
+
+def _count(name: str, raw: str, *, least: int) -> int:
+    if not raw.isdigit() or not least <= int(raw) <= 1000:
+        raise SettingsError(f"{name}={raw!r} must be a whole number, {least}-1000")
+    return int(raw)
 
 
 def _log_format(read: _Env) -> str:

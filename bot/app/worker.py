@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.app import sharing
 from bot.app.build import build_event_feed
 from bot.flows import housekeeping, reports
 from handlers.listeners.event_lane import EventFeed
@@ -39,6 +41,14 @@ class Worker:
         self.scheduler.add_job(self.send_digests, "interval", seconds=60, id="send_digests")
         self.scheduler.add_job(self.purge, "interval", hours=1, id="purge")
         self._stopping = threading.Event()
+        # A web started alone looks for this (bot/app/sharing.py); the first beat at once.
+        self.scheduler.add_job(
+            self.beat,
+            "interval",
+            seconds=sharing.BEAT_EVERY.total_seconds(),
+            id="heartbeat",
+            next_run_time=datetime.now(UTC),
+        )
 
     def start(self) -> None:
         self.services.dispatcher.start()
@@ -54,6 +64,12 @@ class Worker:
         self.scheduler.shutdown(wait=False)
         self.services.dispatcher.stop(timeout)
         log.info("worker.stopped")
+
+    def beat(self) -> None:
+        try:
+            sharing.beat(self.services.db, self.services.clock)
+        except Exception:
+            log.warning("worker.beat_failed", exc_info=True)
 
     def purge(self) -> housekeeping.Purged | None:
         """What RETENTION and UNINSTALL_GRACE let go, in small batches (bot/flows/housekeeping.py)."""

@@ -1,3 +1,4 @@
 """Operator tools run from a shell on the server, never by Slack: `python -m bot report`,
-`python -m bot export` and `python -m bot team`. They read (the team import also writes) the
-database the bot uses and never talk to Slack."""
+`python -m bot export`, `python -m bot team` and `python -m bot copy-db`. They read (the team
+import also writes; copy-db writes another database) the database the bot uses and never talk
+to Slack."""
