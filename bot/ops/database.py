@@ -5,9 +5,22 @@ existed, leaving a stray file behind."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from bot.app.settings import Settings
+from bot.app import environment
+from bot.app.settings import Settings, SettingsError
+
+
+def settings(prog: str) -> Settings | None:
+    """The bot's settings as an operator command reads them (the working directory's .env too,
+    empty values unset), or None once what is wrong has been said on stderr."""
+    environment.load()
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        print(f"{prog}: configuration error: {error}", file=sys.stderr)
+        return None
 
 
 def problem(settings: Settings) -> str | None:

@@ -9,8 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.app import environment
-from bot.app.settings import Settings, SettingsError
+from bot.app.settings import Settings
 from bot.app.token_keys import TokenCipher, TokenKeyError, new_key
 from bot.ops import database
 from bot.plurals import counted
@@ -36,11 +35,8 @@ def main(argv: Sequence[str]) -> int:
     if args.command == "new":
         print(new_key())
         return 0
-    environment.load()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+    settings = database.settings(PROG)
+    if settings is None:
         return 2
     if not settings.token_keys:
         print(f"{PROG}: TOKEN_ENCRYPTION_KEYS is not set: nothing to encrypt with", file=sys.stderr)

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn, TextIO
 
 from bot import moments, reports
-from bot.app import environment
-from bot.app.settings import Settings, SettingsError
+from bot.app.settings import Settings
 from bot.clock import SystemClock
 from bot.ops import database, progress
 from bot.outcomes import RATE
@@ -106,11 +105,8 @@ def main(argv: Sequence[str]) -> int:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
     # The working directory's .env (bot/app/environment.py): empty values mean not set.
-    environment.load()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+    settings = database.settings(PROG)
+    if settings is None:
         return 2
     try:
         # Business days are counted on the deployment's WORKING_HOURS.

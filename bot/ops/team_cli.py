@@ -15,8 +15,6 @@ from typing import NoReturn, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.app import environment
-from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.ops import database, team_import
 from bot.roster import roster
@@ -54,11 +52,8 @@ def main(argv: Sequence[str]) -> int:
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
-    environment.load()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+    settings = database.settings(PROG)
+    if settings is None:
         return 2
     # A missing SQLite file is said to be missing, not created empty (as report and export do).
     problem = database.problem(settings)
