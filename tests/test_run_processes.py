@@ -74,8 +74,8 @@ def operator(tmp_path: Path, database_url: str) -> Any:
     migrate(env, tmp_path)
     started: list[BotProcess] = []
 
-    def start(command: str = "run") -> BotProcess:
-        process = BotProcess(command, env, tmp_path, name=f"{command}{len(started)}")
+    def start(command: str = "run", **more: str) -> BotProcess:
+        process = BotProcess(command, {**env, **more}, tmp_path, name=f"{command}{len(started)}")
         started.append(process)
         return process
 
@@ -140,3 +140,15 @@ def test_web_and_worker_apart_share_the_inbox(operator, database_url):
     start("worker")
     wait(lambda: contacts(database_url) == ["Emailed the label"], 30, "the worker to log the reply")
     wait(lambda: slack.reactions, 20, "the reply's reaction")
+
+
+def test_run_on_the_port_its_worker_would_probe_on_still_starts_and_logs_replies(operator, database_url):
+    slack, start, client, port = operator
+    # PORT is the worker's default probe port: the web process keeps it, the worker goes unprobed.
+    bot = start(WORKER_PORT=str(port))
+    bot.wait_healthy(port)
+    card = open_case(slack, client())
+    assert client().thread_reply("Called the customer", thread_ts=card.ts, user="UAGENT").status == 200
+    wait(lambda: contacts(database_url) == ["Called the customer"], 20, "the reply logged")
+    assert "probes.port_unavailable" not in bot.log()
+    assert bot.terminate() == 0

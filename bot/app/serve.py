@@ -66,7 +66,11 @@ class Process:
         # in-memory SQLite database, which another process can't see.
         self.child = None
         if command == "run" and not _in_memory(settings.database_url):
-            self.child = ChildWorker({"SLACK_BOT_TOKEN": settings.bot_token} if settings.bot_token else {})
+            child_env = {"SLACK_BOT_TOKEN": settings.bot_token} if settings.bot_token else {}
+            if not settings.socket_mode and settings.worker_port == settings.port:
+                # PORT is this process's: the worker's probes stay off rather than clash with it.
+                child_env["WORKER_PORT"] = "off"
+            self.child = ChildWorker(child_env)
         in_here = command == "worker" or (command == "run" and self.child is None)
         self.worker = Worker(self.services) if in_here else None
         self.listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
@@ -78,9 +82,15 @@ class Process:
 
     def start(self) -> int | None:
         """None once running; an exit status when it can't start."""
-        warm_up()
-        if self.child is not None:
+        failed = self._start()
+        # `run`'s worker last, once PORT is this process's: what was recorded meanwhile waits
+        # in the inbox for it.
+        if failed is None and self.child is not None:
             self.child.start()
+        return failed
+
+    def _start(self) -> int | None:
+        warm_up()
         if self.worker is not None:
             self.worker.start()
         if self.command not in ("run", "web"):
