@@ -15,9 +15,11 @@ from bot.app import workspaces
 from bot.app.settings import Settings
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
+from bot.flows import dead_letters
 from handlers.clients import SlackClients
 from handlers.listeners import events, register_all
 from handlers.listeners.events import EVENT_CAPACITY, EVENT_THREADS, EventLane
+from handlers.outbound import slack_errors
 from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
 from handlers.pools import BoundedPool
@@ -71,7 +73,7 @@ def build_services(
     dispatcher = Dispatcher(
         db, clock, sender, poll=poll, lease=settings.claim_lease, catch_up_after=settings.catch_up_after
     )
-    return Services(
+    services = Services(
         db=db,
         clock=clock,
         policy=policy,
@@ -79,6 +81,11 @@ def build_services(
         directory=directory,
         clients=clients,
     )
+    # A message Slack refused for good is told to the people it concerns (bot/dead_letters.py).
+    dispatcher.on_dead = lambda claim, error: dead_letters.report_dead(
+        services, claim, error, recipient_gone=slack_errors.recipient_gone(error)
+    )
+    return services
 
 
 def build_app(

@@ -1,4 +1,5 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export|team]`: see `python -m bot --help`, README.md."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team|dead]`: see `python -m bot --help`,
+README.md."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ OPERATOR_COMMANDS = {
     "report": "bot.ops.report_cli",
     "export": "bot.ops.export_cli",
     "team": "bot.ops.team_cli",
+    "dead": "bot.ops.dead_cli",
 }
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
@@ -49,6 +51,8 @@ COMMANDS = {
     " See `python -m bot export --help`.",
     "team": "Set a whole team's managers from a CSV file, or write them to one. See"
     " `python -m bot team --help`.",
+    "dead": "List the messages Slack refused for good, send them again once fixed, or drop them."
+    " See `python -m bot dead --help`.",
 }
 
 

@@ -40,6 +40,10 @@ PERMANENT_ERRORS = {
     "not_allowed_token_type",
 }
 
+# Permanent errors that say the person a DM was for can't get any message from the bot: they
+# left (deactivated), never were, or are a bot themselves. Telling them of it is no use.
+RECIPIENT_GONE = {"account_inactive", "user_disabled", "user_not_found", "cannot_dm_bot"}
+
 # Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).
 SLACK_SIDE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
@@ -58,6 +62,11 @@ def classify(error: SlackApiError, claim: Claim) -> Outcome:
     # An error about this message we don't know: retried on its own, then reported dead.
     # Slack answered "not ok", so it did not post it.
     return Retry(error=code, after=backoff(claim.attempts))
+
+
+def recipient_gone(error: str) -> bool:
+    """Whether a dead row's error says its recipient can't get messages at all."""
+    return error in RECIPIENT_GONE
 
 
 def unreachable(error: OSError | TimeoutError, attempts: int) -> Retry:
