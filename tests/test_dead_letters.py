@@ -66,6 +66,12 @@ def rows(bot, kind: NotificationKind) -> list[Notification]:
         return list(found)
 
 
+def level_1(bot) -> Notification:
+    """The escalation to the owner's manager."""
+    (row,) = [r for r in rows(bot, NotificationKind.ESCALATION) if r.level == 1]
+    return row
+
+
 def notices(person: Person) -> list:
     return [m for m in person.dms() if UNDELIVERED in m.all_text()]
 
@@ -97,7 +103,7 @@ def test_an_escalation_to_a_manager_who_left_is_told_to_the_owner_and_the_admins
     # What the owner can do about it: name a new manager; and what happens meanwhile.
     assert "/case manager @…" in text
     assert "goes on to the case's channel <#C1>" in text
-    (escalation,) = [r for r in rows(bot, NotificationKind.ESCALATION) if r.level == 1]
+    escalation = level_1(bot)
     assert f"python -m bot dead retry {escalation.id}" in text
 
     (admins,) = notices(admin)
@@ -152,7 +158,7 @@ def test_an_operator_lists_a_dead_escalation_and_retries_it_once_fixed(
     slack.fail("chat.postMessage", status=200, error="missing_scope", only={"channel": "UMGR"})
     clock.advance(minutes=31)
     bot.tick()
-    (escalation,) = [r for r in rows(bot, NotificationKind.ESCALATION) if r.level == 1]
+    escalation = level_1(bot)
     assert escalation.state is NotificationState.DEAD
 
     listed = dead(bot, tmp_path, "list")
@@ -169,7 +175,7 @@ def test_an_operator_lists_a_dead_escalation_and_retries_it_once_fixed(
     wrong = dead(bot, tmp_path, "retry", str(escalation.id), "99999")
     assert wrong.returncode == 2 and "there is no notification 99999" in wrong.stderr
     assert "Nothing was changed" in wrong.stderr
-    assert rows(bot, NotificationKind.ESCALATION)[0].state is NotificationState.DEAD
+    assert level_1(bot).state is NotificationState.DEAD
 
     slack.clear_faults()  # reinstalled with every scope
     retried = dead(bot, tmp_path, "retry", str(escalation.id))
@@ -223,12 +229,12 @@ def test_an_operator_drops_a_dead_message_with_a_reason(agent, manager, slack, b
     slack.fail("chat.postMessage", status=200, error="account_inactive", only={"channel": "UMGR"})
     clock.advance(minutes=31)
     bot.tick()
-    (escalation,) = [r for r in rows(bot, NotificationKind.ESCALATION) if r.level == 1]
+    escalation = level_1(bot)
 
     assert dead(bot, tmp_path, "drop", "424242").returncode == 2
     dropped = dead(bot, tmp_path, "drop", str(escalation.id), "--reason", "maria left; the team knows")
     assert dropped.returncode == 0 and "Dropped" in dropped.stdout, dropped.stderr
-    (row,) = [r for r in rows(bot, NotificationKind.ESCALATION) if r.level == 1]
+    row = level_1(bot)
     assert row.state is NotificationState.CANCELLED
     assert row.last_error.startswith("dropped by operator ")
     with bot.db.transaction() as session:
