@@ -49,10 +49,13 @@ def tell(
     recipient_gone: bool,
     admins: Collection[str],
     now: datetime,
+    workspace_gone: bool = False,
 ) -> list[str]:
     """A row just died: record it in the case's audit trail and, for a reminder or an escalation,
     leave the notices owed to the owner and the admins. `recipient_gone`: Slack said the person
-    it was for can't get messages at all (deactivated, unknown). Returns the notices' keys."""
+    it was for can't get messages at all (deactivated, unknown); `workspace_gone`: the bot can't
+    reach the workspace at all (uninstalled, token revoked), so nobody there can be told.
+    Returns the notices' keys."""
     case = session.get(Case, died.case_id) if died.case_id is not None else None
     promise = session.get(Promise, died.promise_id) if died.promise_id is not None else None
     audit.record(
@@ -69,7 +72,7 @@ def tell(
         to=died.recipient,
         error=error,
     )
-    if is_notice(died.kind) or died.kind not in TOLD_ABOUT or case is None:
+    if workspace_gone or is_notice(died.kind) or died.kind not in TOLD_ABOUT or case is None:
         return []
     owner = promise.owner_id if promise is not None else case.owner_id
     facts = _facts(session, died, error, case, promise, owner, recipient_gone)

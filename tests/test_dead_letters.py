@@ -276,3 +276,19 @@ def test_bad_arguments_are_refused_in_one_line(tmp_path):
         done = run(*args)
         assert done.returncode == 2 and says in done.stderr, (args, done.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_when_the_bot_cant_reach_the_workspace_at_all_nobody_is_sent_a_notice(agent, slack, bot, clock):
+    case = promise_due_in_30_minutes(agent, bot)
+    # The app's token was revoked: every call is refused, a notice would be too.
+    slack.fail("chat.postMessage", status=200, error="token_revoked")
+    clock.advance(minutes=31)
+    bot.tick()
+    assert level_1(bot).state is NotificationState.DEAD
+    assert rows(bot, NotificationKind.DEAD_LETTER) == []
+    with bot.db.transaction() as session:
+        deaths = session.execute(
+            select(AuditEntry.case_id).where(AuditEntry.action == "notification.dead")
+        ).scalars()
+        # The reminder and the escalation: in the case's trail, though nobody could be told.
+        assert list(deaths) == [case.case_id, case.case_id]

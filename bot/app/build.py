@@ -83,7 +83,11 @@ def build_services(
     )
     # A message Slack refused for good is told to the people it concerns (bot/dead_letters.py).
     dispatcher.on_dead = lambda claim, error: dead_letters.report_dead(
-        services, claim, error, recipient_gone=slack_errors.recipient_gone(error)
+        services,
+        claim,
+        error,
+        recipient_gone=slack_errors.recipient_gone(error),
+        workspace_gone=slack_errors.workspace_gone(error),
     )
     return services
 

@@ -13,9 +13,12 @@ from storage.outbox import Claim
 log = logging.getLogger(__name__)
 
 
-def report_dead(ctx: Context, died: Claim, error: str, *, recipient_gone: bool) -> None:
+def report_dead(
+    ctx: Context, died: Claim, error: str, *, recipient_gone: bool, workspace_gone: bool = False
+) -> None:
     """Called on the sender's thread once the row is recorded dead. Never raises: the rest of
-    the dispatcher's work must not stop for a notice (the row stays dead, and listed)."""
+    the dispatcher's work must not stop for a notice (the row stays dead, and listed).
+    `workspace_gone`: the bot's access to the workspace is gone, so no notice could arrive."""
     if dead_letters.is_notice(died.kind):
         # No notice of a notice: that could go round for ever. The operator's list shows it.
         log.error(
@@ -33,6 +36,7 @@ def report_dead(ctx: Context, died: Claim, error: str, *, recipient_gone: bool) 
                 died,
                 error,
                 recipient_gone=recipient_gone,
+                workspace_gone=workspace_gone,
                 admins=ctx.policy.admins.of(died.team_id),
                 now=unit.now,
             )
