@@ -44,6 +44,10 @@ class Action(StrEnum):
     CASE_EDITED = "case.edited"
     # A reply kept as an internal note, not a contact with the customer.
     NOTE_LOGGED = "note.logged"
+    # Slack refused a message for good (bot/dead_letters.py), and what an operator then did.
+    NOTIFICATION_DEAD = "notification.dead"
+    NOTIFICATION_RETRIED = "notification.retried"
+    NOTIFICATION_DROPPED = "notification.dropped"
 
 
 def record(

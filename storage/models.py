@@ -146,6 +146,9 @@ class NotificationKind(StrEnum):
     # case closed): their escalation messages are redrawn to say so, and they are told once
     # (one row per promise and recipient; level: the first level that reached them).
     ESCALATION_SETTLED = "escalation_settled"
+    # A reminder or escalation Slack refused for good, told to its owner and the admins
+    # (bot/dead_letters.py; payload: what died and why; level 0, no promise).
+    DEAD_LETTER = "dead_letter"
 
 
 class NotificationState(StrEnum):

@@ -26,6 +26,11 @@ def reminder_row(bot):
         ).scalar_one()
 
 
+def notification_of(call):
+    """The outbox row a chat.postMessage stood for (its id travels as message metadata)."""
+    return ((call.params.get("metadata") or {}).get("event_payload") or {}).get("notification_id")
+
+
 def test_slack_down_at_due_time_delivers_once_after_it_recovers(agent, manager, slack, bot, clock):
     case = promise_due_in_30_minutes(agent)
     slack.fail("chat.postMessage", status=500)
@@ -111,7 +116,8 @@ def test_permanent_refusal_is_reported_dead_not_retried_forever(agent, slack, bo
     assert "notification.dead" in caplog.text
 
     def reminder_posts():
-        return [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT"]
+        # The reminder's own posts (the owner may also be told of other messages that died).
+        return [c for c in slack.calls("chat.postMessage") if notification_of(c) == row.id]
 
     assert len(reminder_posts()) == 1
     clock.advance(hours=1)
@@ -208,8 +214,9 @@ def test_a_message_slack_refuses_alone_does_not_hold_up_the_others(agent, manage
     for _ in range(60):
         clock.advance(minutes=1)
         bot.tick()
-    assert reminder_row(bot).state is NotificationState.DEAD
-    attempts = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "UAGENT"]
+    row = reminder_row(bot)
+    assert row.state is NotificationState.DEAD
+    attempts = [c for c in slack.calls("chat.postMessage") if notification_of(c) == row.id]
     assert len(attempts) == 6
 
 

@@ -1,4 +1,4 @@
-"""An operator runs `python -m bot report`, `export` or `team` where the bot's database
+"""An operator runs `python -m bot report`, `export`, `team` or `dead` where the bot's database
 isn't (a typo in DATABASE_URL, the wrong directory): each says so in one line and creates
 nothing, rather than reporting "no cases" about an empty database it just made."""
 
@@ -27,7 +27,16 @@ def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "tool", [["report"], ["report", "--format", "csv"], ["export", "--all"], ["team", "export"]]
+    "tool",
+    [
+        ["report"],
+        ["report", "--format", "csv"],
+        ["export", "--all"],
+        ["team", "export"],
+        ["dead", "list"],
+        ["dead", "retry", "--all"],
+        ["dead", "drop", "7"],
+    ],
 )
 def test_a_missing_sqlite_file_is_said_to_be_missing_and_is_not_created(tool, tmp_path):
     missing = tmp_path / "elsewhere" / "casekeeper.sqlite3"

@@ -16,9 +16,11 @@ from bot.app import workspaces
 from bot.app.settings import Settings
 from bot.clock import Clock
 from bot.delivery.dispatcher import Dispatcher
+from bot.flows import dead_letters
 from handlers.clients import SlackClients
 from handlers.listeners import events, register_all
 from handlers.listeners.event_lane import EVENT_CAPACITY, EVENT_THREADS, EventFeed, EventLane
+from handlers.outbound import slack_errors
 from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
 from handlers.pools import BoundedPool
@@ -72,7 +74,7 @@ def build_services(
     dispatcher = Dispatcher(
         db, clock, sender, poll=poll, lease=settings.claim_lease, catch_up_after=settings.catch_up_after
     )
-    return Services(
+    services = Services(
         db=db,
         clock=clock,
         policy=policy,
@@ -80,6 +82,15 @@ def build_services(
         directory=directory,
         clients=clients,
     )
+    # A message Slack refused for good is told to the people it concerns (bot/dead_letters.py).
+    dispatcher.on_dead = lambda claim, error: dead_letters.report_dead(
+        services,
+        claim,
+        error,
+        recipient_gone=slack_errors.recipient_gone(error),
+        workspace_gone=slack_errors.workspace_gone(error),
+    )
+    return services
 
 
 def build_event_feed(

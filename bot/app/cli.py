@@ -1,4 +1,5 @@
-"""`python -m bot [run|web|worker|migrate|demo|report|export|team|copy-db]`: see `python -m bot --help`."""
+"""`python -m bot [run|web|worker|migrate|demo|report|export|team|dead|keys|copy-db]`: see
+`python -m bot --help`, README.md."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ OPERATOR_COMMANDS = {
     "team": "bot.ops.team_cli",
     "keys": "bot.ops.keys_cli",
     "copy-db": "bot.ops.copy_db",
+    "dead": "bot.ops.dead_cli",
 }
 
 # What each command does, for `python -m bot --help` and `python -m bot <command> --help`.
@@ -56,6 +58,8 @@ COMMANDS = {
     " the first key after a rotation. See `python -m bot keys --help`.",
     "copy-db": "Copy this SQLite install into an empty, migrated PostgreSQL database and check the"
     " row counts of every table. See `python -m bot copy-db --help`.",
+    "dead": "List the messages Slack refused for good, send them again once fixed, or drop them."
+    " See `python -m bot dead --help`.",
 }
 
 

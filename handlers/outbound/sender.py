@@ -30,6 +30,7 @@ from handlers.outbound.posting import Target
 from handlers.outbound.redraw import redraw
 from handlers.outbound.scene import Scene
 from handlers.outbound.slack_errors import classify, unreachable
+from handlers.views import dead_letters as dead_letter_views
 from handlers.views import settled as settled_views
 from handlers.views import team as team_views
 from handlers.views.blocks import Message
@@ -67,6 +68,9 @@ class SlackSender:
             return self._deliver_digest(claim)
         if claim.kind in TEAM_KINDS:
             return self._deliver_team(claim)
+        if claim.kind == NotificationKind.DEAD_LETTER.value:
+            # Says everything from its payload, written when the message died: nothing to read.
+            return self._post_to_person(claim, dead_letter_views.notice(claim.payload, claim.case_id or 0))
         if claim.kind == NotificationKind.CONTACT_REACTION.value:
             # One per logged reply: nothing to read first, and adding it twice is harmless.
             return self._deliver_reaction(claim)

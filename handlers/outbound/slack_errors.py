@@ -40,6 +40,25 @@ PERMANENT_ERRORS = {
     "not_allowed_token_type",
 }
 
+# Permanent errors that say the person a DM was for can't get any message from the bot: they
+# left (deactivated), never were, or are a bot themselves. Telling them of it is no use.
+# Slack's spec lists account_inactive for every method ("token is for a deleted user or
+# workspace"): it is read as the recipient's, since a notice that then reaches someone proves
+# the bot's own token works; if it is the token's, the notices die too and are only logged.
+RECIPIENT_GONE = {"account_inactive", "user_disabled", "user_not_found", "cannot_dm_bot"}
+# Errors about the bot's own access to the workspace (uninstalled, token revoked): nothing it
+# sends there arrives, so nobody is told of the messages that died; the operator's list has them.
+WORKSPACE_GONE = {
+    "app_not_installed",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "team_access_not_granted",
+    "not_allowed_token_type",
+    "ekm_access_denied",
+}
+
 # Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).
 SLACK_SIDE_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
@@ -58,6 +77,16 @@ def classify(error: SlackApiError, claim: Claim) -> Outcome:
     # An error about this message we don't know: retried on its own, then reported dead.
     # Slack answered "not ok", so it did not post it.
     return Retry(error=code, after=backoff(claim.attempts))
+
+
+def recipient_gone(error: str) -> bool:
+    """Whether a dead row's error says its recipient can't get messages at all."""
+    return error in RECIPIENT_GONE
+
+
+def workspace_gone(error: str) -> bool:
+    """Whether a dead row's error says the bot can't reach its workspace at all."""
+    return error.split(" ", 1)[0] in WORKSPACE_GONE
 
 
 def unreachable(error: OSError | TimeoutError, attempts: int) -> Retry:
