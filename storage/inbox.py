@@ -39,10 +39,12 @@ def _record_once(dialect: str) -> Insert:
 
 
 def finish(session: Session, team_id: str, event_id: str, state: EventState, now: datetime) -> None:
+    """Handled: what Slack sent (a customer's words, in a reply) is not kept past this; the row
+    stays to recognise Slack's retries until RETENTION's history runs out."""
     session.execute(
         update(InboundEvent)
         .where(InboundEvent.team_id == team_id, InboundEvent.event_id == event_id)
-        .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1)
+        .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1, payload=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -55,7 +57,7 @@ def finish_all(
         session.execute(
             update(InboundEvent)
             .where(InboundEvent.team_id == team_id, InboundEvent.event_id.in_(event_ids))
-            .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1)
+            .values(state=state, processed_at=now, attempts=InboundEvent.attempts + 1, payload=None)
             .execution_options(synchronize_session=False)
         )
 

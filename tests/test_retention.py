@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bot.app.settings import Settings, SettingsError
 from bot.app.worker import Worker
 from bot.retention import Retention
+from storage import inbox as stored_inbox
 from storage.models import (
     Case,
     InboundEvent,
@@ -79,19 +80,19 @@ def test_the_purge_lets_go_of_what_is_done_and_keeps_what_is_still_needed(agent,
     purged = Worker(bot.services).purge()
     assert purged is not None and purged.finished
 
-    # Handled events: the two of three months ago are gone, last week's has lost its payload
-    # (the row still recognises a retry), today's keeps it.
+    # Handled events: the two of three months ago are gone; the others lost their payloads when
+    # they were handled (the rows still recognise a retry).
     kept = rows(bot, select(InboundEvent.id, InboundEvent.payload).order_by(InboundEvent.id))
     assert [row.id for row in kept] == events[2:]
-    assert kept[0].payload is None and "Customer confirmed" in str(kept[1].payload)
+    assert [row.payload for row in kept] == [None, None]
     # The closed case's messages are gone; the open case keeps all of its own, even those sent
     # three months ago, and its reminder still waits; today's card is kept.
     assert count(bot, Notification, Notification.case_id == done.case_id) == 0
     assert count(bot, Notification, Notification.case_id == still.case_id) == kept_for_still
     assert waiting(bot, still) == waiting_before
     assert count(bot, Notification, Notification.case_id == recent.case_id) > 0
-    # (Payloads are cleared first: the old events' on their way out too.)
-    assert purged.counts["events"] == 2 and purged.counts["payloads_cleared"] == 3
+    # Nothing handled still had a payload to clear.
+    assert purged.counts["events"] == 2 and purged.counts.get("payloads_cleared", 0) == 0
     assert purged.counts["notifications"] == sent_for_done
     # Request keys older than the payloads' week are forgotten; today's are kept.
     oldest = rows(bot, select(func.min(Interaction.seen_at)))[0][0]
@@ -129,7 +130,6 @@ def test_nothing_recent_is_purged(agent, bot, clock):
 
     assert purged is not None and purged.counts == {}
     assert (count(bot, Notification), count(bot, InboundEvent), count(bot, Interaction)) == before
-    assert rows(bot, select(InboundEvent.payload))[0].payload is not None
 
 
 class TestHistoryKeptForever:
@@ -149,7 +149,7 @@ class TestHistoryKeptForever:
 
         purged = Worker(bot.services).purge()
 
-        assert purged is not None and set(purged.counts) == {"payloads_cleared", "interactions"}
+        assert purged is not None and set(purged.counts) == {"interactions"}
         assert (count(bot, Notification), count(bot, InboundEvent)) == before
         assert rows(bot, select(InboundEvent.payload))[0].payload is None
 
@@ -212,3 +212,32 @@ def test_the_newest_message_is_kept_so_that_its_id_is_never_given_to_another(age
     assert (
         min(row.id for row in rows(bot, select(Notification.id).where(Notification.id != ids[-1]))) > ids[-1]
     )
+
+
+def test_a_reply_keeps_no_payload_once_handled_and_one_never_handled_keeps_it(agent, bot, clock):
+    case = agent.open_case("Acme: refund missing")
+    agent.reply(case, "Customer read me card ending 4242")
+    assert rows(bot, select(InboundEvent.payload)) == [(None,)], "handled: nothing of it is kept"
+    # A reply a worker took and died on: its payload is what it will be handled from.
+    waiting_event = {
+        "type": "message",
+        "channel": "C1",
+        "user": "UAGENT",
+        "text": "Called back",
+        "ts": f"{clock.now().timestamp() + 5:.6f}",
+        "thread_ts": case.card_ts,
+    }
+    with bot.db.transaction() as session:
+        stored_inbox.record(session, "T1", "EvWAITING", waiting_event, clock.now())
+        stored_inbox.claim(
+            session,
+            stored_inbox.claimable(session, clock.now(), 10),
+            clock.now(),
+            clock.now() + timedelta(days=365),
+        )
+    clock.advance(days=30)
+
+    Worker(bot.services).purge()
+
+    payloads = rows(bot, select(InboundEvent.event_id, InboundEvent.payload).order_by(InboundEvent.id))
+    assert [(event_id, payload is None) for event_id, payload in payloads][-1] == ("EvWAITING", False)
