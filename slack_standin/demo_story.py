@@ -149,12 +149,14 @@ def _safer_time_and_reschedule(alex: SlackEventsClient, slack: FakeSlackAPI) -> 
         _wait(slack, lambda s=summary: next((m for m in slack.messages(CHANNEL) if s in m.text), None))
     before = len(slack.responses)
     alex.command("promise CASE-2 in 40 minutes: call back about the invoice", user="UALEX", channel=CHANNEL)
-    _answer(slack, before, "CASE-2")
+    # The promise's own answer, not the late answer to `open`: the next promise is weighed
+    # against this one.
+    _answer(slack, before, "call back about the invoice")
 
     print("\n» alex: /case promise CASE-3 in 45 minutes: send the courier's claim form")
     before = len(slack.responses)
     alex.command("promise CASE-3 in 45 minutes: send the courier's claim form", user="UALEX", channel=CHANNEL)
-    offer = _show_answer(slack, before, "CASE-3")
+    offer = _show_answer(slack, before, "claim form")
     print("\n» alex clicks Use the safer time")
     before = len(slack.responses)
     alex.block_action(offer, "promise.use_safer_time", user="UALEX")
