@@ -11,7 +11,6 @@ import getpass
 import json
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from bot import dead_letters
 from bot.app import environment
@@ -19,27 +18,19 @@ from bot.app.settings import Settings, SettingsError
 from bot.clock import SystemClock
 from bot.errors import CaseError
 from bot.ops import database
+from bot.ops.arguments import Parser, UsageError
 from storage.dead_letters import DeadRow
 
 PROG = "python -m bot dead"
 
 
-class UsageError(Exception):
-    """Bad arguments: one line on stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _parser() -> _Parser:
-    parser = _Parser(
+def _parser() -> Parser:
+    parser = Parser(
         prog=PROG,
         description="The messages Slack refused for good (dead letters): list them, send them again"
         " once the cause is fixed, or drop them.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     listing = commands.add_parser(
         "list", help="every dead message: id, kind, case, recipient, when due, error"
     )

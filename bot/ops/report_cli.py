@@ -10,12 +10,13 @@ import csv
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from bot import moments, reports
 from bot.app.settings import Settings
 from bot.clock import SystemClock
 from bot.ops import database, progress
+from bot.ops.arguments import Parser, UsageError
 from bot.outcomes import RATE
 from bot.plurals import counted
 from bot.reports import FirstContact, Report
@@ -48,15 +49,6 @@ CSV_COLUMNS = (
 )
 
 
-class UsageError(Exception):
-    """Bad arguments: one line on stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def parse_window(
     since: str, until: str | None, now: datetime, hours: WorkingHours
 ) -> tuple[datetime, datetime]:
@@ -73,8 +65,8 @@ def parse_window(
     return start, end
 
 
-def _parser() -> _Parser:
-    parser = _Parser(prog=PROG, description="Print the team report: promises, first contact, old cases.")
+def _parser() -> Parser:
+    parser = Parser(prog=PROG, description="Print the team report: promises, first contact, old cases.")
     parser.add_argument(
         "--since",
         default="7d",

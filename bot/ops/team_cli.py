@@ -11,30 +11,22 @@ import csv
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
 from bot.ops import database, team_import
+from bot.ops.arguments import Parser, UsageError
 from bot.roster import roster
 from storage import team as stored
 
 PROG = "python -m bot team"
 
 
-class UsageError(Exception):
-    """Bad arguments: one line on stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _parser() -> _Parser:
-    parser = _Parser(prog=PROG, description="Set a whole team's managers from a file, or write them to one.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _parser() -> Parser:
+    parser = Parser(prog=PROG, description="Set a whole team's managers from a file, or write them to one.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     importing = commands.add_parser("import", help="set managers from a CSV file of agent,manager user ids")
     importing.add_argument("file", help="the CSV file (agent,manager per line; an empty manager removes it)")
     importing.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.outcomes import Dead, Outcome, Retry, backoff
+from handlers.slack_codes import RECIPIENT_GONE, WORKSPACE_GONE
 from storage.outbox import Claim
 
 # Slack errors that no retry will fix: the message is reported dead instead.
@@ -38,25 +39,6 @@ PERMANENT_ERRORS = {
     "ekm_access_denied",
     "team_access_not_granted",
     "not_allowed_token_type",
-}
-
-# Permanent errors that say the person a DM was for can't get any message from the bot: they
-# left (deactivated), never were, or are a bot themselves. Telling them of it is no use.
-# Slack's spec lists account_inactive for every method ("token is for a deleted user or
-# workspace"): it is read as the recipient's, since a notice that then reaches someone proves
-# the bot's own token works; if it is the token's, the notices die too and are only logged.
-RECIPIENT_GONE = {"account_inactive", "user_disabled", "user_not_found", "cannot_dm_bot"}
-# Errors about the bot's own access to the workspace (uninstalled, token revoked): nothing it
-# sends there arrives, so nobody is told of the messages that died; the operator's list has them.
-WORKSPACE_GONE = {
-    "app_not_installed",
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "team_access_not_granted",
-    "not_allowed_token_type",
-    "ekm_access_denied",
 }
 
 # Answered with HTTP 200 but about Slack, not the message (api.slack.com/methods/chat.postMessage).

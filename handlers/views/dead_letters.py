@@ -7,22 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from handlers.slack_codes import CHANNEL_TROUBLE, MESSAGE_REFUSED, PERSON_GONE, WORKSPACE_GONE
 from handlers.views.blocks import Message, context, message, safe, section, when
 
-PERSON_GONE = {"account_inactive", "user_disabled", "user_not_found"}
-CHANNEL_TROUBLE = {"not_in_channel", "channel_not_found", "is_archived", "channel_is_archived"}
-# The app's access to the workspace is gone: nothing the bot sends there arrives.
-ACCESS_GONE = {
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "team_access_not_granted",
-    "not_allowed_token_type",
-    "ekm_access_denied",
-}
-# Slack refused the message itself: a fault of ours, not of the recipient.
-MESSAGE_REFUSED = {"msg_too_long", "invalid_blocks", "no_text", "invalid_arguments", "too_many_attachments"}
 GAVE_UP = "gave up after "
 
 
@@ -59,7 +46,7 @@ def why(facts: dict[str, Any]) -> str:
         return f"{place} is archived."
     if code in ("thread_not_found", "message_not_found"):
         return "The case card, whose thread it belonged in, was deleted."
-    if code in ACCESS_GONE or code == "app_not_installed":
+    if code in WORKSPACE_GONE:
         return (
             "Slack no longer accepts casekeeper in this workspace (the app was removed or its token revoked)."
         )
@@ -98,7 +85,7 @@ def what_to_do(facts: dict[str, Any], ref: str) -> str:
         if to != facts.get("case_channel"):
             fix += ", or have whoever runs casekeeper point ESCALATION_CHANNEL at a channel I'm in"
         return fix[0].upper() + fix[1:] + "."
-    if code in ACCESS_GONE or code in ("app_not_installed", "missing_scope"):
+    if code in WORKSPACE_GONE or code == "missing_scope":
         return "A workspace admin reinstalls casekeeper (api.slack.com/apps → your app → Install App)."
     return f"Tell whoever runs casekeeper (its log has `notification.dead id={facts['notification_id']}`)."
 
