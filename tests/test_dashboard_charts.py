@@ -120,6 +120,8 @@ def test_ticks_are_round_numbers():
     team = [LineSeries("team", [40, 60], "info")]
     rates = parse(lines("On-time rate", ["a", "b"], team, y_max=100, unit="%"))
     assert texts(rates, "ck-tick") == ["0%", "25%", "50%", "75%", "100%"]
+    categories = parse(lines("Recurring", ["a", "b"], [LineSeries("billing", [9, 2], "category-1")]))
+    assert texts(categories, "ck-tick") == ["0", "5", "10"]  # never 2.5 cases
 
 
 def test_a_week_with_no_promises_is_a_gap_in_the_rate_not_zero():

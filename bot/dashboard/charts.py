@@ -11,7 +11,18 @@ import math
 from dataclasses import dataclass
 
 from bot.dashboard.axes import Frame, category_axis, frame_for, value_axis
-from bot.dashboard.palette import DASHES, FILLS, MARKERS, legend, marker, paint, pattern_defs, tone_of
+from bot.dashboard.palette import (
+    DASHES,
+    FILLS,
+    MARKERS,
+    Tone,
+    categorical,
+    legend,
+    marker,
+    paint,
+    pattern_defs,
+    tone_of,
+)
 from bot.dashboard.svg import (
     FONT,
     GRID,
@@ -28,6 +39,9 @@ from bot.dashboard.svg import (
     text,
     text_width,
 )
+
+__all__ = ["Bar", "LineSeries", "Series", "Tone", "categorical", "horizontal_bars", "lines", "sparkline",
+           "stacked_bars"]
 
 TOP_MARGIN = 8
 
@@ -131,7 +145,9 @@ def lines(title: str, labels: list[str], series: list[LineSeries], *, y_max: flo
     _check(labels, [(one.name, list(one.values)) for one in series])
     ident = chart_id("lines", title, labels, series, y_max, unit)
     present = [value for one in series for value in one.values if value is not None]
-    ticks = nice_ticks(max([y_max or 0, *present]))
+    # Counts (recurring categories) step in whole numbers; a rate's scale is set by y_max.
+    whole = y_max is None and all(float(value).is_integer() for value in present)
+    ticks = nice_ticks(max([y_max or 0, *present]), whole=whole)
     swatches = [(_line_swatch(one, index), one.name) for index, one in enumerate(series)]
     keys, keys_height = legend(swatches, TOP_MARGIN, TOP_MARGIN, WIDTH - TOP_MARGIN)
     frame = frame_for(labels, ticks, unit, TOP_MARGIN + keys_height + 10)
