@@ -1,0 +1,1 @@
+"""The web dashboard's drawing: server-side SVG charts and their CSV tables (issue 16)."""
