@@ -4,6 +4,8 @@ escalations may reach them (their own working hours, or the deployment's)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -83,10 +85,57 @@ def known_time_zone(session: Session, team_id: str, user_id: str, now: datetime)
     return now - known.fetched_at < TZ_FRESH_FOR, known.tz
 
 
-def remember_time_zone(session: Session, team_id: str, user_id: str, tz: str, now: datetime) -> None:
+def remember_time_zone(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    tz: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    avatar_url: str | None = None,
+) -> None:
+    """What Slack said of them (users.info): their zone, and their name and picture when given."""
     person = queries.person(session, team_id, user_id)
     if person is None:
-        session.add(Person(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now))
-    else:
-        person.tz = tz
-        person.fetched_at = now
+        person = Person(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now)
+        session.add(person)
+    person.tz = tz
+    person.fetched_at = now
+    if name:
+        person.name = name
+    if avatar_url:
+        person.avatar_url = avatar_url
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How the dashboard shows someone: Slack's name and picture for them, and their zone."""
+
+    user_id: str
+    name: str | None
+    avatar_url: str | None
+    tz: str | None
+
+    @property
+    def label(self) -> str:
+        # Slack couldn't say (yet): the id is all there is, marked as such.
+        return self.name or f"someone ({self.user_id})"
+
+
+def known_profiles(
+    session: Session, team_id: str, user_ids: Collection[str], now: datetime
+) -> tuple[dict[str, Profile], set[str]]:
+    """What is known of these people, and which of them to ask Slack about again (never asked,
+    no name yet, or asked over a day ago)."""
+    known = {person.user_id: person for person in queries.people(session, team_id, user_ids)}
+    profiles = {
+        user_id: Profile(user_id, person.name, person.avatar_url, person.tz)
+        for user_id, person in known.items()
+    }
+    stale = {
+        user_id
+        for user_id in user_ids
+        if user_id not in known or not known[user_id].name or now - known[user_id].fetched_at >= TZ_FRESH_FOR
+    }
+    return profiles, stale

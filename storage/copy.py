@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, MetaData, Table, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from storage.models import Base
 from storage.schema_check import current_revision, head_revision
 from storage.search import is_search_object
+from storage.tables import metadata
 
 VERSION_TABLE = "alembic_version"
 
@@ -55,7 +55,7 @@ def tables(target: Engine) -> list[Table]:
     reflected = MetaData()
     reflected.reflect(target)
     ordered = [t for t in reflected.sorted_tables if t.name != VERSION_TABLE]
-    return [Base.metadata.tables.get(table.name, table) for table in ordered]
+    return [metadata.tables.get(table.name, table) for table in ordered]
 
 
 def left_behind(source: Engine, copied: list[Table]) -> list[str]:

@@ -369,7 +369,8 @@ class ManagerRequest(Base):
 
 
 class Person(Base):
-    """What we know of a Slack user that the domain needs: their time zone."""
+    """What we know of a Slack user: their time zone for the domain, and for the dashboard the
+    name and picture Slack shows for them (users.info, refreshed with the zone)."""
 
     __tablename__ = "people"
 
@@ -383,6 +384,9 @@ class Person(Base):
     # the deployment's DIGEST_SCHEDULE.
     digest_schedule: Mapped[str | None] = mapped_column(String(40))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Unset for people last asked about before the dashboard (the next lookup fills them).
+    name: Mapped[str | None] = mapped_column(String(200))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 

@@ -3,6 +3,7 @@ that must not lose an update between two processes."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -109,6 +110,16 @@ def person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.execute(
         select(Person).where(Person.team_id == team_id, Person.user_id == user_id)
     ).scalar_one_or_none()
+
+
+def people(session: Session, team_id: str, user_ids: Collection[str]) -> list[Person]:
+    if not user_ids:
+        return []
+    return list(
+        session.execute(
+            select(Person).where(Person.team_id == team_id, Person.user_id.in_(sorted(set(user_ids))))
+        ).scalars()
+    )
 
 
 def card_being_posted(session: Session, team_id: str, channel_id: str, since: datetime) -> bool:

@@ -8,7 +8,7 @@ both impossible: flows say `unit.send(keys)`, and the unit delivers after the co
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +21,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outcomes import Outcome
 from bot.errors import CaseError
 from bot.policy import Policy
+from bot.team import Profile
 from storage import interactions
 from storage.db import Database
 
@@ -51,6 +52,11 @@ class Directory(Protocol):
     transaction."""
 
     def time_zone(self, team_id: str, user_id: str) -> str: ...
+
+    def profiles(self, team_id: str, user_ids: Collection[str]) -> dict[str, Profile]:
+        """Name, picture and zone of each, for the dashboard: cached, refreshed daily; someone
+        Slack can't tell about still gets a Profile (with no name)."""
+        ...
 
     def channel_is_private(self, team_id: str, channel_id: str) -> bool | None:
         """None: Slack couldn't say and nothing is known."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.flows.context import Context
 from storage import retention as stored
+from storage import web_sessions
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ BATCH = 500
 CASES_BATCH = 50
 # Request keys are kept at least this long: a form can be submitted again while its view lives.
 INTERACTIONS_KEPT = timedelta(days=1)
+# Dashboard links and sessions are kept this long after they expired or ended: long enough to
+# answer "that link was already used" rather than "no such link" the morning after.
+SIGN_INS_KEPT = timedelta(days=1)
 
 
 @dataclass
@@ -60,6 +64,8 @@ def purge(ctx: Context, rest: Callable[[], bool] = lambda: True) -> Purged:
         # slack_sdk issues and checks OAuth states by the wall clock, not by ours.
         wall = datetime.now(UTC)
         _batches(ctx, purged, "oauth_states", rest, lambda s: stored.delete_oauth_states(s, wall, BATCH))
+        sign_ins_before = now - SIGN_INS_KEPT
+        _batches(ctx, purged, "sign_ins", rest, lambda s: web_sessions.purge(s, sign_ins_before, BATCH))
         if policy.history is not None:
             before = now - policy.history
             _walk(ctx, purged, "events", rest, lambda s, a: stored.delete_events(s, before, a, BATCH))
@@ -81,6 +87,8 @@ def workspace_removed(ctx: Context, team_id: str) -> None:
     with ctx.unit() as unit:
         delete_after = unit.now + ctx.policy.retention.uninstall_grace
         stored.schedule_deletion(unit.session, team_id, unit.now, delete_after)
+        # Nobody reads a removed workspace's dashboard, even during the grace.
+        web_sessions.end_sessions_of(unit.session, team_id, None, unit.now)
     log.warning("workspace.deletion_scheduled team_id=%s delete_after=%s", team_id, delete_after.isoformat())
 
 
@@ -109,6 +117,7 @@ def _delete_workspace(ctx: Context, purged: Purged, rest: Callable[[], bool], te
             lambda s, model=model: stored.delete_team_rows(s, model, team_id, BATCH),  # type: ignore[misc]
         )
     with ctx.unit() as unit:
+        web_sessions.delete_workspace(unit.session, team_id)
         stored.drop_deletion(unit.session, team_id)
     purged.add("workspaces", 1)
     log.warning("workspace.data_deleted team_id=%s", team_id)

@@ -9,6 +9,8 @@ wrong zone shows at once)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,11 +19,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot import team
 from bot.clock import Clock
+from bot.team import Profile
 from handlers.clients import SlackClients
 from handlers.outbound.channels import SlackChannels
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# A dashboard page naming many people not seen before asks Slack about this many at most (the
+# rest are named on a later page); users.info is Tier 4 (100+ a minute).
+LOOKUPS_AT_ONCE = 40
+LOOKUP_THREADS = 4
 
 
 class SlackDirectory(SlackChannels):
@@ -39,14 +47,42 @@ class SlackDirectory(SlackChannels):
         if fresh:
             assert known is not None
             return known
-        try:
-            tz = self.clients.interactive(team_id).users_info(user=user_id)["user"].get("tz") or "UTC"
-        except (SlackApiError, OSError) as error:
-            log.warning("people.tz_lookup_failed user=%s error=%s", user_id, error)
+        looked_up = self._look_up(team_id, user_id, now)
+        if looked_up is None:
             return known or "UTC"
+        return looked_up.tz or "UTC"
+
+    def profiles(self, team_id: str, user_ids: Collection[str]) -> dict[str, Profile]:
+        """Name, picture and zone of each: from the cache, asking Slack (a few at a time, at most
+        LOOKUPS_AT_ONCE people per call) about those never asked or asked over a day ago."""
+        now = self.clock.now()
         with self.db.transaction() as session:
-            team.remember_time_zone(session, team_id, user_id, tz, now)
-        return tz
+            profiles, stale = team.known_profiles(session, team_id, user_ids, now)
+        ask = sorted(stale)[:LOOKUPS_AT_ONCE]
+        if ask:
+            with ThreadPoolExecutor(max_workers=min(LOOKUP_THREADS, len(ask))) as pool:
+                for user_id, found in zip(
+                    ask, pool.map(lambda u: self._look_up(team_id, u, now), ask), strict=True
+                ):
+                    if found is not None:
+                        profiles[user_id] = found
+        return {user_id: profiles.get(user_id) or Profile(user_id, None, None, None) for user_id in user_ids}
+
+    def _look_up(self, team_id: str, user_id: str, now: datetime) -> Profile | None:
+        """users.info, remembered; None when Slack can't answer."""
+        try:
+            user = self.clients.interactive(team_id).users_info(user=user_id)["user"]
+        except (SlackApiError, OSError) as error:
+            log.warning("people.lookup_failed user=%s error=%s", user_id, error)
+            return None
+        profile = user.get("profile") or {}
+        # As Slack shows them: the display name they chose, else their full name.
+        name = profile.get("display_name") or user.get("real_name") or user.get("name")
+        avatar = profile.get("image_72") or profile.get("image_48") or profile.get("image_192")
+        tz = user.get("tz") or "UTC"
+        with self.db.transaction() as session:
+            team.remember_time_zone(session, team_id, user_id, tz, now, name=name, avatar_url=avatar)
+        return Profile(user_id, name or None, avatar or None, tz)
 
 
 def local_time_and_status(client: WebClient, user_id: str, now: datetime) -> tuple[str | None, str | None]:

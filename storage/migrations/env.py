@@ -6,10 +6,10 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage.models import Base
 from storage.search import is_search_object
+from storage.tables import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,62 @@
+"""dashboard: sign-in links and browser sessions; people's names and pictures
+
+The web dashboard (issue 16) signs people in with a one-time link from `/case dashboard` (or
+Sign in with Slack) and keeps a session per browser: two new tables holding only hashes of the
+secrets. It shows people by the name and picture Slack has for them: two nullable columns on
+`people`, filled at the next lookup. All additions, cheap on both backends.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-04 21:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sign_in_links",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_sign_in_links")),
+    )
+    op.create_index("ix_sign_in_links_expires_at", "sign_in_links", ["expires_at"])
+    op.create_table(
+        "web_sessions",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("via", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_web_sessions")),
+    )
+    op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"])
+    op.create_index("ix_web_sessions_user", "web_sessions", ["team_id", "user_id"])
+    with op.batch_alter_table("people") as batch:
+        batch.add_column(sa.Column("name", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("avatar_url", sa.String(length=500), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people") as batch:
+        batch.drop_column("avatar_url")
+        batch.drop_column("name")
+    op.drop_index("ix_web_sessions_user", table_name="web_sessions")
+    op.drop_index("ix_web_sessions_expires_at", table_name="web_sessions")
+    op.drop_table("web_sessions")
+    op.drop_index("ix_sign_in_links_expires_at", table_name="sign_in_links")
+    op.drop_table("sign_in_links")
