@@ -35,7 +35,6 @@ Definitions:
 
 from __future__ import annotations
 
-import bisect
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,14 +240,11 @@ def _escalations(
 ) -> list[EscalationWeek]:
     escalated = [0] * len(mondays)
     waits: list[list[float]] = [[] for _ in mondays]
-    for first_at, acknowledged_at in stored.first_escalations(
-        session, team_id, agents, bounds[0], bounds[-1]
-    ):
-        week = bisect.bisect_right(bounds, first_at) - 1
+    for week, wait in stored.first_escalations(session, team_id, agents, bounds):
         escalated[week] += 1
-        if acknowledged_at is not None:
+        if wait is not None:
             # Acknowledged in the moment its message was being sent: not before it.
-            waits[week].append(max(0.0, (acknowledged_at - first_at).total_seconds()))
+            waits[week].append(max(0.0, wait))
     return [
         EscalationWeek(
             week=monday,
@@ -282,14 +278,10 @@ def _categories(
 def _first_contact(
     session: Session, team_id: str, agents: frozenset[str] | None, since: datetime, until: datetime
 ) -> list[PriorityFirstContact]:
-    delays: dict[CasePriority, list[float]] = {priority: [] for priority in PRIORITIES}
-    waiting = dict.fromkeys(PRIORITIES, 0)
-    for priority, seconds in stored.first_contact_delays(session, team_id, agents, since, until):
-        if seconds is None:
-            waiting[priority] += 1
-        else:
-            # A contact logged with a time before the case was opened: reached at once.
-            delays[priority].append(max(0.0, seconds))
+    found = stored.first_contact_delays(session, team_id, agents, since, until)
+    # A contact logged with a time before the case was opened: reached at once.
+    delays = {priority: [max(0.0, d) for d in found[priority] if d is not None] for priority in PRIORITIES}
+    waiting = {priority: sum(1 for d in found[priority] if d is None) for priority in PRIORITIES}
     return [
         PriorityFirstContact(
             priority=priority,

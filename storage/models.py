@@ -472,10 +472,19 @@ class Notification(Base):
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
         ),
-        # The escalations that went out in a window (the dashboard's team page).
+        # The escalations that went out in a window, and when each promise's first went out
+        # (the dashboard's team page), read from the indexes alone.
         Index(
             "ix_notifications_escalation_sent",
             "team_id",
+            "sent_at",
+            "promise_id",
+            sqlite_where=text("kind = 'escalation'"),
+            postgresql_where=text("kind = 'escalation'"),
+        ),
+        Index(
+            "ix_notifications_escalation_promise",
+            "promise_id",
             "sent_at",
             sqlite_where=text("kind = 'escalation'"),
             postgresql_where=text("kind = 'escalation'"),

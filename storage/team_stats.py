@@ -1,7 +1,7 @@
 """Reads for the dashboard's team page (bot/team_stats.py): a few statements per section,
 whatever the number of cases, each aggregated in the database where it can be and each started
 from an index: promises by due time (ix_promises_due_at, and ix_promises_open_due_at for the
-open ones), escalations by when they went out (ix_notifications_escalation_sent), cases by when
+open ones), escalations by when they went out (ix_notifications_escalation_sent and _promise), cases by when
 they were opened and closed (ix_cases_team_opened, ix_cases_team_closed), a case's first contact
 (ix_contacts_first).
 
@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Float, String, and_, case, func, literal_column, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -83,8 +83,13 @@ def outcome_facts(
             (Promise.cancelled_at > Promise.due_at).label("cancelled_late"),
             (Promise.due_at < now).label("past_due"),
         )
+        # Owners compared as `owner_id || ''`: without ANALYZE (the bot never runs it) SQLite
+        # would read a manager's team by ix_promises_owner_state instead, every promise they ever
+        # had (a year's worth) for twelve weeks of them. The expression keeps it on the due times.
         .where(
-            Promise.due_at >= bounds[0], Promise.due_at < bounds[-1], *_owned_by(Promise.owner_id, owner_ids)
+            Promise.due_at >= bounds[0],
+            Promise.due_at < bounds[-1],
+            *_owned_by(Promise.owner_id + "", owner_ids),
         )
         .cte("due")
         .prefix_with("MATERIALIZED")
@@ -135,43 +140,49 @@ def open_promises_due(
 ) -> tuple[int, list[OpenPromiseRow]]:
     """Open promises due in [since, until) (since None: any time before until): how many, and
     the `limit` due first."""
-    # ix_promises_open_due_at holds only open promises: the overdue ones of a big workspace are
-    # read without touching the kept history.
-    where = [
+    # The open promises due in the range first, by ix_promises_open_due_at (it holds only open
+    # promises: the overdue ones of a big workspace are read without touching the kept
+    # history), then their cases; left to itself SQLite walks the workspace's cases instead.
+    due = [Promise.due_at < until, *_owned_by(Promise.owner_id, owner_ids)]
+    if since is not None:
+        due.append(Promise.due_at >= since)
+    open_due = (
+        select(Promise.id, Promise.case_id, Promise.owner_id, Promise.description, Promise.due_at)
         # A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
         # plainly implies the index's (as in storage/monitoring.py).
-        literal_column("promises.state = 'open'"),
-        Promise.due_at < until,
-        Case.team_id == team_id,
-        *_owned_by(Promise.owner_id, owner_ids),
-    ]
-    if since is not None:
-        where.append(Promise.due_at >= since)
-    joined = select(func.count()).select_from(Promise).join(Case, Case.id == Promise.case_id)
-    total = session.execute(joined.where(*where)).scalar_one()
+        .where(literal_column("promises.state = 'open'"), *due)
+        .cte("open_due")
+        .prefix_with("MATERIALIZED")
+    )
+    in_team = (Case.id == open_due.c.case_id, Case.team_id == team_id)
+    total = session.execute(
+        select(func.count()).select_from(open_due).join(Case, and_(*in_team))
+    ).scalar_one()
     if not total:
         return 0, []
     rows = session.execute(
-        select(Promise.id, Promise.case_id, Promise.owner_id, Promise.description, Promise.due_at)
-        .join(Case, Case.id == Promise.case_id)
-        .where(*where)
-        .order_by(Promise.due_at, Promise.id)
-        .limit(limit)
+        select(open_due).join(Case, and_(*in_team)).order_by(open_due.c.due_at, open_due.c.id).limit(limit)
     ).all()
     return total, [OpenPromiseRow(*row) for row in rows]
 
 
+# A literal, not a bound value: SQLite uses a partial index only when the query's WHERE plainly
+# implies the index's (as in storage/monitoring.py).
+_ESCALATION = literal_column(f"notifications.kind = '{NotificationKind.ESCALATION.value}'")
+
+
 def first_escalations(
-    session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
-) -> list[tuple[datetime, datetime | None]]:
-    """(first escalation sent, acknowledged_at or None) of every promise whose first escalation
-    message went out in [since, until). A promise with a level out before `since` is left out:
-    it escalated in an earlier week."""
+    session: Session, team_id: str, owner_ids: Collection[str] | None, bounds: Sequence[datetime]
+) -> list[tuple[int, float | None]]:
+    """(week, seconds from the first escalation sent to the acknowledgement, or None when not
+    acknowledged) of every promise whose first escalation message went out in [bounds[0],
+    bounds[-1]). A promise with a level out before that is left out: it escalated earlier."""
+    since, until = bounds[0], bounds[-1]
     sent_in_window = (
         select(Notification.promise_id)
         .where(
             Notification.team_id == team_id,
-            Notification.kind == NotificationKind.ESCALATION,
+            _ESCALATION,
             Notification.sent_at >= since,
             Notification.sent_at < until,
         )
@@ -183,7 +194,7 @@ def first_escalations(
         select(Notification.promise_id, func.min(Notification.sent_at).label("first_at"))
         .where(
             Notification.promise_id.in_(sent_in_window),
-            Notification.kind == NotificationKind.ESCALATION,
+            _ESCALATION,
             Notification.sent_at.is_not(None),
         )
         .group_by(Notification.promise_id)
@@ -191,11 +202,14 @@ def first_escalations(
         .subquery()
     )
     rows = session.execute(
-        select(first.c.first_at, Promise.acknowledged_at)
+        select(
+            _week_of(first.c.first_at, bounds), _seconds_between(first.c.first_at, Promise.acknowledged_at)
+        )
         .join(Promise, Promise.id == first.c.promise_id)
         .where(*_owned_by(Promise.owner_id, owner_ids))
     ).all()
-    return [(first_at, acknowledged_at) for first_at, acknowledged_at in rows]
+    # SQLite's julianday() arithmetic is exact to some microseconds only: whole milliseconds.
+    return [(int(week), None if wait is None else round(wait, 3)) for week, wait in rows]
 
 
 def recurring_by_week(
@@ -234,8 +248,8 @@ def recurring_by_week(
 
 def first_contact_delays(
     session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
-) -> list[tuple[CasePriority, float | None]]:
-    """(priority, seconds from opening to the first contact, or None while there is none) of
+) -> dict[CasePriority, list[float | None]]:
+    """By priority: the seconds from opening to the first contact (None while there is none) of
     every case opened in [since, until). First contact as in storage/reports.first_contacts: a
     contact, not an internal note, deleted ones included."""
     # One index seek per case on ix_contacts_first (case_id, kind, posted_at): min() reads the
@@ -247,16 +261,22 @@ def first_contact_delays(
         .correlate(Case)
         .scalar_subquery()
     )
+    # The priority read as the plain string it is stored as: an Enum per row is most of the
+    # cost at twenty thousand cases.
     rows = session.execute(
-        select(Case.priority, _seconds_between(Case.opened_at, first_at)).where(
+        select(type_coerce(Case.priority, String), _seconds_between(Case.opened_at, first_at)).where(
             Case.team_id == team_id,
             Case.opened_at >= since,
             Case.opened_at < until,
             *_owned_by(Case.owner_id, owner_ids),
         )
-    ).all()
-    # SQLite's julianday() arithmetic is exact to some microseconds only: whole milliseconds.
-    return [(CasePriority(priority), None if delay is None else round(delay, 3)) for priority, delay in rows]
+    )
+    found: dict[CasePriority, list[float | None]] = {priority: [] for priority in CasePriority}
+    by_value = {priority.value: found[priority] for priority in CasePriority}
+    for priority, delay in rows:
+        # SQLite's julianday() arithmetic is exact to some microseconds only: whole milliseconds.
+        by_value[priority].append(None if delay is None else round(delay, 3))
+    return found
 
 
 class _SecondsBetween(FunctionElement[float]):

@@ -3,8 +3,10 @@
 - ix_contacts_first (case_id, kind, posted_at): a case's first contact is one index seek
   instead of reading every contact of the case from the table (time to first contact, for
   every case opened in twelve weeks).
-- ix_notifications_escalation_sent (team_id, sent_at) WHERE kind = 'escalation': the
-  escalations that went out in a window, without reading the rest of the outbox.
+- ix_notifications_escalation_sent (team_id, sent_at, promise_id) and
+  ix_notifications_escalation_promise (promise_id, sent_at), both WHERE kind = 'escalation':
+  the promises whose escalations went out in a window, then when each first went out, read
+  from the indexes alone (about a third of the outbox; reminders and notes left out).
 
 Plain CREATE INDEX on both backends: built once, a few seconds at a million contacts.
 
@@ -29,12 +31,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_notifications_escalation_sent",
         "notifications",
-        ["team_id", "sent_at"],
+        ["team_id", "sent_at", "promise_id"],
+        sqlite_where=sa.text("kind = 'escalation'"),
+        postgresql_where=sa.text("kind = 'escalation'"),
+    )
+    op.create_index(
+        "ix_notifications_escalation_promise",
+        "notifications",
+        ["promise_id", "sent_at"],
         sqlite_where=sa.text("kind = 'escalation'"),
         postgresql_where=sa.text("kind = 'escalation'"),
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notifications_escalation_promise", table_name="notifications")
     op.drop_index("ix_notifications_escalation_sent", table_name="notifications")
     op.drop_index("ix_contacts_first", table_name="contacts")
