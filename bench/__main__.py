@@ -14,7 +14,7 @@ from bench.harness import ROOT, Context, Section, postgres_url_from_env
 from bench.results import write
 
 # In the order they run; the name is the module in bench/.
-FIGURES = ("ack", "request_path", "throughput", "sweep", "punctuality", "memory")
+FIGURES = ("ack", "request_path", "throughput", "sweep", "punctuality", "memory", "dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:

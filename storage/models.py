@@ -260,6 +260,8 @@ class Contact(Base):
         UniqueConstraint("channel_id", "ts"),
         # A case's contacts: its card count, /case show, first contact in reports, the export.
         Index("ix_contacts_case_id", "case_id"),
+        # A case's first contact in one seek (time to first contact on the dashboard).
+        Index("ix_contacts_first", "case_id", "kind", "posted_at"),
     )
 
 
@@ -473,6 +475,23 @@ class Notification(Base):
             "run_at",
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
+        ),
+        # The escalations that went out in a window, and when each promise's first went out
+        # (the dashboard's team page), read from the indexes alone.
+        Index(
+            "ix_notifications_escalation_sent",
+            "team_id",
+            "sent_at",
+            "promise_id",
+            sqlite_where=text("kind = 'escalation'"),
+            postgresql_where=text("kind = 'escalation'"),
+        ),
+        Index(
+            "ix_notifications_escalation_promise",
+            "promise_id",
+            "sent_at",
+            sqlite_where=text("kind = 'escalation'"),
+            postgresql_where=text("kind = 'escalation'"),
         ),
         Index(
             "ix_notifications_dead_kind",
