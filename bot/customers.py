@@ -72,10 +72,13 @@ class Found:
         return max(0, self.total - len(self.hits))
 
 
-def find(session: Session, team_id: str, text: str, readable: Readable) -> Found:
+def find(
+    session: Session, team_id: str, text: str, readable: Readable, *, owners: frozenset[str] | None = None
+) -> Found:
     """The workspace's cases matching `text` that the reader may read: exact account / order /
     tracking numbers first, then the best matches (customer and numbers weigh more than the
-    summary), then newest. The count is of those they may read."""
+    summary), then newest. The count is of those they may read. With `owners`, only the cases
+    they own (the dashboard's narrower scope), whatever `readable` allows besides."""
     text = text.strip()
     if not text:
         raise CaseError(f"What should I look for? Use {USAGE}.")
@@ -93,6 +96,8 @@ def find(session: Session, team_id: str, text: str, readable: Readable) -> Found
             " a name, a number or a few words of the summary."
         )
     visible = None if readable.everything else search.Visible(readable.channels, readable.owners)
+    if owners is not None:
+        visible = search.Visible(frozenset(), owners, owned_only=True)
     total, hits = search.find_cases(session, team_id, terms, _CONTROL.sub("", text), MAX_SHOWN, visible)
     return Found(text=text, hits=hits, total=total)
 

@@ -85,3 +85,14 @@ def is_duration(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def short(delta: timedelta) -> str:
+    """A length of time as people read it at a glance: `2d 3h`, `45m`, "under a minute"."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return " ".join(p for p in parts if p)

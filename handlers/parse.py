@@ -138,6 +138,11 @@ class FindCases:
 
 
 @dataclass(frozen=True)
+class OpenDashboard:
+    pass
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -162,6 +167,7 @@ CaseRequest = (
     | ShowReport
     | SetDigest
     | FindCases
+    | OpenDashboard
     | Help
 )
 
@@ -231,6 +237,9 @@ def _parse(text: str) -> CaseRequest:
         return ListCases()
     if verb in ("find", "search"):
         return FindCases(text=rest)
+    if verb == "dashboard":
+        _nothing_more(rest, "dashboard")
+        return OpenDashboard()
     if verb == "help":
         return Help()
     raise CaseError(f"I don't know `/case {quoted(verb, 30)}`. Try `/case help` for what I can do.")
@@ -329,7 +338,7 @@ def short_note(note: str) -> str:
 def _nothing_more(tail: str, verb: str) -> None:
     if tail:
         # `/case list` has no case to be after; "after the case" would send people looking for one.
-        after = "it" if verb == "list" else "the case"
+        after = "it" if verb in ("list", "dashboard") else "the case"
         raise CaseError(f"`/case {verb}` takes nothing after {after}: {USAGE[verb]}.")
 
 

@@ -37,6 +37,9 @@ class Services(Context):
     # memory.
     after_ack: BoundedPool | None = None
     events: Lane | None = None
+    # Where browsers reach this server (PUBLIC_URL), for the dashboard's links; None: the address
+    # Slack's own requests came to (handlers/views/dashboard_link.py).
+    public_url: str | None = None
 
     def run_after_ack(self, work: Callable[[], None], what: str, *, urgent: bool = False) -> bool:
         """`work` on the after-ack pool (here and now without one); `urgent` goes first (a

@@ -27,6 +27,7 @@ USAGE = {
     "report": "`/case report [7d|30d|2 weeks|since monday]`",
     "digest": "`/case digest fri 16:30`",
     "find": "`/case find <customer, number or words>`",
+    "dashboard": "`/case dashboard`",
     "help": "`/case help`",
 }
 # Shown inside mrkdwn replies: escaped once here (slack_text.escape), or Slack would read

@@ -105,8 +105,12 @@ class Visible:
 
     channels: frozenset[str]
     owners: frozenset[str]
+    # Only cases owned by `owners`, private or not (the dashboard's scope: bot/flows/dashboard.py).
+    owned_only: bool = False
 
     def clause(self) -> ColumnElement[bool]:
+        if self.owned_only:
+            return Case.owner_id.in_(sorted(self.owners))
         return or_(
             Case.private.is_(False),
             Case.channel_id.in_(sorted(self.channels)),

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.app.build import build_app, build_event_feed, build_services
+from bot.app.build import build_app, build_dashboard, build_event_feed, build_services
 from bot.app.health import Probes
 from bot.app.settings import Settings
 from bot.app.web import make_server
@@ -31,6 +31,7 @@ from handlers.listeners.event_lane import EVENT_CAPACITY, EVENT_THREADS
 from handlers.services import Services
 from slack_standin import FakeSlackAPI, Reply, SlackEventsClient, StoredView, texts_in
 from storage.db import Database
+from tests.browser import browser, second_browser  # noqa: F401  (fixtures: a real headless Chromium)
 
 SIGNING_SECRET = "test-signing-secret"
 # A Monday, 14:00 UTC: working hours in Europe, morning in the Americas.
@@ -184,7 +185,14 @@ class RunningBot:
             **app_options,
         )
         self.probes = Probes(self.services, stalled_after=settings.dispatcher_stalled_after)
-        self.server = make_server(self.app, self.db, host="127.0.0.1", port=0, probes=self.probes)
+        self.server = make_server(
+            self.app,
+            self.db,
+            host="127.0.0.1",
+            port=0,
+            probes=self.probes,
+            dashboard=build_dashboard(self.services, settings),
+        )
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()

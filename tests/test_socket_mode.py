@@ -5,7 +5,10 @@ gets commands and events as envelopes that it must ack, exactly as from Slack.""
 from __future__ import annotations
 
 import json
+import re
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -36,6 +39,8 @@ def start_socket_bot(tmp_path, slack, database_url, app_token="xapp-1-A1-socket-
         SLACK_BOT_TOKEN="xoxb-socket-token",
         SLACK_API_URL=slack.base_url,
         DATABASE_URL=database_url,
+        # The dashboard's port (Socket Mode has no endpoint for Slack, but serves the dashboard).
+        PORT=str(free_port()),
     )
     migrate(env, tmp_path)
     return BotProcess("run", env, tmp_path)
@@ -83,6 +88,22 @@ def test_a_case_opened_and_a_contact_logged_over_socket_mode(socket_bot, slack):
 
     assert socket_bot.terminate(15) == 0, socket_bot.log()
     slack.wait_for(lambda: slack.socket_mode.connections == 0, timeout=5, what="the connection closed")
+
+
+def test_the_dashboard_is_served_on_this_machine_in_socket_mode(socket_bot, slack):
+    """The quick start's set-up: `/case dashboard` gives a link to this machine's PORT, which
+    serves the dashboard but no endpoint for Slack (nothing checks signatures in Socket Mode)."""
+    alex = SocketModeEventsClient(slack)
+    alex.command("dashboard", user="UAGENT", channel="C1")
+    answer = slack.wait_for(lambda: slack.responses, timeout=10, what="the reply to /case dashboard")
+    link = re.search(r"<(http://localhost:\d+/dashboard/sign-in\?token=[\w-]+)\|", str(answer[-1].body))
+    assert link, answer[-1].body
+    with urllib.request.urlopen(link.group(1)) as page:
+        assert "Sign in to the dashboard" in page.read().decode()
+    port = link.group(1).split(":")[2].split("/")[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(f"http://localhost:{port}/slack/events", data=b"{}"))
+    assert refused.value.code == 404
 
 
 def test_the_bot_reconnects_when_slack_refreshes_the_connection(socket_bot, slack):

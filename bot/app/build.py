@@ -13,8 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.app import workspaces
-from bot.app.settings import Settings
+from bot.app.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.clock import Clock
+from bot.dashboard.site import Dashboard, SiteSettings
+from bot.dashboard.slack_sign_in import SlackApp, SlackSignIn, authorize_url
 from bot.delivery.dispatcher import Dispatcher
 from bot.flows import dead_letters
 from handlers.clients import SlackClients
@@ -25,6 +27,7 @@ from handlers.outbound.catch_up import CatchingUpSender
 from handlers.outbound.people import SlackDirectory
 from handlers.pools import BoundedPool
 from handlers.services import Services
+from storage import installations
 from storage.db import Database
 
 # Bolt's listener threads run only listeners that must ack, and each acks at once and leaves
@@ -81,6 +84,7 @@ def build_services(
         dispatcher=dispatcher,
         directory=directory,
         clients=clients,
+        public_url=dashboard_address(settings),
     )
     # A message Slack refused for good is told to the people it concerns (bot/dead_letters.py).
     dispatcher.on_dead = lambda claim, error: dead_letters.report_dead(
@@ -144,3 +148,44 @@ def build_app(
     events.register(app, services, wake_events)
     register_all(app, services)
     return app
+
+
+def build_dashboard(services: Services, settings: Settings) -> Dashboard:
+    """The dashboard's pages (bot/dashboard), served by the web process beside Slack's endpoint;
+    Sign in with Slack besides the `/case dashboard` link when OAuth is set up."""
+    slack_sign_in = None
+    if settings.oauth:
+        assert settings.client_id is not None and settings.client_secret is not None
+        client_id = settings.client_id
+
+        def installed(team_id: str) -> bool:
+            with services.db.transaction() as session:
+                return installations.latest_bot(session, client_id, team_id) is not None
+
+        app = SlackApp(
+            client_id=client_id,
+            client_secret=settings.client_secret,
+            authorize_url=authorize_url(settings.api_url, SLACK_DEFAULT_API_URL),
+            client=interactive_client(settings),
+            installed=installed,
+        )
+        slack_sign_in = SlackSignIn(services, app, settings.public_url)
+    return Dashboard(
+        services,
+        SiteSettings(
+            public_url=dashboard_address(settings),
+            session_lifetime=settings.dashboard_session,
+            slack_sign_in=slack_sign_in,
+        ),
+    )
+
+
+def dashboard_address(settings: Settings) -> str | None:
+    """Where browsers reach the dashboard: PUBLIC_URL; in Socket Mode without it, this machine
+    (a try-out, README → Quick start); over HTTP without it, None: each `/case dashboard` link
+    then uses the address Slack's request came to (handlers/views/dashboard_link.py)."""
+    if settings.public_url:
+        return settings.public_url
+    if settings.socket_mode:
+        return f"http://localhost:{settings.port}"
+    return None

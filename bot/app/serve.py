@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.app.build import LISTENER_THREADS, build_app, build_services
+from bot.app.build import LISTENER_THREADS, build_app, build_dashboard, build_services
 from bot.app.child_worker import ChildWorker, follow_parent, is_child
 from bot.app.health import Probes, ProbeServer
 from bot.app.settings import Settings
@@ -103,8 +103,15 @@ class Process:
             failed = self._connect_socket_mode(app)
             if failed is None:
                 self._serve_probes()
+                self._serve_dashboard(app)
             return failed
-        self.server = make_server(app, self.db, port=self.settings.port, probes=self.probes)
+        self.server = make_server(
+            app,
+            self.db,
+            port=self.settings.port,
+            probes=self.probes,
+            dashboard=build_dashboard(self.services, self.settings),
+        )
         threading.Thread(target=self.server.serve, name="http", daemon=True).start()
         log.info("web.listening port=%s path=/slack/events", self.server.port)
         if self.settings.oauth:
@@ -129,6 +136,29 @@ class Process:
         `run`'s Socket Mode side: its child worker serves them on WORKER_PORT."""
         if self.settings.worker_port is not None and self.child is None:
             self.probe_server = ProbeServer(self.probes, self.settings.worker_port)
+
+    def _serve_dashboard(self, app: Any) -> None:
+        """Socket Mode: no endpoint for Slack, but the dashboard (and the probes) on PORT. A port
+        already taken costs the dashboard only: Slack's side runs over the socket regardless."""
+        try:
+            self.server = make_server(
+                app,
+                self.db,
+                port=self.settings.port,
+                probes=self.probes,
+                dashboard=build_dashboard(self.services, self.settings),
+                slack_endpoint=False,
+            )
+        except OSError as error:
+            log.warning(
+                "dashboard.port_unavailable port=%s error=%s: no dashboard", self.settings.port, error
+            )
+            return
+        threading.Thread(target=self.server.serve, name="http", daemon=True).start()
+        log.info(
+            "web.listening port=%s path=/dashboard (Socket Mode: Slack's requests come over the socket)",
+            self.server.port,
+        )
 
     def _connect_socket_mode(self, app: Any) -> int | None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

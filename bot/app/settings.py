@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from bot import durations, retention, weekly, workhours
 from bot.app import token_keys
+from bot.app.dashboard_settings import dashboard_settings
 from bot.app.oauth_settings import (
     DEFAULT_BOT_SCOPES,
     DEFAULT_INSTALL_PATH,
@@ -93,6 +94,10 @@ class Settings:
     # TOKEN_ENCRYPTION_KEYS: Fernet keys for the workspaces' tokens at rest, the first seals
     # (bot/app/token_keys.py); none: stored as Slack gives them (OAuth warns at start).
     token_keys: tuple[str, ...] = ()
+    # Where browsers reach this server (the dashboard's links); None: no dashboard links.
+    public_url: str | None = None
+    # How long a dashboard sign-in lasts.
+    dashboard_session: timedelta = timedelta(hours=12)
 
     def __repr__(self) -> str:
         """Every field, with the secrets masked: a Settings printed in a log or a traceback
@@ -193,8 +198,17 @@ class Settings:
             db_max_overflow=_count(
                 "DB_MAX_OVERFLOW", read.given("DB_MAX_OVERFLOW", str(DEFAULT_MAX_OVERFLOW)), least=0
             ),
-            **oauth_settings(read.text, bot_token=bot_token, app_token=app_token),
+            **_oauth_and_dashboard(read, bot_token, app_token),
         )
+
+
+def _oauth_and_dashboard(read: _Env, bot_token: str | None, app_token: str | None) -> dict[str, object]:
+    oauth = oauth_settings(read.text, bot_token=bot_token, app_token=app_token)
+    redirect_uri = oauth.get("redirect_uri")
+    dashboard = dashboard_settings(
+        read.text, redirect_uri=redirect_uri if isinstance(redirect_uri, str) else None
+    )
+    return oauth | dashboard
 
 
 class _Env:

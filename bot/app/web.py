@@ -1,4 +1,5 @@
 """The HTTP side: POST /slack/events to Bolt, GET /metrics, /healthz and /readyz (bot/app/health.py),
+the dashboard's pages under /dashboard (bot/dashboard/site.py),
 served by waitress (a production WSGI server with a thread pool; Bolt's own server is for
 development only)."""
 
@@ -24,6 +25,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+DASHBOARD_PATH = "/dashboard"
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # The server's limits, all here. Slack is the only client that matters: it sends each request
 # whole and at once, a few KiB (a payload carries at most one message or view of ours), and
@@ -61,19 +64,34 @@ CONNECTION_LIMIT = 400
 BACKLOG = 256
 
 
-def wsgi_app(app: App, db: Database, probes: Probes | None = None) -> Callable[..., Iterable[bytes]]:
+def wsgi_app(
+    app: App,
+    db: Database,
+    probes: Probes | None = None,
+    dashboard: WsgiApp | None = None,
+    *,
+    slack_endpoint: bool = True,
+) -> Callable[..., Iterable[bytes]]:
     """Slack's requests to Bolt; /metrics, /healthz and /readyz to `probes` before Bolt, with no
-    signature (without probes: /healthz only)."""
+    signature (without probes: /healthz only); /dashboard… to the dashboard (bot/dashboard).
+    Without `slack_endpoint` (Socket Mode, where Slack's requests come over the socket and
+    nothing checks a signature) everything else is 404."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         refusal = _refused_by_size(environ)
         if refusal is not None:
             return _plain_text(start_response, *refusal)
+        path = str(environ.get("PATH_INFO", ""))
+        if dashboard is not None and (path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/")):
+            return dashboard(environ, start_response)
         if probes is not None:
             answer = probes.answer(environ, start_response)
             if answer is not None:
                 return answer
+        if not slack_endpoint:
+            return _plain_text(start_response, "404 Not Found", b"the dashboard is at /dashboard\n")
+        if probes is not None:
             if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
                 return _timed(slack, probes, environ, start_response)
         elif environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -122,10 +140,18 @@ class HttpServer:
     only drops the listening socket and leaves in-flight requests to a daemon thread."""
 
     def __init__(
-        self, app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, probes: Probes | None = None
+        self,
+        app: App,
+        db: Database,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        probes: Probes | None = None,
+        dashboard: WsgiApp | None = None,
+        slack_endpoint: bool = True,
     ):
         self._server = create_server(
-            wsgi_app(app, db, probes),
+            wsgi_app(app, db, probes, dashboard, slack_endpoint=slack_endpoint),
             host=host,
             port=port,
             ident="casekeeper",
@@ -244,8 +270,18 @@ class HttpServer:
 
 
 def make_server(
-    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, probes: Probes | None = None
+    app: App,
+    db: Database,
+    *,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    probes: Probes | None = None,
+    dashboard: WsgiApp | None = None,
+    slack_endpoint: bool = True,
 ) -> HttpServer:
     """A server, not yet running: call .serve() (blocks) and .shutdown() from another thread.
-    With `probes`, it answers GET /metrics, /healthz and /readyz (bot/app/health.py)."""
-    return HttpServer(app, db, host=host, port=port, probes=probes)
+    With `probes`, it answers GET /metrics, /healthz and /readyz (bot/app/health.py); with
+    `dashboard` (bot/app/build.build_dashboard), the pages under /dashboard."""
+    return HttpServer(
+        app, db, host=host, port=port, probes=probes, dashboard=dashboard, slack_endpoint=slack_endpoint
+    )

@@ -12,15 +12,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 
 from bot.closing import OpenPromises
 from bot.delivery.outcomes import Dead, Retry, Sent
 from bot.errors import CaseError
-from bot.flows import cases, outlook, promises, reports, team
+from bot.flows import cases, dashboard, outlook, promises, reports, team
 from bot.flows.context import Once
 from bot.promises import WhichPromise
 from handlers.ids import Subject
+from handlers.listeners.asked import Asked, in_private_channel
 from handlers.listeners.errors import answer, ephemeral, message_for
 from handlers.listeners.questions import ask_cancel, ask_reschedule
 from handlers.parse import (
@@ -35,6 +36,7 @@ from handlers.parse import (
     MakePromise,
     OpenCase,
     OpenCaseModal,
+    OpenDashboard,
     ReassignCase,
     ReopenCase,
     ReschedulePromise,
@@ -53,6 +55,7 @@ from handlers.views import cases as case_views
 from handlers.views import promises as promise_views
 from handlers.views import team as team_views
 from handlers.views.blocks import Message
+from handlers.views.dashboard_link import NO_ADDRESS, link_reply, site_address
 from handlers.views.modals import open_case_view
 
 log = logging.getLogger(__name__)
@@ -60,26 +63,30 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     @app.command("/case")
-    def case_command(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
+    def case_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: Any, request: BoltRequest
+    ) -> None:
         try:
-            request = parse_case_command(command.get("text", ""))
+            parsed = parse_case_command(command.get("text", ""))
         except CaseError as error:
             ack(**ephemeral(replies.error_message(str(error))))
             return
-        if isinstance(request, Help):
+        if isinstance(parsed, Help):
             ack(**ephemeral(replies.help_message()))
             return
-        if isinstance(request, OpenCaseModal):
+        if isinstance(parsed, OpenCaseModal):
             # Ahead of other queued work: the trigger_id is good for 3 seconds only.
             queued = services.run_after_ack(lambda: _open_form(client, command, respond), "form", urgent=True)
         else:
-            asked = Asked(services, command, once=_once(request, command), client=client)
-            what = type(request).__name__
+            asked = Asked(
+                services, command, once=_once(parsed, command), client=client, headers=request.headers
+            )
+            what = type(parsed).__name__
             queued = services.run_after_ack(
-                lambda: answer(respond, lambda: run(request, asked), what),
+                lambda: answer(respond, lambda: run(parsed, asked), what),
                 what,
                 # These may open a form, whose trigger_id is good for 3 seconds only.
-                urgent=isinstance(request, MAY_OPEN_A_FORM),
+                urgent=isinstance(parsed, MAY_OPEN_A_FORM),
             )
         # The work may start a moment before Slack has the ack: it answers through response_url,
         # which Slack takes from the moment the command was sent.
@@ -105,15 +112,6 @@ def _once(request: CaseRequest, command: dict[str, Any]) -> Once | None:
     return Once(f"command:{who}:{words}", REPEAT_WINDOW)
 
 
-def in_private_channel(command: dict[str, Any]) -> bool:
-    """What a slash command says of where it was typed: `channel_name` is "privategroup" in a
-    private channel, "directmessage" in a DM and "mpdm-…" in a group DM (the ids alone can't
-    tell: private channels have had C ids too since 2021). When it says nothing, the open flow
-    asks Slack (conversations.info)."""
-    name = str(command.get("channel_name") or "")
-    return name in ("privategroup", "directmessage") or name.startswith("mpdm-")
-
-
 def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
     try:
         view = open_case_view(command["channel_id"], private=in_private_channel(command))
@@ -125,33 +123,6 @@ def _open_form(client: Any, command: dict[str, Any], respond: Respond) -> None:
 
 # Subcommands that may answer with a form (edit; close with promises open).
 MAY_OPEN_A_FORM = (EditCase, CloseCase)
-
-
-class Asked:
-    """Who asked, where: what every subcommand needs besides its own words."""
-
-    def __init__(
-        self, services: Services, command: dict[str, Any], *, once: Once | None = None, client: Any = None
-    ):
-        self.services = services
-        self.team_id: str = command["team_id"]
-        self.actor_id: str = command["user_id"]
-        self.channel_id: str = command["channel_id"]
-        self.private_channel = in_private_channel(command)
-        # What makes this the same command again (REPEATS), if anything does.
-        self.once = once
-        # For opening a form: the Web API client and the command's trigger_id (3 seconds).
-        self.client = client
-        self.trigger_id: str | None = command.get("trigger_id")
-
-    def open_form(self, view: Any) -> bool:
-        """Open a modal for the person; False when Slack wouldn't (the trigger_id expired)."""
-        try:
-            self.client.views_open(trigger_id=self.trigger_id, view=view)
-        except Exception:
-            log.warning("command.form_not_opened", exc_info=True)
-            return False
-        return True
 
 
 def run(request: CaseRequest, asked: Asked) -> Message | None:
@@ -363,6 +334,14 @@ def _digest(request: SetDigest, asked: Asked) -> Message:
     return report.digest_set(chosen.schedule, own=chosen.own)
 
 
+def _dashboard(_request: OpenDashboard, asked: Asked) -> Message:
+    address = site_address(asked.headers, asked.services.public_url)
+    if address is None:
+        raise CaseError(NO_ADDRESS)
+    token = dashboard.new_link(asked.services, team_id=asked.team_id, user_id=asked.actor_id)
+    return link_reply(address, token)
+
+
 _SUBCOMMANDS: dict[type, Callable[[Any, Asked], Message | None]] = {
     OpenCase: _open,
     MakePromise: _promise,
@@ -382,4 +361,5 @@ _SUBCOMMANDS: dict[type, Callable[[Any, Asked], Message | None]] = {
     SetCustomerZone: _customer_zone,
     ShowReport: _report,
     SetDigest: _digest,
+    OpenDashboard: _dashboard,
 }

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import durations
 from bot.clock import zone
 from handlers.ids import ActionId, Subject
 from handlers.slack_text import escape
@@ -56,13 +57,7 @@ def when(moment: datetime, style: str = "{date_short_pretty} {time}") -> str:
 
 
 def duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return "under a minute"
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
-    return " ".join(p for p in parts if p)
+    return durations.short(delta)
 
 
 def customer_clock(case: Case, moment: datetime) -> str:

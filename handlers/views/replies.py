@@ -63,6 +63,7 @@ def help_message() -> Message:
         f"• {USAGE['report']}: how promises were kept, time to first contact, old cases, recurring"
         " problems (yours; a manager's team; an admin's whole workspace)",
         f"• {USAGE['digest']}: when your weekly team digest comes, if you manage anyone (`off`, `default`)",
+        f"• {USAGE['dashboard']}: a private link to the web dashboard (charts, CSV, each case's whole story)",
         "Times are read in your Slack time zone: `in 30 minutes`, `tomorrow 3pm`, `friday 10:00`,"
         " `eod`, `in 2 business days` (on your working hours); `3pm customer time` on the customer's.",
         "In my DM, answer a reminder with `done` (or `done CASE-7`).",

@@ -27,13 +27,20 @@ from slack_standin.web_api.http import (
 )
 from slack_standin.web_api.messages import MessagesMixin
 from slack_standin.web_api.responses import ResponseUrlMixin
+from slack_standin.web_api.sign_in import AUTHORIZE_PATH, SignInMixin
 from slack_standin.web_api.state import ApiError, Channel, Rejected, User
 from slack_standin.web_api.views import ViewsMixin
 from slack_standin.web_api.workspaces import WorkspacesMixin
 
 
 class FakeSlackAPI(
-    FaultsMixin, WorkspacesMixin, MessagesMixin, ConversationsMixin, ViewsMixin, ResponseUrlMixin
+    FaultsMixin,
+    WorkspacesMixin,
+    SignInMixin,
+    MessagesMixin,
+    ConversationsMixin,
+    ViewsMixin,
+    ResponseUrlMixin,
 ):
     """The Slack Web API on 127.0.0.1, in memory. See the package docstring."""
 
@@ -67,6 +74,7 @@ class FakeSlackAPI(
         self._limit_clock: Callable[[], float] = time.monotonic
         self._clear_recorded()
         self._init_workspaces()
+        self._init_sign_in()
         self.socket_mode = SocketModeServer(app_id="A1")
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -169,6 +177,9 @@ class FakeSlackAPI(
         if url.path.startswith("/respond/") and request.command == "POST":
             self._handle_response_url(request, url.path, raw, arrived)
             return
+        if url.path == AUTHORIZE_PATH and request.command == "GET":
+            self._answer_authorize(request, url.query)
+            return
         if not url.path.startswith("/api/"):
             send(request, 404, b"not found", "text/plain")
             return
@@ -183,6 +194,9 @@ class FakeSlackAPI(
             return
         if method == "oauth.v2.access":
             self._answer_oauth_v2_access(request, params, arrived)
+            return
+        if method == "openid.connect.token":
+            self._answer_openid_token(request, params, arrived)
             return
         token = bearer_token(request.headers.get("Authorization")) or params.pop("token", None)
         if self._answered_by_fault(request, method, params, token, arrived):
