@@ -68,3 +68,24 @@ def test_the_link_is_for_the_asker_alone_and_is_listed_in_help(agent, bot):
     assert result.ephemeral
     assert re.search(rf"<{re.escape(bot.url)}/dashboard/sign-in\?token=[\w-]{{40,}}\|", result.text)
     assert "/case dashboard" in agent.command("help").text
+
+
+def test_sign_in_links_are_let_go_a_day_after_they_expire(agent, bot, clock):
+    from sqlalchemy import func, select
+
+    from bot.app.worker import Worker
+    from storage.web_sessions import SignInLink
+
+    def links() -> int:
+        with bot.db.transaction() as session:
+            return int(session.execute(select(func.count()).select_from(SignInLink)).scalar_one())
+
+    agent.command("dashboard")
+    agent.command("dashboard")
+    assert links() == 2
+    clock.advance(minutes=11)
+    # Expired, but kept a day: "already used" or "expired" beats "no such link" the next morning.
+    assert "sign_ins" not in Worker(bot.services).purge().counts  # type: ignore[union-attr]
+    clock.advance(days=1)
+    assert Worker(bot.services).purge().counts["sign_ins"] == 2  # type: ignore[union-attr]
+    assert links() == 0
