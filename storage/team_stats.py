@@ -18,7 +18,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, String, and_, case, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -304,4 +315,5 @@ def _postgres_seconds(element: _SecondsBetween, compiler: Any, **kw: Any) -> str
 def _seconds_between(start: Any, end: Any) -> ColumnElement[float]:
     # SQLite's julianday() arithmetic is exact to some microseconds only: whole milliseconds,
     # rounded in the database rather than once per row in Python.
-    return func.round(_SecondsBetween(start, end), 3)  # type: ignore[return-value]
+    # Cast: PostgreSQL's EXTRACT gives a numeric, which would come back as a Decimal.
+    return cast(func.round(_SecondsBetween(start, end), 3), Float)
