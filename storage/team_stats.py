@@ -167,16 +167,15 @@ def open_promises_due(
         .cte("open_due")
         .prefix_with("MATERIALIZED")
     )
-    in_team = (Case.id == open_due.c.case_id, Case.team_id == team_id)
-    total = session.execute(
-        select(func.count()).select_from(open_due).join(Case, and_(*in_team))
-    ).scalar_one()
-    if not total:
-        return 0, []
+    # One statement: the count over every row (before the limit) comes with the first rows.
     rows = session.execute(
-        select(open_due).join(Case, and_(*in_team)).order_by(open_due.c.due_at, open_due.c.id).limit(limit)
+        select(open_due, func.count().over())
+        .join(Case, and_(Case.id == open_due.c.case_id, Case.team_id == team_id))
+        .order_by(open_due.c.due_at, open_due.c.id)
+        .limit(limit)
     ).all()
-    return total, [OpenPromiseRow(*row) for row in rows]
+    total = rows[0][-1] if rows else 0
+    return total, [OpenPromiseRow(*row[:-1]) for row in rows]
 
 
 # A literal, not a bound value: SQLite uses a partial index only when the query's WHERE plainly
@@ -214,12 +213,18 @@ def first_escalations(
         .having(func.min(Notification.sent_at) >= since)
         .subquery()
     )
+
+    # The promise's acknowledgement and owner looked up by primary key for each escalated one:
+    # as a join, PostgreSQL reads every promise ever made to hash them.
+    def of_promise(column: Any) -> Any:
+        return select(column).where(Promise.id == first.c.promise_id).scalar_subquery()
+
+    owner = of_promise(Promise.owner_id)
     rows = session.execute(
         select(
-            _week_of(first.c.first_at, bounds), _seconds_between(first.c.first_at, Promise.acknowledged_at)
-        )
-        .join(Promise, Promise.id == first.c.promise_id)
-        .where(*_owned_by(Promise.owner_id, owner_ids))
+            _week_of(first.c.first_at, bounds),
+            _seconds_between(first.c.first_at, of_promise(Promise.acknowledged_at)),
+        ).where(*_owned_by(owner, owner_ids))
     ).all()
     # SQLite's julianday() arithmetic is exact to some microseconds only: whole milliseconds.
     return [(int(week), wait) for week, wait in rows]
