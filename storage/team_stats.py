@@ -126,8 +126,8 @@ def outcome_facts(
     ).all()
     # SQLite answers comparisons with 1, 0 or NULL.
     return [
-        OutcomeFacts(owner, int(week), PromiseState(state), *map(_maybe, answers), bool(past_due), count)
-        for owner, week, state, *answers, past_due, count in rows
+        OutcomeFacts(owner, int(week), PromiseState(state), *map(_maybe, answered), bool(past_due), count)
+        for owner, week, state, *answered, past_due, count in rows
     ]
 
 
