@@ -191,8 +191,9 @@ def _tallies(
         result = outcome_of(facts)
         if result is None:
             continue
-        weeks = counts.setdefault(facts.owner_id, [dict.fromkeys(Outcome, 0) for _ in bounds[1:]])
-        weeks[facts.week][result] += facts.count
+        if facts.owner_id not in counts:
+            counts[facts.owner_id] = [dict.fromkeys(Outcome, 0) for _ in bounds[1:]]
+        counts[facts.owner_id][facts.week][result] += facts.count
     return {owner: [tally_of(week) for week in weeks] for owner, weeks in counts.items()}
 
 

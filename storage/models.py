@@ -214,6 +214,17 @@ class Case(Base):
         # Reports read cases by when they were opened and closed (bot/reports.py).
         Index("ix_cases_team_opened", "team_id", "opened_at"),
         Index("ix_cases_team_closed", "team_id", "closed_at"),
+        # Recurring closes by week and category (the dashboard's team page), from the index alone.
+        Index(
+            "ix_cases_recurring_closed",
+            "team_id",
+            "closed_at",
+            "category_key",
+            "owner_id",
+            "category",
+            sqlite_where=text("recurrence = 'recurring'"),
+            postgresql_where=text("recurrence = 'recurring'"),
+        ),
         # The private channels a workspace has cases in: few rows, read by `/case find`.
         Index(
             "ix_cases_private_channel",
@@ -323,6 +334,19 @@ class Promise(Base):
         Index("ix_promises_owner_state", "owner_id", "state"),
         # Reports count promises by their due time.
         Index("ix_promises_due_at", "due_at"),
+        # Weekly outcomes on the dashboard read every column outcome() needs from the index alone.
+        Index(
+            "ix_promises_due_outcome",
+            "due_at",
+            "case_id",
+            "owner_id",
+            "state",
+            "kept_at",
+            "remind_at",
+            "rescheduled_at",
+            "customer_told",
+            "cancelled_at",
+        ),
         # Open promises, and those of them past due, counted at every /metrics scrape.
         Index(
             "ix_promises_open_due_at",

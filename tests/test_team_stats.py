@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import cases, contacts, escalation, promises, team_stats
+from bot import cases, contacts, escalation, new_times, promises, team_stats
 from bot import team as people
 from bot.cases import CaseDetails
 from bot.clock import ManualClock
@@ -223,6 +223,36 @@ class Team:
                 promise_id=promise_id,
             )
 
+    def reschedule(self, promise_id: int, new_due_at: datetime, *, told: bool) -> int:
+        with self.bot.db.transaction() as session:
+            promise = session.get(Promise, promise_id)
+            replacement, _ = new_times.reschedule_promise(
+                session,
+                case=promise.case,
+                promise=promise,
+                new_due_at=new_due_at,
+                note="the customer agreed a new time" if told else "",
+                customer_told=told,
+                actor_id="UAGENT",
+                now=self.clock.now(),
+                policy=self.bot.settings.policy,
+            )
+            return replacement.id
+
+    def cancel(self, promise_id: int) -> None:
+        with self.bot.db.transaction() as session:
+            promise = session.get(Promise, promise_id)
+            promises.cancel_promise(
+                session,
+                case=promise.case,
+                promise=promise,
+                reason="the customer no longer needs it",
+                customer_told=True,
+                actor_id="UAGENT",
+                now=self.clock.now(),
+                policy=self.bot.settings.policy,
+            )
+
     def contact(self, case_id: int, note: bool = False) -> None:
         with self.bot.db.transaction() as session:
             contacts.log_contact(
@@ -340,3 +370,29 @@ def test_escalations_per_week_how_many_acknowledged_and_how_fast(played):
     nobody = team.stats(frozenset({"UOTHER"}))
     assert sum(week.escalated for week in nobody.escalations) == 0
     assert nobody.overdue.total == nobody.due_today.total == 0
+
+
+def test_a_promise_moved_or_called_off_only_after_its_due_time_is_a_miss(played):
+    team = played
+    team.at(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    case_id = team.open()
+    moved_late = team.promise(case_id, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    called_off_late = team.promise(case_id, datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    called_off = team.promise(case_id, datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    team.at(datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
+    replacement = team.reschedule(moved_late, datetime(2026, 11, 25, 12, 0, tzinfo=UTC), told=True)
+    team.at(datetime(2026, 11, 25, 11, 50, tzinfo=UTC))
+    team.keep(replacement)
+    team.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    team.cancel(called_off)
+    team.at(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
+    team.cancel(called_off_late)
+    team.at(datetime(2026, 11, 28, 0, 0, tzinfo=UTC))
+
+    stats = team.stats()
+    # The replacement was kept on time (after its reminder, so not early); the one called off
+    # before its due time is cancelled, apart from the rate.
+    expected = Tally(on_time=1, missed=2, cancelled=1)
+    assert stats.weeks[-1] == date(2026, 11, 23)
+    assert stats.team[-1] == expected and stats.team_total == expected
+    assert [(line.agent_id, line.total) for line in stats.agents] == [("UAGENT", expected)]
