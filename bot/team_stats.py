@@ -16,7 +16,7 @@ Definitions:
   the total.
 - Escalations: a promise escalated in the week its first escalation message went out (an
   outbox row of kind ESCALATION marked sent: a person or a channel was actually told; a level
-  planned but cancelled because the promise was kept in time is no escalation, and the thread
+  planned but cancelled because the promise was kept on time is no escalation, and the thread
   notes, ESCALATION_NOTE, only follow an escalation). It counts as acknowledged when someone
   above the owner acknowledged it (Promise.acknowledged_at, set by the Acknowledge button, a
   take-over or a hand-over), as of now; the time to acknowledge runs from that first message to
