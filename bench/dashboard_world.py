@@ -139,26 +139,26 @@ class _Writer:
         recurring = closed is not None and rng.random() < 0.25
         category = self._category() if recurring else None
         channel = f"C{team}{case_id % 7}"
-        self.rows[Case].append(
-            {
-                "id": case_id,
-                "team_id": team,
-                "channel_id": channel,
-                "owner_id": owner,
-                "customer": f"Customer {case_id}",
-                "summary": f"Problem report {case_id}",
-                "state": "closed" if closed else "open",
-                "card_ts": f"{opened.timestamp():.0f}.{case_id:06d}",
-                "opened_at": opened,
-                "closed_at": closed,
-                "closed_by": owner if closed else None,
-                "priority": priority,
-                "recurrence": None if closed is None else ("recurring" if recurring else "single"),
-                "category": category,
-                "category_key": " ".join(category.split()).casefold() if category else None,
-            }
-        )
-        self._contacts(case_id, channel, owner, opened, priority, closed or now)
+        row = {
+            "id": case_id,
+            "team_id": team,
+            "channel_id": channel,
+            "owner_id": owner,
+            "customer": f"Customer {case_id}",
+            "summary": f"Problem report {case_id}",
+            "state": "closed" if closed else "open",
+            "card_ts": f"{opened.timestamp():.0f}.{case_id:06d}",
+            "opened_at": opened,
+            "closed_at": closed,
+            "closed_by": owner if closed else None,
+            "priority": priority,
+            "recurrence": None if closed is None else ("recurring" if recurring else "single"),
+            "category": category,
+            "category_key": " ".join(category.split()).casefold() if category else None,
+        }
+        self.rows[Case].append(row)
+        # As bot/cases.reached keeps it when contacts are logged.
+        row["first_contact_at"] = self._contacts(case_id, channel, owner, opened, priority, closed or now)
         self._promises(case_id, team, channel, owner, opened, closed)
 
     def _category(self) -> str:
@@ -168,10 +168,12 @@ class _Writer:
 
     def _contacts(
         self, case_id: int, channel: str, owner: str, opened: datetime, priority: str, until: datetime
-    ) -> None:
+    ) -> datetime | None:
+        """The case's contacts; returns the first that reached the customer (not a note)."""
         rng = self.rng
+        reached = None
         if rng.random() < 0.03:
-            return
+            return reached
         first = opened + timedelta(minutes=rng.lognormvariate(0, 1) * FIRST_CONTACT[priority])
         count = max(1, round(rng.uniform(0.3, 1.7) * self.per_case))
         times = [first] + sorted(first + (until - first) * rng.random() for _ in range(count - 1))
@@ -194,6 +196,9 @@ class _Writer:
                 }
             )
             self.next_contact += 1
+            if not note and reached is None:
+                reached = posted
+        return reached
 
     def _promises(
         self, case_id: int, team: str, channel: str, owner: str, opened: datetime, closed: datetime | None

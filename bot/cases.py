@@ -102,6 +102,13 @@ def card_update_key(case: Case) -> str:
     return f"case:{case.id}:card:v{case.version}"
 
 
+def reached(case: Case, posted_at: datetime) -> None:
+    """A contact with the customer was logged: the case's first contact is the earliest one
+    (replies may be logged out of order)."""
+    if case.first_contact_at is None or posted_at < case.first_contact_at:
+        case.first_contact_at = posted_at
+
+
 def touch(session: Session, case: Case, now: datetime) -> str:
     """The case changed in a way its card shows: redraw the card (chat.update). Each change
     gets a version; the sender draws only the newest, so a burst of changes costs one update."""

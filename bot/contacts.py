@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, notifications
 from bot.audit import Action
-from bot.cases import require_open, touch, touch_all
+from bot.cases import reached, require_open, touch, touch_all
 from bot.errors import CaseError
 from bot.notifications import NoteEvent
 from bot.validation import clean_text, quoted, scrub
@@ -84,6 +84,7 @@ def log_contact(
         session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts, **cleaned
     )
     if kind is ContactKind.CONTACT:
+        reached(case, posted_at)
         # The card counts contacts; a note changes nothing it shows.
         touch(session, case, now)
     if not react:
@@ -151,6 +152,8 @@ def log_contacts(
         returning=("channel_id", "ts"),
     )
     new = [m for where, m in unique.items() if where in inserted]
+    for message in new:
+        reached(message.case, message.posted_at)
     audit.record_all(
         session,
         [
@@ -222,6 +225,7 @@ def log_contact_from_form(
     )
     session.add(contact)
     session.flush()
+    reached(case, now)
     audit.record(
         session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, via=via
     )

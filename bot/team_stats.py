@@ -36,9 +36,12 @@ Definitions:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -142,32 +145,93 @@ def build(
     top_categories: int = TOP_CATEGORIES,
 ) -> TeamStats:
     """The team page's numbers for these agents (None: everyone) over the last `weeks` weeks on
-    the viewer's clock `tz`, as of `now`."""
-    mondays = week_starts(now, tz, weeks)
-    bounds = [local_midnight(day, tz) for day in [*mondays, mondays[-1] + timedelta(weeks=1)]]
-    per_agent = _tallies(session, team_id, agents, bounds, now)
-    everyone = sorted(set(per_agent) | set(agents or ()))
-    empty = [Tally()] * weeks
-    agent_lines = [
-        AgentWeeks(agent, per_agent.get(agent, empty), sum(per_agent.get(agent, empty), Tally()))
-        for agent in everyone
-    ]
-    team = [sum((line.weeks[week] for line in agent_lines), Tally()) for week in range(weeks)]
-    end_of_day = local_midnight(now.astimezone(tz).date() + timedelta(days=1), tz)
-    return TeamStats(
-        team_id=team_id,
-        agents_in_view=agents,
-        now=now,
-        tz=tz,
-        weeks=mondays,
-        team=team,
-        agents=agent_lines,
-        overdue=_open(session, team_id, agents, None, now, listed),
-        due_today=_open(session, team_id, agents, now, end_of_day, listed),
-        escalations=_escalations(session, team_id, agents, bounds, mondays),
-        categories=_categories(session, team_id, agents, bounds, top_categories),
-        first_contact=_first_contact(session, team_id, agents, bounds[0], bounds[-1]),
-    )
+    the viewer's clock `tz`, as of `now`, read in one transaction."""
+    reads = _Reads(team_id, agents, now, tz, weeks, listed, top_categories)
+    return reads.stats({name: read(session) for name, read in reads.parts().items()})
+
+
+def build_at_once(
+    reading: Callable[[], AbstractContextManager[Session]],
+    *,
+    team_id: str,
+    agents: frozenset[str] | None,
+    now: datetime,
+    tz: ZoneInfo,
+    weeks: int = WEEKS,
+    listed: int = MAX_LISTED,
+    top_categories: int = TOP_CATEGORIES,
+) -> TeamStats:
+    """build(), its reads side by side, each in a transaction of its own from `reading` (a
+    read-only one that takes no lock): the page waits for the longest read rather than for all
+    of them in turn. Each number is consistent in itself; two of them may be a moment apart."""
+    reads = _Reads(team_id, agents, now, tz, weeks, listed, top_categories)
+
+    def run(read: Callable[[Session], Any]) -> Any:
+        with reading() as session:
+            return read(session)
+
+    parts = reads.parts()
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="team-stats") as pool:
+        futures = {name: pool.submit(run, read) for name, read in parts.items()}
+        return reads.stats({name: future.result() for name, future in futures.items()})
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """The reads build() makes, each on a session of its own choosing, and what it makes of them."""
+
+    team_id: str
+    agents: frozenset[str] | None
+    now: datetime
+    tz: ZoneInfo
+    weeks: int
+    listed: int
+    top_categories: int
+
+    @property
+    def mondays(self) -> list[date]:
+        return week_starts(self.now, self.tz, self.weeks)
+
+    @property
+    def bounds(self) -> list[datetime]:
+        mondays = self.mondays
+        return [local_midnight(day, self.tz) for day in [*mondays, mondays[-1] + timedelta(weeks=1)]]
+
+    def parts(self) -> dict[str, Callable[[Session], Any]]:
+        team_id, agents, now, bounds = self.team_id, self.agents, self.now, self.bounds
+        end_of_day = local_midnight(now.astimezone(self.tz).date() + timedelta(days=1), self.tz)
+        return {
+            "tallies": lambda s: _tallies(s, team_id, agents, bounds, now),
+            "overdue": lambda s: _open(s, team_id, agents, None, now, self.listed),
+            "due_today": lambda s: _open(s, team_id, agents, now, end_of_day, self.listed),
+            "escalations": lambda s: _escalations(s, team_id, agents, bounds, self.mondays),
+            "categories": lambda s: _categories(s, team_id, agents, bounds, self.top_categories),
+            "first_contact": lambda s: _first_contact(s, team_id, agents, bounds[0], bounds[-1]),
+        }
+
+    def stats(self, read: dict[str, Any]) -> TeamStats:
+        per_agent = read["tallies"]
+        everyone = sorted(set(per_agent) | set(self.agents or ()))
+        empty = [Tally()] * self.weeks
+        agent_lines = [
+            AgentWeeks(agent, per_agent.get(agent, empty), sum(per_agent.get(agent, empty), Tally()))
+            for agent in everyone
+        ]
+        team = [sum((line.weeks[week] for line in agent_lines), Tally()) for week in range(self.weeks)]
+        return TeamStats(
+            team_id=self.team_id,
+            agents_in_view=self.agents,
+            now=self.now,
+            tz=self.tz,
+            weeks=self.mondays,
+            team=team,
+            agents=agent_lines,
+            overdue=read["overdue"],
+            due_today=read["due_today"],
+            escalations=read["escalations"],
+            categories=read["categories"],
+            first_contact=read["first_contact"],
+        )
 
 
 def week_starts(now: datetime, tz: ZoneInfo, weeks: int) -> list[date]:

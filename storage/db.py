@@ -99,11 +99,21 @@ class Database:
         """A read that neither waits for this process's writers nor holds them up (health
         checks, /metrics): on SQLite a plain BEGIN on its own connections, no write lock and no
         turn in line; on PostgreSQL a read-only transaction. It may see a moment's old data."""
+        if self.in_memory:
+            # Another connection would open another, empty, database.
+            with self.transaction() as session:
+                yield session
+            return
         with self._reader_lock:
             if self._reader is None:
                 self._reader = make_engine(self.url, read_only=True)
-        with Session(self._reader) as session, session.begin():
+        # As transaction(): what was read stays readable once the transaction is over.
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @property
+    def in_memory(self) -> bool:
+        return self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
 
     def ping(self) -> bool:
         """Whether the database answers, even while a writer holds SQLite's write lock."""

@@ -190,6 +190,10 @@ class Case(Base):
     tracking_ref: Mapped[str | None] = mapped_column(String(100))
     # How the customer first got in touch: phone, email, chat, …
     first_contact_via: Mapped[str | None] = mapped_column(String(24))
+    # When the customer was first reached: the earliest contact logged (not an internal note;
+    # one deleted later still counts). Kept here so reports and the dashboard read one column
+    # per case rather than a case's contacts (bot/cases.reached).
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recurrence: Mapped[Recurrence | None] = mapped_column(_str_enum(Recurrence))
     category: Mapped[str | None] = mapped_column(String(80))
     # The category as compared (bot/cases.category_key): kept apart because SQLite's lower()

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Case, CaseState, Contact, ContactKind, Promise, Recurrence
+from storage.models import Case, CaseState, Promise, Recurrence
 
 
 def _owned_by(column: ColumnElement[str], owner_ids: Collection[str] | None) -> list[ColumnElement[bool]]:
@@ -68,30 +68,16 @@ def first_contacts(
     session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
 ) -> list[tuple[str, int, datetime, datetime | None]]:
     """(owner_id, case_id, opened_at, first contact's posted_at or None) for every case opened
-    in [since, until]. The earliest contacts are found by the database in one pass over the
-    contacts of those cases (contacts have no case_id index: a join per case would scan them
-    once per case)."""
-    opened = (
-        Case.team_id == team_id,
-        Case.opened_at >= since,
-        Case.opened_at <= until,
-        *_owned_by(Case.owner_id, owner_ids),
-    )
-    cases = session.execute(select(Case.owner_id, Case.id, Case.opened_at).where(*opened)).all()
-    if not cases:
-        return []
-    first = dict(
-        session.execute(
-            select(Contact.case_id, func.min(Contact.posted_at))
-            .where(
-                Contact.case_id.in_(select(Case.id).where(*opened).scalar_subquery()),
-                # An internal note is not the customer reached.
-                Contact.kind == ContactKind.CONTACT,
-            )
-            .group_by(Contact.case_id)
-        ).all()
-    )
-    return [(owner, case_id, opened_at, first.get(case_id)) for owner, case_id, opened_at in cases]
+    in [since, until]; the first contact as bot/cases.reached keeps it on the case."""
+    rows = session.execute(
+        select(Case.owner_id, Case.id, Case.opened_at, Case.first_contact_at).where(
+            Case.team_id == team_id,
+            Case.opened_at >= since,
+            Case.opened_at <= until,
+            *_owned_by(Case.owner_id, owner_ids),
+        )
+    ).all()
+    return [(owner, case_id, opened_at, first_at) for owner, case_id, opened_at, first_at in rows]
 
 
 def stale_open_cases(

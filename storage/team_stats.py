@@ -37,8 +37,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from storage.models import (
     Case,
     CasePriority,
-    Contact,
-    ContactKind,
     Notification,
     NotificationKind,
     Promise,
@@ -269,17 +267,9 @@ def first_contact_delays(
     session: Session, team_id: str, owner_ids: Collection[str] | None, since: datetime, until: datetime
 ) -> dict[CasePriority, list[float | None]]:
     """By priority: the seconds from opening to the first contact (None while there is none) of
-    every case opened in [since, until). First contact as in storage/reports.first_contacts: a
-    contact, not an internal note, deleted ones included."""
-    # One index seek per case on ix_contacts_first (case_id, kind, posted_at): min() reads the
-    # first entry instead of every contact of the case; the difference is taken in the database
-    # so only a number per case comes back.
-    first_at = (
-        select(func.min(Contact.posted_at))
-        .where(Contact.case_id == Case.id, Contact.kind == ContactKind.CONTACT)
-        .correlate(Case)
-        .scalar_subquery()
-    )
+    every case opened in [since, until). First contact as bot/cases.reached keeps it: a contact,
+    not an internal note, deleted ones included."""
+    first_at = Case.first_contact_at
     # The priority read as the plain string it is stored as: an Enum per row is most of the
     # cost at twenty thousand cases.
     rows = session.execute(
