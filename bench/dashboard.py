@@ -20,7 +20,6 @@ CASES, CONTACTS = 100_000, 1_000_000
 QUICK_DIVISOR = 20
 RUNS, QUICK_RUNS = 30, 10
 WARM_UP = 2
-GOAL = 0.150  # seconds, p95: half of the whole page's 300 ms
 VIEWER_TZ = ZoneInfo("America/New_York")
 
 __all__ = ["SeededWorld", "run", "seed"]
@@ -31,7 +30,7 @@ def run(ctx: Context) -> Section:
     cases, contacts = CASES // divisor, CONTACTS // divisor
     runs = QUICK_RUNS if ctx.quick else RUNS
     section = Section(
-        "Dashboard team page numbers",
+        "Dashboard team page",
         f"{cases:,} cases over 52 weeks with about {contacts:,} contacts and 1.3 promises a case "
         "(kept early, on time, late, missed, rescheduled, cancelled; reminders and two escalation "
         "levels in the outbox, sent or cancelled as the promise went; acknowledgements; recurring "
@@ -40,7 +39,8 @@ def run(ctx: Context) -> Section:
         f"viewer's clock ({VIEWER_TZ.key}), each run its own read-only transaction, {WARM_UP} warm-up "
         f"runs then {runs}; p50 and p95 (nearest rank). Baseline: bot.reports.build (`/case report`: "
         "outcomes, first contact, stale cases, recurring categories) over the same twelve weeks for "
-        "the same audience. Ratio = p95 / baseline p95. Then the whole page as a browser gets it "
+        "the same audience. Ratio = p95 / baseline p95. These lines say "
+        "where the page's time goes and have no goal of their own. Then the whole page as a browser gets it "
         "(bench/dashboard_page.py): GET /dashboard/team from `python -m bot run` over HTTP with a "
         "signed-in session, against GET /healthz on the same server; the issue's goal is this page "
         "under 300 ms p95.",
@@ -80,12 +80,10 @@ def _measure(section: Section, backend: str, url: str, cases: int, contacts: int
             )
             section.rows.append(
                 Row(
-                    case=f"{backend}, {who}: p50 {ms(median(stats))}",
+                    case=f"{backend}, the numbers alone, in turn, {who}: p50 {ms(median(stats))}",
                     value=f"p95 {ms(p95)}",
                     baseline=f"p95 {ms(base_p95)} (p50 {ms(median(base))})",
                     ratio=f"{p95 / base_p95:.2f}×",
-                    goal=f"p95 < {GOAL * 1000:.0f} ms",
-                    met=p95 < GOAL,
                 )
             )
     finally:
