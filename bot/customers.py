@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.authz import Readable
 from bot.errors import CaseError
-from bot.outcomes import Outcome, outcome
+from bot.outcomes import Outcome, outcome_of
 from bot.validation import quoted
 from storage import search
 from storage.models import Case, CaseState
@@ -177,12 +177,7 @@ def _candidate_is_same(candidate: search.Candidate, case: Case) -> bool:
 
 
 def _counts(case: Case, now: datetime) -> PromiseCounts:
-    ended = [
-        outcome(
-            p.state, p.due_at, p.kept_at, now, p.remind_at, p.rescheduled_at, p.customer_told, p.cancelled_at
-        )
-        for p in case.promises
-    ]
+    ended = [outcome_of(p, now) for p in case.promises]
     return PromiseCounts(
         kept=sum(1 for o in ended if o in (Outcome.KEPT_EARLY, Outcome.KEPT_ON_TIME)),
         late=sum(1 for o in ended if o is Outcome.KEPT_LATE),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from storage.models import PromiseState
 
@@ -68,6 +69,32 @@ def outcome(
     if state == PromiseState.OPEN and due_at < now:
         return Outcome.MISSED
     return None
+
+
+class PromiseLike(Protocol):
+    """What outcome() reads of a promise (a Promise, or a row holding the same columns)."""
+
+    state: str
+    due_at: datetime
+    kept_at: datetime | None
+    remind_at: datetime
+    rescheduled_at: datetime | None
+    customer_told: bool | None
+    cancelled_at: datetime | None
+
+
+def outcome_of(promise: PromiseLike, now: datetime) -> Outcome | None:
+    """outcome() of a whole promise."""
+    return outcome(
+        promise.state,
+        promise.due_at,
+        promise.kept_at,
+        now,
+        promise.remind_at,
+        promise.rescheduled_at,
+        promise.customer_told,
+        promise.cancelled_at,
+    )
 
 
 # The words for each outcome, as every view shows them. The export keeps the enum's values

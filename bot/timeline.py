@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.audit import Action
-from bot.outcomes import WORDS, outcome
+from bot.outcomes import WORDS, outcome_of
 from storage import timeline as stored
 from storage.models import AuditEntry, Case, ContactKind, NotificationKind, NotificationState, Promise
 
@@ -115,16 +115,7 @@ def _promise(promise: Promise, now: datetime) -> list[Moment]:
     """A promise from made to how it ended (bot/outcomes.py's words), and its acknowledgement."""
     made = f"promised “{promise.description}”"
     found = [Moment(promise.made_at, "promise", promise.made_by, made, due_at=promise.due_at)]
-    result = outcome(
-        promise.state,
-        promise.due_at,
-        promise.kept_at,
-        now,
-        promise.remind_at,
-        promise.rescheduled_at,
-        promise.customer_told,
-        promise.cancelled_at,
-    )
+    result = outcome_of(promise, now)
     words = WORDS[result] if result is not None else None
     found += _ended(promise, words)
     if promise.acknowledged_at is not None:

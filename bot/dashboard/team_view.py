@@ -5,6 +5,7 @@ bot/team_stats.py's numbers; people named as the viewer sees them (render.Looks)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -23,6 +24,11 @@ class Section:
     lead: str
     chart: Markup | None
     table: Table
+
+
+def _minutes(length: timedelta | None) -> float | None:
+    """A length in minutes, to a tenth, as charts and CSV give it."""
+    return None if length is None else round(length.total_seconds() / 60, 1)
 
 
 def _rate(tally: Tally) -> int | None:
@@ -135,9 +141,7 @@ def escalations(stats: TeamStats, looks: Looks) -> Section:
             w.week.isoformat(),
             w.escalated,
             w.acknowledged,
-            None
-            if w.median_to_acknowledge is None
-            else round(w.median_to_acknowledge.total_seconds() / 60, 1),
+            _minutes(w.median_to_acknowledge),
             duration(w.median_to_acknowledge) if w.median_to_acknowledge is not None else None,
         ]
         for w in weeks
@@ -184,7 +188,7 @@ def first_contact(stats: TeamStats) -> Section:
     bars = [
         Bar(
             p.priority.value,
-            None if p.median is None else p.median.total_seconds() / 60,
+            _minutes(p.median),
             duration(p.median) if p.median is not None else ("no contacts yet" if p.waiting else "no cases"),
         )
         for p in stats.first_contact
@@ -193,8 +197,8 @@ def first_contact(stats: TeamStats) -> Section:
     rows: list[list[str | int | float | None]] = [
         [
             p.priority.value,
-            None if p.median is None else round(p.median.total_seconds() / 60, 1),
-            None if p.p90 is None else round(p.p90.total_seconds() / 60, 1),
+            _minutes(p.median),
+            _minutes(p.p90),
             p.reached,
             p.waiting,
         ]

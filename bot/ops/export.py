@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from bot.audit import Action
-from bot.outcomes import outcome
+from bot.outcomes import outcome_of
 from storage import export as stored
 from storage.models import ContactKind, NotificationKind, NotificationState
 
@@ -263,16 +263,7 @@ def _promises(
 
 def _promise_facts(promise: Row, now: datetime) -> dict[str, Any]:
     """What the promise row itself says, and its outcome as of `now`."""
-    result = outcome(
-        promise.state,
-        promise.due_at,
-        promise.kept_at,
-        now,
-        promise.remind_at,
-        promise.rescheduled_at,
-        promise.customer_told,
-        promise.cancelled_at,
-    )
+    result = outcome_of(promise, now)
     return {
         "id": promise.id,
         "description": promise.description,
