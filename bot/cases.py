@@ -102,11 +102,13 @@ def card_update_key(case: Case) -> str:
     return f"case:{case.id}:card:v{case.version}"
 
 
-def reached(case: Case, posted_at: datetime) -> None:
-    """A contact with the customer was logged: the case's first contact is the earliest one
-    (replies may be logged out of order)."""
-    if case.first_contact_at is None or posted_at < case.first_contact_at:
-        case.first_contact_at = posted_at
+def reached(session: Session, contacts: list[tuple[Case, datetime]]) -> None:
+    """Contacts with the customer were logged, each (case, posted_at): each case's first contact
+    is its earliest one, whatever order replies are logged in, by however many workers."""
+    earliest: dict[int, datetime] = {}
+    for case, posted_at in contacts:
+        earliest[case.id] = min(posted_at, earliest.get(case.id, posted_at))
+    queries.note_first_contacts(session, earliest)
 
 
 def touch(session: Session, case: Case, now: datetime) -> str:

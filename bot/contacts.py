@@ -84,7 +84,7 @@ def log_contact(
         session, action, team_id=case.team_id, at=now, actor_id=author_id, case=case, ts=ts, **cleaned
     )
     if kind is ContactKind.CONTACT:
-        reached(case, posted_at)
+        reached(session, [(case, posted_at)])
         # The card counts contacts; a note changes nothing it shows.
         touch(session, case, now)
     if not react:
@@ -152,8 +152,7 @@ def log_contacts(
         returning=("channel_id", "ts"),
     )
     new = [m for where, m in unique.items() if where in inserted]
-    for message in new:
-        reached(message.case, message.posted_at)
+    reached(session, [(message.case, message.posted_at) for message in new])
     audit.record_all(
         session,
         [
@@ -225,7 +224,7 @@ def log_contact_from_form(
     )
     session.add(contact)
     session.flush()
-    reached(case, now)
+    reached(session, [(case, now)])
     audit.record(
         session, Action.CONTACT_LOGGED, team_id=case.team_id, at=now, actor_id=author_id, case=case, via=via
     )

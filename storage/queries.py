@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -146,6 +146,19 @@ def cases_without_card(session: Session, team_id: str, channel_id: str) -> list[
             )
         ).scalars()
     )
+
+
+def note_first_contacts(session: Session, reached: dict[int, datetime]) -> None:
+    """Each case's first contact is the earlier of the one it has and the time given. In SQL, as
+    bump_case_versions: two processes logging replies to one case at once must not leave the
+    later of their times (a read-modify-write in Python could, on PostgreSQL)."""
+    for case_id, at in reached.items():
+        session.execute(
+            update(Case)
+            .where(Case.id == case_id, or_(Case.first_contact_at.is_(None), Case.first_contact_at > at))
+            .values(first_contact_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def bump_case_versions(session: Session, cases: list[Case]) -> None:
