@@ -120,7 +120,8 @@ def _label(text: str, said: str) -> str:
 
 
 def _moment(said: str, text: str, now: datetime, tz: str, hours: WorkingHours | None) -> datetime:
-    shown = quoted(text.strip(), 40)
+    # Echoed as read: runs of whitespace (a line break, a carriage return) are one space.
+    shown = quoted(" ".join(text.split()), 40)
     if not said:
         raise MomentError(f"say when, as {FORMS}")
     days = _BUSINESS_DAYS.match(said)

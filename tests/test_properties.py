@@ -210,6 +210,8 @@ REQUEST_TYPES = (
 @FAST
 @given(command_text)
 @example("")
+# A carriage return inside a window: echoed back as the space it reads as, never as itself.
+@example("REPORT 0\r0")
 # Characters Python's repr() spells out (\U0001fbcb): a window quoted with repr() grew past 300.
 @example("REPORT 0000000000000000000000000" + "\U0001fbcb" * 8)
 @example("x" * 6000)
