@@ -121,11 +121,17 @@ def redirect(location: str, *headers: tuple[str, str]) -> Response:
     return Response("303 See Other", b"", "text/plain", [("Location", location), *headers])
 
 
-def session_cookie(token: str, max_age: int, *, secure: bool) -> tuple[str, str]:
-    parts = [f"{COOKIE}={token}", "Path=/dashboard", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+def set_cookie(name: str, value: str, *, path: str, max_age: int, secure: bool) -> tuple[str, str]:
+    """Every cookie of the dashboard: never readable by script, not sent with other sites'
+    forms, Secure when browsers reach us over HTTPS. Max-Age 0 clears it."""
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
     if secure:
         parts.append("Secure")
     return ("Set-Cookie", "; ".join(parts))
+
+
+def session_cookie(token: str, max_age: int, *, secure: bool) -> tuple[str, str]:
+    return set_cookie(COOKIE, token, path="/dashboard", max_age=max_age, secure=secure)
 
 
 def cleared_cookie(*, secure: bool) -> tuple[str, str]:

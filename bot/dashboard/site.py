@@ -131,7 +131,7 @@ class Dashboard:
     def opened(self, request: Request, opened: Any) -> Response:
         """The browser is signed in: its cookie, and on to the team page."""
         max_age = int(self.settings.session_lifetime.total_seconds())
-        cookie = session_cookie(opened.token, max_age, secure=self._secure(request))
+        cookie = session_cookie(opened.token, max_age, secure=self.secure(request))
         return redirect(f"{PREFIX}/team", cookie)
 
     def _sign_out(self, request: Request) -> Response:
@@ -145,9 +145,10 @@ class Dashboard:
             text="You're signed out of the dashboard in this browser.",
             sign_in=self._sign_in_options(),
         )
-        return Response("200 OK", body, headers=[cleared_cookie(secure=self._secure(request))])
+        return Response("200 OK", body, headers=[cleared_cookie(secure=self.secure(request))])
 
-    def _secure(self, request: Request) -> bool:
+    def secure(self, request: Request) -> bool:
+        """Browsers reach us over HTTPS: here, at a proxy that says so, or by PUBLIC_URL."""
         return request.secure or (self.settings.public_url or "").startswith("https://")
 
     def _sign_in_options(self) -> dict[str, Any]:

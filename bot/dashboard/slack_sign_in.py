@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.dashboard.http import Request, Response, redirect
+from bot.dashboard.http import Request, Response, redirect, set_cookie
 from bot.flows import dashboard
 from bot.flows.context import Context
 
@@ -39,7 +39,7 @@ CALLBACK = "/dashboard/slack/callback"
 COOKIE = "casekeeper_oidc"
 # Long enough to find the right workspace and approve; the cookie ends with it.
 STATE_LIFETIME = 600
-FLAGS = "HttpOnly; SameSite=Lax"
+PATH = "/dashboard/slack"
 SLACK_AUTHORIZE_URL = "https://slack.com/openid/connect/authorize"
 TEAM_CLAIM = "https://slack.com/team_id"
 USER_CLAIM = "https://slack.com/user_id"
@@ -67,7 +67,7 @@ class SlackSignIn:
     def answer(self, request: Request, site: Dashboard) -> Response:
         path = request.path.rstrip("/")
         if path == START and request.method in ("GET", "HEAD"):
-            return self._start(request)
+            return self._start(request, site)
         if path == CALLBACK and request.method in ("GET", "HEAD"):
             try:
                 return self._finish(request, site)
@@ -78,7 +78,7 @@ class SlackSignIn:
     def _redirect_uri(self, request: Request) -> str:
         return f"{self.public_url or request.origin()}{CALLBACK}"
 
-    def _start(self, request: Request) -> Response:
+    def _start(self, request: Request, site: Dashboard) -> Response:
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         query = urlencode(
             {
@@ -90,10 +90,10 @@ class SlackSignIn:
                 "redirect_uri": self._redirect_uri(request),
             }
         )
-        cookie = f"{COOKIE}={state}.{nonce}; Path=/dashboard/slack; Max-Age={STATE_LIFETIME}; {FLAGS}"
-        if request.secure or (self.public_url or "").startswith("https://"):
-            cookie += "; Secure"
-        return redirect(f"{self.app.authorize_url}?{query}", ("Set-Cookie", cookie))
+        cookie = set_cookie(
+            COOKIE, f"{state}.{nonce}", path=PATH, max_age=STATE_LIFETIME, secure=site.secure(request)
+        )
+        return redirect(f"{self.app.authorize_url}?{query}", cookie)
 
     def _finish(self, request: Request, site: Dashboard) -> Response:
         if request.query("error"):
@@ -122,9 +122,7 @@ class SlackSignIn:
         )
         log.info("dashboard.signed_in team_id=%s user=%s via=slack", team_id, user_id)
         response = site.opened(request, opened)
-        response.headers.append(
-            ("Set-Cookie", f"{COOKIE}=; Path=/dashboard/slack; Max-Age=0; HttpOnly; SameSite=Lax")
-        )
+        response.headers.append(set_cookie(COOKIE, "", path=PATH, max_age=0, secure=site.secure(request)))
         return response
 
     def _claims(self, request: Request, nonce: str) -> dict[str, Any]:
